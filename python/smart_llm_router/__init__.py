@@ -1,0 +1,29 @@
+"""smart-llm-router: a provider-agnostic LLM router for LiteLLM.
+
+Scores a prompt across 15 weighted, multilingual signal dimensions in microseconds (native
+Rust core, with an identical pure-Python fallback) and maps it to a tier.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._backend import BACKEND
+from .errors import ConfigError
+from .scoring import DimensionScore, Scorer, ScoreResult, ScoringConfig, score
+
+try:
+    __version__ = version("smart-llm-router")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "BACKEND",
+    "ConfigError",
+    "DimensionScore",
+    "ScoreResult",
+    "Scorer",
+    "ScoringConfig",
+    "__version__",
+    "score",
+]

@@ -1,0 +1,113 @@
+//! PyO3 binding: `smart_llm_router._native`. Thin by design: parse arguments, call the core,
+//! return plain tuples. The GIL is released while long prompts are scanned.
+
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+
+use crate::scorer::{self, ScoreOutput};
+use crate::text;
+
+/// Prompts longer than this many bytes are scanned without holding the GIL.
+const DETACH_BYTES: usize = 4096;
+
+fn config_error(py: Python<'_>, message: String) -> PyErr {
+    // The exception class is shared with the pure-Python backend.
+    match py
+        .import("smart_llm_router.errors")
+        .and_then(|m| m.getattr("ConfigError"))
+        .and_then(|cls| cls.call1((message.clone(),)))
+    {
+        Ok(err) => PyErr::from_value(err),
+        Err(_) => pyo3::exceptions::PyValueError::new_err(message),
+    }
+}
+
+/// A scorer built once from a compiled spec (JSON); immutable and thread-safe.
+#[pyclass(frozen, module = "smart_llm_router._native")]
+struct Scorer {
+    inner: scorer::Scorer,
+}
+
+type Output = (u8, f64, f64, bool, f64, u8, Vec<f64>, Vec<u32>, (u64, u64, u64, u64));
+
+fn to_tuple(out: ScoreOutput) -> Output {
+    let f = out.features;
+    (
+        out.tier,
+        out.score,
+        out.confidence,
+        out.ambiguous,
+        out.tokens,
+        out.rule,
+        out.raw.to_vec(),
+        out.matched,
+        (f.question_marks, f.choice_letters, f.numbers, f.list_items),
+    )
+}
+
+#[pymethods]
+impl Scorer {
+    #[new]
+    fn new(py: Python<'_>, spec_json: &str) -> PyResult<Self> {
+        scorer::Scorer::from_json(spec_json)
+            .map(|inner| Scorer { inner })
+            .map_err(|e| config_error(py, e.0))
+    }
+
+    /// Scores `text`; returns (tier, score, confidence, ambiguous, tokens, rule, raw values,
+    /// matched keyword ids, (question marks, option letters, numbers, list items)).
+    #[pyo3(signature = (text, system_prompt = None))]
+    fn score(
+        &self,
+        py: Python<'_>,
+        text: PyBackedStr,
+        system_prompt: Option<PyBackedStr>,
+    ) -> Output {
+        let long = text.len() + system_prompt.as_ref().map_or(0, |s| s.len()) > DETACH_BYTES;
+        let run = || self.inner.score(&text, system_prompt.as_deref());
+        to_tuple(if long { py.detach(run) } else { run() })
+    }
+
+    #[getter]
+    fn n_keywords(&self) -> usize {
+        self.inner.n_keywords()
+    }
+
+    #[getter]
+    fn n_patterns(&self) -> usize {
+        self.inner.n_patterns()
+    }
+}
+
+/// The class of each character (0 word, 1 cjk, 2 space, 3 other): for parity tests.
+#[pyfunction]
+fn char_classes(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| match text::class(c) {
+            text::Class::Word => 0u8,
+            text::Class::Cjk => 1,
+            text::Class::Space => 2,
+            text::Class::Other => 3,
+        })
+        .collect()
+}
+
+/// `text` case-folded as the scanner sees it: for parity tests and `slr test --explain`.
+#[pyfunction]
+fn fold(text: &str) -> String {
+    let mut out = String::new();
+    text::fold_into(text, &mut out);
+    out
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Scorer>()?;
+    m.add_function(wrap_pyfunction!(char_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(fold, m)?)?;
+    m.add("DIMENSIONS", scorer::DIMENSIONS.to_vec())?;
+    m.add("KEYWORD_SETS", scorer::KEYWORD_SETS.to_vec())?;
+    m.add("TIERS", scorer::TIERS.to_vec())?;
+    m.add("RULES", scorer::RULES.to_vec())?;
+    Ok(())
+}

@@ -1,0 +1,668 @@
+//! The prompt scorer: keyword sets compiled once into Aho-Corasick automata, then one linear
+//! pass per prompt, the 15 dimension values, the weighted score and the tier rules.
+//! Plain Rust: the PyO3 binding lives in `binding.rs`; `_pyscorer.py` is the Python twin.
+//!
+//! Keywords are split by alphabet into two automata: ASCII keywords in a DFA (fast, and small
+//! enough to build in a few milliseconds) and all others in a contiguous NFA, which an ASCII
+//! prompt never needs: a keyword with a non-ASCII character cannot occur in ASCII text.
+//! Word boundaries are checked on each reported occurrence.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use serde::Deserialize;
+
+use crate::text::{self, Class};
+
+/// The 15 weighted dimensions, in the order of `ScoreOutput::raw`.
+pub const DIMENSIONS: [&str; 15] = [
+    "reasoningMarkers",
+    "codePresence",
+    "multiStepPatterns",
+    "technicalTerms",
+    "tokenCount",
+    "creativeMarkers",
+    "questionComplexity",
+    "constraintCount",
+    "agenticTask",
+    "imperativeVerbs",
+    "outputFormat",
+    "referenceComplexity",
+    "domainSpecificity",
+    "simpleIndicators",
+    "negationComplexity",
+];
+
+/// Keyword sets in keyword-id order: every dimension but tokenCount, then the two sets that only
+/// feed rules (structured output in the system prompt, short hard asks).
+pub const KEYWORD_SETS: [&str; 16] = [
+    "reasoningMarkers",
+    "codePresence",
+    "multiStepPatterns",
+    "technicalTerms",
+    "creativeMarkers",
+    "questionComplexity",
+    "constraintCount",
+    "agenticTask",
+    "imperativeVerbs",
+    "outputFormat",
+    "referenceComplexity",
+    "domainSpecificity",
+    "simpleIndicators",
+    "negationComplexity",
+    "structuredOutput",
+    "hardAsks",
+];
+
+pub const TIERS: [&str; 4] = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"];
+
+/// Which rule decided the tier (`ScoreOutput::rule`).
+pub const RULES: [&str; 6] = [
+    "score",
+    "ambiguous",
+    "reasoning_markers",
+    "long_context",
+    "hard_ask",
+    "structured_output",
+];
+
+// Indices into DIMENSIONS...
+const D_REASONING: usize = 0;
+const D_MULTISTEP: usize = 2;
+const D_TOKENS: usize = 4;
+const D_QUESTION: usize = 6;
+const D_SIMPLE: usize = 13;
+// ...and into KEYWORD_SETS.
+const K_REASONING: usize = 0;
+const K_CODE: usize = 1;
+const K_MULTISTEP: usize = 2;
+const K_TECHNICAL: usize = 3;
+const K_DOMAIN: usize = 11;
+const K_STRUCTURED: usize = 14;
+const K_HARD: usize = 15;
+const SEQUENCE_SEP: &str = " ... ";
+
+/// A configuration error; the binding raises it as `smart_llm_router.ConfigError`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecError(pub String);
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+/// The compiled scoring configuration, as produced by `smart_llm_router.scoring.compile_spec`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub weights: HashMap<String, f64>,
+    pub saturation: HashMap<String, f64>,
+    pub keywords: HashMap<String, Vec<String>>,
+    pub boundaries: [f64; 3],
+    pub token_scale: [f64; 3],
+    pub confidence_steepness: f64,
+    pub ambiguity_threshold: f64,
+    pub ambiguous_tier: String,
+    pub override_confidence: f64,
+    pub reasoning_min_markers: u32,
+    pub long_context_tokens: f64,
+    pub word_problem_min_tokens: f64,
+    pub structured_output_floor: String,
+    pub hard_ask_floor: String,
+}
+
+/// One keyword as written, parsed: folded text and which ends need a word boundary.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Needle {
+    core: String,
+    need_left: bool,
+    need_right: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Keyword(u32),
+    SeqPart(u32),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    target: Target,
+    need_left: bool,
+    need_right: bool,
+}
+
+type Patterns = Vec<(String, Vec<Entry>)>;
+
+fn build_error(e: impl fmt::Display) -> SpecError {
+    SpecError(format!("keywords: cannot build the automaton: {e}"))
+}
+
+/// One automaton and, per pattern, the keywords (or sequence parts) it stands for.
+struct Bank {
+    automaton: AhoCorasick,
+    owners: Vec<Vec<Entry>>,
+}
+
+impl Bank {
+    fn build(patterns: Patterns, kind: AhoCorasickKind) -> Result<Self, SpecError> {
+        let (cores, owners): (Vec<String>, Vec<Vec<Entry>>) = patterns.into_iter().unzip();
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(kind))
+            .build(&cores)
+            .map_err(build_error)?;
+        Ok(Bank { automaton, owners })
+    }
+}
+
+/// A built scorer: immutable, shareable between threads.
+pub struct Scorer {
+    ascii: Bank,
+    other: Bank,
+    /// Keyword id -> ids of shorter keywords of the same set found inside it; when both
+    /// match, only the longer one counts ("prove that" is one marker, not two).
+    subsumes: Vec<Vec<u32>>,
+    /// Keyword id -> index into KEYWORD_SETS.
+    keyword_set: Vec<u8>,
+    /// (first part, second part, keyword id) of each "A ... B" entry.
+    sequences: Vec<(u32, u32, u32)>,
+    n_parts: usize,
+    n_patterns: usize,
+    weights: [f64; 15],
+    saturation: [f64; 15],
+    boundaries: [f64; 3],
+    token_scale: [f64; 3],
+    steepness: f64,
+    ambiguity_threshold: f64,
+    ambiguous_tier: u8,
+    override_confidence: f64,
+    reasoning_min_markers: u32,
+    long_context_tokens: f64,
+    word_problem_min_tokens: f64,
+    structured_floor: u8,
+    hard_floor: u8,
+}
+
+/// Counts that are not keywords; all measured on the original text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Features {
+    pub question_marks: u64,
+    /// Distinct answer-option letters a-e seen as "(a)" or at a line start as "a)", "A.", "b:".
+    pub choice_letters: u64,
+    pub numbers: u64,
+    pub list_items: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreOutput {
+    pub tier: u8,
+    pub score: f64,
+    pub confidence: f64,
+    pub ambiguous: bool,
+    pub tokens: f64,
+    pub rule: u8,
+    pub raw: [f64; 15],
+    /// Matched keyword ids, ascending.
+    pub matched: Vec<u32>,
+    pub features: Features,
+}
+
+fn tier_index(name: &str, key: &str) -> Result<u8, SpecError> {
+    TIERS
+        .iter()
+        .position(|t| *t == name)
+        .map(|i| i as u8)
+        .ok_or_else(|| SpecError(format!("{key}: unknown tier {name:?} (expected one of {TIERS:?})")))
+}
+
+fn finite(value: f64, key: &str) -> Result<f64, SpecError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(SpecError(format!("{key}: must be a finite number, got {value}")))
+    }
+}
+
+/// Folds and normalises one keyword; `None` when nothing is left.
+fn parse_needle(raw: &str) -> Result<Needle, String> {
+    let folded: String = raw.chars().map(text::fold).collect();
+    let normal = folded.split(' ').filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
+    let (left_star, rest) = match normal.strip_prefix('*') {
+        Some(r) => (true, r),
+        None => (false, normal.as_str()),
+    };
+    let (right_star, core) = match rest.strip_suffix('*') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let core = core.trim_matches(' ');
+    if core.chars().count() < 2 {
+        return Err(format!("{raw:?} is shorter than 2 characters"));
+    }
+    let first = core.chars().next().map(text::class);
+    let last = core.chars().next_back().map(text::class);
+    Ok(Needle {
+        core: core.to_string(),
+        need_left: !left_star && first == Some(Class::Word),
+        need_right: !right_star && last == Some(Class::Word),
+    })
+}
+
+impl Scorer {
+    /// Builds a scorer from the JSON form of a `Spec`.
+    pub fn from_json(spec: &str) -> Result<Self, SpecError> {
+        let spec: Spec =
+            serde_json::from_str(spec).map_err(|e| SpecError(format!("invalid scorer spec: {e}")))?;
+        Self::new(&spec)
+    }
+
+    pub fn new(spec: &Spec) -> Result<Self, SpecError> {
+        let mut weights = [0.0; 15];
+        let mut saturation = [1.0; 15];
+        for (i, name) in DIMENSIONS.iter().enumerate() {
+            let w = spec
+                .weights
+                .get(*name)
+                .ok_or_else(|| SpecError(format!("weights.{name}: missing")))?;
+            weights[i] = finite(*w, &format!("weights.{name}"))?;
+            if i != D_TOKENS {
+                let s = spec
+                    .saturation
+                    .get(*name)
+                    .ok_or_else(|| SpecError(format!("saturation.{name}: missing")))?;
+                if !(s.is_finite() && *s > 0.0) {
+                    return Err(SpecError(format!("saturation.{name}: must be > 0, got {s}")));
+                }
+                saturation[i] = *s;
+            }
+        }
+        for key in spec.weights.keys().chain(spec.saturation.keys()) {
+            if !DIMENSIONS.contains(&key.as_str()) {
+                return Err(SpecError(format!("unknown dimension {key:?}")));
+            }
+        }
+        for key in spec.keywords.keys() {
+            if !KEYWORD_SETS.contains(&key.as_str()) {
+                return Err(SpecError(format!("keywords: unknown keyword set {key:?}")));
+            }
+        }
+        let b = spec.boundaries;
+        if !(b.iter().all(|x| x.is_finite()) && b[0] < b[1] && b[1] < b[2]) {
+            return Err(SpecError(format!("boundaries: must be finite and ascending, got {b:?}")));
+        }
+        let t = spec.token_scale;
+        if !(t.iter().all(|x| x.is_finite()) && 0.0 < t[0] && t[0] < t[1] && t[1] < t[2]) {
+            return Err(SpecError(format!("token_scale: must be positive and ascending, got {t:?}")));
+        }
+        if !(spec.confidence_steepness.is_finite() && spec.confidence_steepness > 0.0) {
+            return Err(SpecError("confidence_steepness: must be > 0".into()));
+        }
+        for (key, v) in [
+            ("ambiguity_threshold", spec.ambiguity_threshold),
+            ("override_confidence", spec.override_confidence),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(SpecError(format!("{key}: must be within 0..1, got {v}")));
+            }
+        }
+
+        let mut patterns: Vec<(String, Vec<Entry>)> = Vec::new();
+        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
+        let mut parts: HashMap<Needle, u32> = HashMap::new();
+        let mut keyword_set = Vec::new();
+        let mut sequences = Vec::new();
+        let mut add = |needle: &Needle, target: Target| {
+            let pid = *pattern_ids.entry(needle.core.clone()).or_insert_with(|| {
+                patterns.push((needle.core.clone(), Vec::new()));
+                patterns.len() - 1
+            });
+            let entry = Entry { target, need_left: needle.need_left, need_right: needle.need_right };
+            patterns[pid].1.push(entry);
+        };
+        let mut cores: Vec<Option<String>> = Vec::new();
+        for (set_index, set) in KEYWORD_SETS.iter().enumerate() {
+            let empty = Vec::new();
+            let words = spec.keywords.get(*set).unwrap_or(&empty);
+            let mut seen: HashMap<String, &str> = HashMap::new();
+            for raw in words {
+                let id = keyword_set.len() as u32;
+                keyword_set.push(set_index as u8);
+                let err = |m: String| SpecError(format!("keywords.{set}: {m}"));
+                let key = if raw.contains(SEQUENCE_SEP) {
+                    if set_index != K_MULTISTEP {
+                        return Err(err(format!(
+                            "{raw:?}: sequences \"A ... B\" are only allowed in multiStepPatterns"
+                        )));
+                    }
+                    let halves: Vec<&str> = raw.split(SEQUENCE_SEP).collect();
+                    if halves.len() != 2 {
+                        return Err(err(format!("{raw:?}: a sequence has exactly two parts")));
+                    }
+                    let mut ids = [0u32; 2];
+                    let mut halves_cores = Vec::new();
+                    for (k, half) in halves.iter().enumerate() {
+                        let needle = parse_needle(half).map_err(err)?;
+                        let next = parts.len() as u32;
+                        ids[k] = *parts.entry(needle.clone()).or_insert_with(|| {
+                            add(&needle, Target::SeqPart(next));
+                            next
+                        });
+                        halves_cores.push(needle.core);
+                    }
+                    sequences.push((ids[0], ids[1], id));
+                    cores.push(None);
+                    halves_cores.join(SEQUENCE_SEP)
+                } else {
+                    let needle = parse_needle(raw).map_err(err)?;
+                    add(&needle, Target::Keyword(id));
+                    cores.push(Some(needle.core.clone()));
+                    needle.core
+                };
+                if let Some(previous) = seen.insert(key, raw) {
+                    return Err(err(format!("{raw:?} is listed twice (also as {previous:?})")));
+                }
+            }
+        }
+        let n_patterns = patterns.len();
+        let (ascii, other): (Patterns, Patterns) = patterns.into_iter().partition(|(c, _)| c.is_ascii());
+        let mut scorer = Scorer {
+            ascii: Bank::build(ascii, AhoCorasickKind::DFA)?,
+            other: Bank::build(other, AhoCorasickKind::ContiguousNFA)?,
+            subsumes: Vec::new(),
+            n_patterns,
+            keyword_set,
+            sequences,
+            n_parts: parts.len(),
+            weights,
+            saturation,
+            boundaries: spec.boundaries,
+            token_scale: spec.token_scale,
+            steepness: spec.confidence_steepness,
+            ambiguity_threshold: spec.ambiguity_threshold,
+            ambiguous_tier: tier_index(&spec.ambiguous_tier, "ambiguous_tier")?,
+            override_confidence: spec.override_confidence,
+            reasoning_min_markers: spec.reasoning_min_markers,
+            long_context_tokens: finite(spec.long_context_tokens, "long_context_tokens")?,
+            word_problem_min_tokens: finite(spec.word_problem_min_tokens, "word_problem_min_tokens")?,
+            structured_floor: tier_index(&spec.structured_output_floor, "structured_output_floor")?,
+            hard_floor: tier_index(&spec.hard_ask_floor, "hard_ask_floor")?,
+        };
+        // A keyword subsumes the other keywords of its set that match inside its own text.
+        let mut subsumes = vec![Vec::new(); cores.len()];
+        for (id, core) in cores.iter().enumerate() {
+            let Some(core) = core else { continue };
+            let set = scorer.keyword_set[id];
+            let mut inner = vec![0u64; cores.len().div_ceil(64)];
+            scorer.scan(core, &mut inner, set as usize == K_STRUCTURED);
+            subsumes[id] = bit_ids(&inner)
+                .filter(|&k| k as usize != id && scorer.keyword_set[k as usize] == set)
+                .collect();
+        }
+        scorer.subsumes = subsumes;
+        Ok(scorer)
+    }
+
+    pub fn n_keywords(&self) -> usize {
+        self.keyword_set.len()
+    }
+
+    pub fn n_patterns(&self) -> usize {
+        self.n_patterns
+    }
+
+    /// Marks every keyword of `folded` whose occurrence satisfies its boundaries. The system
+    /// prompt pass looks for structured-output keywords only; the prompt pass for all others.
+    fn scan(&self, folded: &str, matched: &mut [u64], system: bool) {
+        let mut first_end = vec![usize::MAX; self.n_parts];
+        let mut last_start = vec![0usize; self.n_parts];
+        let mut part_seen = vec![false; self.n_parts];
+        let is_word_before =
+            |at: usize| folded[..at].chars().next_back().map(text::class) == Some(Class::Word);
+        let is_word_after =
+            |at: usize| folded[at..].chars().next().map(text::class) == Some(Class::Word);
+        let banks = if folded.is_ascii() { &[&self.ascii][..] } else { &[&self.ascii, &self.other][..] };
+        for bank in banks {
+            for m in bank.automaton.find_overlapping_iter(folded) {
+                for entry in &bank.owners[m.pattern().as_usize()] {
+                    if (entry.need_left && is_word_before(m.start()))
+                        || (entry.need_right && is_word_after(m.end()))
+                    {
+                        continue;
+                    }
+                    match entry.target {
+                        Target::Keyword(id) => {
+                            let id = id as usize;
+                            if (self.keyword_set[id] as usize == K_STRUCTURED) == system {
+                                matched[id / 64] |= 1 << (id % 64);
+                            }
+                        }
+                        Target::SeqPart(p) if !system => {
+                            let p = p as usize;
+                            part_seen[p] = true;
+                            first_end[p] = first_end[p].min(m.end());
+                            last_start[p] = last_start[p].max(m.start());
+                        }
+                        Target::SeqPart(_) => {}
+                    }
+                }
+            }
+        }
+        for &(a, b, id) in &self.sequences {
+            let (a, b) = (a as usize, b as usize);
+            if part_seen[a] && part_seen[b] && first_end[a] <= last_start[b] {
+                matched[id as usize / 64] |= 1 << (id % 64);
+            }
+        }
+    }
+
+    fn token_raw(&self, t: f64) -> f64 {
+        let [a, b, c] = self.token_scale;
+        if t <= a {
+            -1.0
+        } else if t >= c {
+            1.0
+        } else if t < b {
+            -1.0 + (t / a).ln() / (b / a).ln()
+        } else {
+            (t / b).ln() / (c / b).ln()
+        }
+    }
+
+    fn sigmoid(&self, distance: f64) -> f64 {
+        1.0 / (1.0 + (-self.steepness * distance).exp())
+    }
+
+    /// Scores one prompt; `system` feeds only the structured-output rule.
+    pub fn score(&self, prompt: &str, system: Option<&str>) -> ScoreOutput {
+        let mut folded = String::new();
+        text::fold_into(prompt, &mut folded);
+        let mut matched = vec![0u64; self.keyword_set.len().div_ceil(64)];
+        self.scan(&folded, &mut matched, false);
+        if let Some(system) = system {
+            text::fold_into(system, &mut folded);
+            self.scan(&folded, &mut matched, true);
+        }
+        // Drop keywords that a longer matched keyword of their set contains.
+        let mut shadowed = vec![0u64; matched.len()];
+        for id in bit_ids(&matched) {
+            for &k in &self.subsumes[id as usize] {
+                shadowed[k as usize / 64] |= 1 << (k % 64);
+            }
+        }
+        for (m, s) in matched.iter_mut().zip(&shadowed) {
+            *m &= !s;
+        }
+        let ids: Vec<u32> = bit_ids(&matched).collect();
+        let mut per_set = [0u32; 16];
+        for &id in &ids {
+            per_set[self.keyword_set[id as usize] as usize] += 1;
+        }
+        let features = features(prompt);
+        let tokens = text::count_chars(prompt).tokens();
+
+        let mut raw = [0.0f64; 15];
+        let mut set = 0usize;
+        for (d, value) in raw.iter_mut().enumerate() {
+            if d == D_TOKENS {
+                *value = self.token_raw(tokens);
+                continue;
+            }
+            let mut n = per_set[set] as f64;
+            set += 1;
+            let q = features.question_marks;
+            if d == D_REASONING {
+                // A question about several numbers in a few sentences: a word problem.
+                if features.numbers >= 2 && q >= 1 && tokens >= self.word_problem_min_tokens {
+                    n += 1.0;
+                }
+            } else if d == D_QUESTION {
+                n += q.saturating_sub(1) as f64;
+                if features.choice_letters >= 3 {
+                    n += 2.0;
+                }
+            } else if d == D_MULTISTEP {
+                n += (features.list_items / 2) as f64;
+            }
+            let v = (n / self.saturation[d]).min(1.0);
+            *value = if d == D_SIMPLE { -v } else { v };
+        }
+        let mut score = 0.0;
+        for (w, r) in self.weights.iter().zip(raw.iter()) {
+            score += w * r;
+        }
+
+        let mut tier = self.boundaries.iter().filter(|&&b| score >= b).count() as u8;
+        let distance = self.boundaries.iter().map(|b| (score - b).abs()).fold(f64::INFINITY, f64::min);
+        let mut confidence = self.sigmoid(distance);
+        let mut rule = 0u8;
+        let mut ambiguous = false;
+        if confidence < self.ambiguity_threshold {
+            tier = self.ambiguous_tier;
+            rule = 1;
+            ambiguous = true;
+        }
+        // A short hard ask only counts when it is about something technical or formal.
+        let co_signal =
+            per_set[K_TECHNICAL] + per_set[K_CODE] + per_set[K_REASONING] + per_set[K_DOMAIN];
+        let markers = self.reasoning_min_markers;
+        // (rule applies, tier it lifts to, rule code), applied in order; each only raises.
+        let floors = [
+            (markers > 0 && per_set[K_REASONING] >= markers, 3u8, 2u8),
+            (tokens > self.long_context_tokens, 2, 3),
+            (per_set[K_HARD] >= 1 && co_signal >= 1, self.hard_floor, 4),
+            (per_set[K_STRUCTURED] >= 1, self.structured_floor, 5),
+        ];
+        for (applies, floor, code) in floors {
+            if applies && floor > tier {
+                tier = floor;
+                rule = code;
+                ambiguous = false;
+                confidence = self.override_confidence;
+            }
+        }
+        ScoreOutput { tier, score, confidence, ambiguous, tokens, rule, raw, matched: ids, features }
+    }
+}
+
+/// The ids whose bits are set, ascending.
+fn bit_ids(bits: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    bits.iter().enumerate().flat_map(|(w, &word)| {
+        let mut word = word;
+        std::iter::from_fn(move || {
+            (word != 0).then(|| {
+                let bit = word.trailing_zeros();
+                word &= word - 1;
+                (w * 64) as u32 + bit
+            })
+        })
+    })
+}
+
+/// Question marks, digit runs, numbered-list lines and answer-option letters of `text`.
+/// Option letters a-e count as "(a)" anywhere, "a)" between blanks, and at a line start as
+/// "a)", "a.", "a:" or "(a." followed by a blank. Everything looked for here is ASCII except
+/// two question marks, so the scan runs on bytes (ASCII bytes never occur inside a
+/// multi-byte UTF-8 sequence).
+pub fn features(text: &str) -> Features {
+    use memchr::memchr_iter;
+    let b = text.as_bytes();
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let blank = |c: u8| c == b' ' || c == b'\t';
+    let option = |c: u8| matches!(c, b'a'..=b'e' | b'A'..=b'E');
+    let bit = |c: u8| 1u8 << (c.to_ascii_lowercase() - b'a');
+    let mut f = Features::default();
+    f.question_marks = memchr_iter(b'?', b).count() as u64;
+    if !text.is_ascii() {
+        f.question_marks +=
+            text.chars().filter(|&c| c == '\u{FF1F}' || c == '\u{061F}').count() as u64;
+    }
+    // Digit runs: digits not preceded by a digit (branch-free so it vectorises).
+    f.numbers = b.first().is_some_and(u8::is_ascii_digit) as u64
+        + b.iter()
+            .zip(b.iter().skip(1))
+            .map(|(p, c)| (c.is_ascii_digit() & !p.is_ascii_digit()) as u64)
+            .sum::<u64>();
+    let mut letters = 0u8;
+    for i in memchr_iter(b')', b).filter(|&i| i >= 2) {
+        let l = b[i - 1];
+        // "(a)" anywhere, or "a)" between blanks.
+        if option(l) && (b[i - 2] == b'(' || (blank(b[i - 2]) && blank(at(i + 1)))) {
+            letters |= bit(l);
+        }
+    }
+    for start in std::iter::once(0).chain(memchr_iter(b'\n', b).map(|i| i + 1)) {
+        let mut i = start;
+        while blank(at(i)) {
+            i += 1;
+        }
+        // Numbered item: 1-3 digits, '.' or ')', then a blank.
+        let digits = (0..4).take_while(|&k| at(i + k).is_ascii_digit()).count();
+        if (1..=3).contains(&digits)
+            && matches!(at(i + digits), b'.' | b')')
+            && blank(at(i + digits + 1))
+        {
+            f.list_items += 1;
+        }
+        // Option label: optional '(', a letter a-e, one of ").:", then a blank.
+        let k = if at(i) == b'(' { i + 1 } else { i };
+        if option(at(k)) && matches!(at(k + 1), b')' | b'.' | b':') && blank(at(k + 2)) {
+            letters |= bit(at(k));
+        }
+    }
+    f.choice_letters = letters.count_ones() as u64;
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_of_a_quiz() {
+        let f = features("Which is prime?\nA. 4\nB. 6\n(c) 7\n  1. one\n2) two\n12.5 is not\n");
+        assert_eq!(features("Pick: a) red b) blue  c) green").choice_letters, 3);
+        assert_eq!(features("plan a)b) c)").choice_letters, 0);
+        assert_eq!(f.question_marks, 1);
+        assert_eq!(f.choice_letters, 3);
+        assert_eq!(f.list_items, 2);
+        assert_eq!(f.numbers, 7);
+    }
+
+    #[test]
+    fn needles() {
+        let n = parse_needle("  Step  By Step ").unwrap();
+        assert_eq!((n.core.as_str(), n.need_left, n.need_right), ("step by step", true, true));
+        let n = parse_needle("deriv*").unwrap();
+        assert_eq!((n.need_left, n.need_right), (true, false));
+        let n = parse_needle("证明").unwrap();
+        assert_eq!((n.need_left, n.need_right), (false, false));
+        assert!(parse_needle("*a").is_err());
+    }
+}
+
+
