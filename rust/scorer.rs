@@ -529,7 +529,7 @@ impl Scorer {
                 n += (features.list_items / 2) as f64;
             }
             let v = (n / self.saturation[d]).min(1.0);
-            *value = if d == D_SIMPLE { -v } else { v };
+            *value = if d == D_SIMPLE { 0.0 - v } else { v };
         }
         let mut score = 0.0;
         for (w, r) in self.weights.iter().zip(raw.iter()) {

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._backend import BACKEND
+from typing import Any
+
+from . import _backend
 from .errors import ConfigError
 from .scoring import DimensionScore, Scorer, ScoreResult, ScoringConfig, score
 
@@ -16,6 +18,15 @@ try:
     __version__ = version("smart-llm-router")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
+
+
+
+def __getattr__(name: str) -> Any:
+    # BACKEND is resolved at import; an invalid SMART_LLM_ROUTER_BACKEND surfaces here.
+    if name == "BACKEND":
+        return _backend.backend()
+    raise AttributeError(f"module 'smart_llm_router' has no attribute {name!r}")
+
 
 __all__ = [
     "BACKEND",

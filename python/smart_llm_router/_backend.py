@@ -1,7 +1,9 @@
 """Backend selection, once at import: ``SMART_LLM_ROUTER_BACKEND=auto|native|python``.
 
 ``auto`` (the default) uses the native module when it imports and the pure-Python twin
-otherwise; ``native`` fails loudly when the native module is missing.
+otherwise; ``native`` fails loudly when the native module is missing. An invalid choice does
+not break ``import smart_llm_router`` itself (so the CLI can report it cleanly): the error is
+raised by ``backend()``, i.e. on the first use of ``BACKEND`` or of a scorer.
 """
 
 from __future__ import annotations
@@ -40,7 +42,19 @@ def _select() -> str:
     return "native"
 
 
-BACKEND: str = _select()
+try:
+    _CHOICE: str | None = _select()
+    _CHOICE_ERROR: Exception | None = None
+except (ConfigError, ImportError) as _e:
+    _CHOICE, _CHOICE_ERROR = None, _e
+
+
+def backend() -> str:
+    """The selected backend, "native" or "python"; raises the selection error, if any."""
+    if _CHOICE is None:
+        assert _CHOICE_ERROR is not None
+        raise type(_CHOICE_ERROR)(str(_CHOICE_ERROR))
+    return _CHOICE
 
 
 def native_module() -> ModuleType:

@@ -326,7 +326,7 @@ class PyScorer:
             elif d == _D_MULTISTEP:
                 n += items // 2
             v = min(n / self.saturation[d], 1.0)
-            raw.append(-v if d == _D_SIMPLE else v)
+            raw.append(0.0 - v if d == _D_SIMPLE else v)
         score = 0.0
         for w, r in zip(self.weights, raw):
             score += w * r

@@ -115,18 +115,22 @@ def _describe(error: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-@lru_cache(maxsize=8)
-def _keyword_file(path: str | None) -> dict[str, list[str]]:
+@lru_cache(maxsize=1)
+def _bundled_keywords() -> dict[str, list[str]]:
+    return _parse_keywords((_DATA / "keywords.yaml").read_text("utf-8"), "keywords.yaml")
+
+
+def _keyword_file(path: str) -> dict[str, list[str]]:
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"keywords_file: cannot read {path}: {e}") from None
+    return _parse_keywords(text, path)
+
+
+def _parse_keywords(text: str, source: str) -> dict[str, list[str]]:
     """Keyword sets of a keywords YAML ({set: {language: [keywords]}}), languages flattened
     in file order."""
-    if path is None:
-        source, text = "keywords.yaml", (_DATA / "keywords.yaml").read_text("utf-8")
-    else:
-        source = path
-        try:
-            text = Path(path).read_text("utf-8")
-        except OSError as e:
-            raise ConfigError(f"keywords_file: cannot read {path}: {e.strerror}") from None
     data = _load_yaml(text, source)
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping of keyword sets")
@@ -147,8 +151,11 @@ def _keyword_file(path: str | None) -> dict[str, list[str]]:
 
 def compile_spec(config: ScoringConfig) -> dict[str, Any]:
     """The plain-data spec both backends build from (the JSON the native core parses)."""
-    path = None if config.keywords_file is None else str(config.keywords_file)
-    keywords = {name: list(words) for name, words in _keyword_file(path).items()}
+    if config.keywords_file is None:
+        base = _bundled_keywords()
+    else:
+        base = _keyword_file(str(config.keywords_file))
+    keywords = {name: list(words) for name, words in base.items()}
     keywords.update({k: list(v) for k, v in config.replace_keywords.items()})
     for name, extra in config.extra_keywords.items():
         keywords[name] = keywords.get(name, []) + list(extra)
@@ -304,6 +311,7 @@ class Scorer:
     """A prompt scorer built once from a configuration.
 
     ``backend`` is "native" or "python"; by default the one ``smart_llm_router.BACKEND`` names.
+    Raises ``ConfigError`` for an invalid configuration.
     """
 
     __slots__ = ("backend", "config", "_impl", "_labels")
@@ -317,7 +325,7 @@ class Scorer:
         if not isinstance(config, ScoringConfig):
             config = ScoringConfig.load(config)
         self.config = config
-        self.backend = backend or _backend.BACKEND
+        self.backend = backend or _backend.backend()
         spec = compile_spec(config)
         if self.backend == "native":
             self._impl: Any = _backend.native_module().Scorer(json.dumps(spec))

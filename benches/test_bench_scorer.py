@@ -1,0 +1,44 @@
+"""Scorer speed, both backends side by side on the same prompts.
+
+    pytest benches --benchmark-only --benchmark-group-by=group --benchmark-columns=median,min,max,rounds
+
+Each call scores the next of 8 different prompts of the size (multilingual, code and prose),
+so the numbers are medians over varied inputs. `first x400K` is 400 KB of "first ": the input
+that makes a backtracking `first.*then` regex quadratic.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from smart_llm_router import Scorer, ScoringConfig
+from smart_llm_router._backend import native_available
+
+from conftest import FIRST_400K, SIZES, make_prompts, rotating
+
+BACKENDS = ["native", "python"] if native_available() else ["python"]
+CASES = {**{name: make_prompts(size) for name, size in SIZES.items()}, "first x400K": FIRST_400K}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def scorer(request: pytest.FixtureRequest) -> Scorer:
+    return Scorer(backend=request.param)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_score(benchmark, scorer: Scorer, case: str) -> None:
+    benchmark.group = f"score {case}"
+    benchmark.extra_info["backend"] = scorer.backend
+    next_prompt = rotating(CASES[case])
+    result = benchmark(lambda: scorer.score(next_prompt()))
+    assert result.tier in ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_build(benchmark, backend: str) -> None:
+    """Building a Scorer from the default configuration (keyword files already parsed)."""
+    benchmark.group = "build"
+    config = ScoringConfig.load()
+    Scorer(config, backend=backend)
+    scorer = benchmark(lambda: Scorer(config, backend=backend))
+    assert scorer.n_keywords > 1000

@@ -1,0 +1,69 @@
+"""Regenerate tests/vectors/scorer_vectors.json: `python tests/gen_vectors.py`.
+
+The vectors pin the default configuration's results (computed with the pure-Python twin) so
+that pytest (both backends) and `cargo test` (the Rust core alone) check the same cases.
+Rerun after changing the bundled keywords or scoring defaults, and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from smart_llm_router.scoring import ScoringConfig, compile_spec
+from smart_llm_router._pyscorer import PyScorer
+
+PATH = Path(__file__).parent / "vectors" / "scorer_vectors.json"
+
+PROMPTS: list[tuple[str, str | None]] = [
+    ("", None),
+    ("hi", None),
+    ("what is the capital of france", None),
+    ("Prove that sqrt(2) is irrational step by step", None),
+    ("design a high-availability microservices architecture", None),
+    ("Please improve and approve this letter about classic history", None),
+    ("Our data pipeline returns undefined", None),
+    ("theorem theorem theorem", None),
+    ("write this formally", None),
+    ("First, clone the repo. Then run the tests. Finally open a pull request.", None),
+    ("Do this:\n1. install\n2. configure\n3. deploy", None),
+    ("Which is a prime?\nA) 4\nB) 6\nC) 7\nD) 9", None),
+    ("If 3 pumps fill a tank in 12 hours, how long do 4 pumps take?", None),
+    ("```python\ndef f(x):\n    return x * 2\n```\nWhy does this fail?", None),
+    ("hi", "Respond only with valid JSON following this schema."),
+    ("请一步一步证明根号2是无理数", None),
+    ("用Python实现一个快速排序算法，并解释时间复杂度", None),
+    ("この定理を証明してください。まず補題を示し、次に結論を導いてください。", None),
+    ("Докажите теорему Пифагора шаг за шагом", None),
+    ("Entwirf eine hochverfügbare Microservice-Architektur mit Kubernetes", None),
+    ("Explica por qué el algoritmo de Dijkstra no funciona con pesos negativos", None),
+    ("Escreva um poema sobre o mar e a saudade", None),
+    ("이 알고리즘의 시간 복잡도를 단계별로 증명하세요", None),
+    ("اشرح لماذا تعمل خوارزمية البحث الثنائي في وقت لوغاريتمي", None),
+    ("ΣΊΣΥΦΟΣ İstanbul ẞtraße ＡＢＣ", None),
+    ("\x00\x01 emoji 😀🎉 and a lone \ufffd", None),
+    ("first " * 500, None),
+    ("Step 1: refactor the parser. " * 40, None),
+]
+
+
+def main() -> None:
+    spec = compile_spec(ScoringConfig.load())
+    scorer = PyScorer(spec)
+    labels = [w for name in spec["keywords"] for w in spec["keywords"][name]]
+    cases = []
+    for prompt, system in PROMPTS:
+        tier, score, confidence, ambiguous, tokens, rule, raw, matched, features = scorer.score(prompt, system)
+        cases.append({
+            "prompt": prompt, "system": system, "tier": tier, "score": score,
+            "confidence": confidence, "ambiguous": ambiguous, "tokens": tokens, "rule": rule,
+            "raw": raw, "matched": matched, "features": list(features),
+            "matched_keywords": [labels[i] for i in matched],
+        })
+    PATH.parent.mkdir(exist_ok=True)
+    PATH.write_text(json.dumps({"spec": spec, "cases": cases}, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    print(f"wrote {len(cases)} cases to {PATH}")
+
+
+if __name__ == "__main__":
+    main()

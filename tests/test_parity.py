@@ -1,0 +1,100 @@
+"""Native and pure-Python backends give the same results: shared vectors and hypothesis."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smart_llm_router import Scorer
+from smart_llm_router._backend import native_available
+from smart_llm_router.scoring import ScoringConfig, compile_spec
+
+VECTORS = json.loads((Path(__file__).parent / "vectors" / "scorer_vectors.json").read_text("utf-8"))
+
+
+def test_vectors_match_the_current_defaults() -> None:
+    assert VECTORS["spec"] == compile_spec(ScoringConfig.load()), (
+        "bundled keywords or scoring defaults changed: run `python tests/gen_vectors.py` "
+        "and review the diff"
+    )
+
+
+@pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: c["prompt"][:30])
+def test_vectors(scorer: Scorer, case: dict) -> None:
+    r = scorer.score(case["prompt"], system_prompt=case["system"])
+    assert r.tier == ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")[case["tier"]]
+    assert abs(r.score - case["score"]) <= 1e-9
+    assert abs(r.confidence - case["confidence"]) <= 1e-9
+    assert r.ambiguous == case["ambiguous"]
+    assert list(r._matched) == case["matched"]
+    assert list(r._features) == case["features"]
+    assert r.estimated_tokens == -int(-case["tokens"] // 1)
+
+
+def _same(a: Scorer, b: Scorer, text: str, system: str | None = None) -> None:
+    x, y = a.score(text, system_prompt=system), b.score(text, system_prompt=system)
+    assert (x.tier, x.rule, x.ambiguous, x.estimated_tokens) == (y.tier, y.rule, y.ambiguous, y.estimated_tokens)
+    assert list(x._matched) == list(y._matched)
+    assert tuple(x._features) == tuple(y._features)
+    assert abs(x.score - y.score) <= 1e-9
+    assert abs(x.confidence - y.confidence) <= 1e-9
+
+
+needs_native = pytest.mark.skipif(not native_available(), reason="native module not built")
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def pair(scorers: dict[str, Scorer]) -> tuple[Scorer, Scorer]:
+    return scorers["native"], scorers["python"]
+
+
+def _keywords() -> list[str]:
+    spec = compile_spec(ScoringConfig.load())
+    return [w for words in spec["keywords"].values() for w in words]
+
+
+KEYWORDS = _keywords()
+# Pieces that sit next to keywords: boundaries of every class, case, folding, list markers.
+GLUE = [" ", "", "\n", "\t", "  ", "-", "_", "x", "é", "É", "ß", "İ", "Σ", "ς", "中", "か", "한",
+        "ل", "?", "？", "؟", "1. ", "\n2) ", "(a)", " b) ", "C. ", "😀", "\u3000", "\u00a0", "'s", "*"]
+keyword_text = st.lists(
+    st.one_of(st.sampled_from(KEYWORDS), st.sampled_from(GLUE), st.text(max_size=4)), max_size=20
+).map("".join)
+mixed_text = st.lists(
+    st.sampled_from(["Prove", "PROVE", "prove", "證明", "证明", "доказать", "Докажи", "beweisen", "demuestra",
+                     "증명하세요", "برهن", "step by step", "шаг за шагом", "then", "first"]) | st.sampled_from(GLUE),
+    max_size=25,
+).map("".join)
+
+
+@needs_native
+@FAST
+@given(st.text())
+def test_random_unicode(pair: tuple[Scorer, Scorer], text: str) -> None:
+    _same(*pair, text)
+
+
+@needs_native
+@FAST
+@given(keyword_text, st.none() | keyword_text)
+def test_keyword_stuffed(pair: tuple[Scorer, Scorer], text: str, system: str | None) -> None:
+    _same(*pair, text, system)
+
+
+@needs_native
+@FAST
+@given(mixed_text)
+def test_mixed_scripts(pair: tuple[Scorer, Scorer], text: str) -> None:
+    _same(*pair, text)
+
+
+@needs_native
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(KEYWORDS), st.integers(1, 3000), st.sampled_from([" ", "", "\n", "x"]))
+def test_long_repetitions(pair: tuple[Scorer, Scorer], keyword: str, times: int, sep: str) -> None:
+    _same(*pair, sep.join([keyword.strip("*")] * times))
