@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from smart_llm_router._backend import native_available
+import smart_llm_router
 
 
 def slr(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -26,7 +26,7 @@ def test_version_names_the_backend() -> None:
     done = slr("version")
     assert done.returncode == 0
     assert "smart-llm-router" in done.stdout
-    assert ("native" if native_available() else "python") in done.stdout
+    assert f"scorer backend: {smart_llm_router.BACKEND}" in done.stdout
 
 
 def test_test_json() -> None:
@@ -34,7 +34,7 @@ def test_test_json() -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["tier"] == "REASONING"
-    assert data["backend"] == ("native" if native_available() else "python")
+    assert data["backend"] == smart_llm_router.BACKEND
     assert len(data["dimensions"]) == 15
     assert "step by step" in data["dimensions"][0]["matched"]
 
