@@ -92,6 +92,13 @@ fn char_classes(text: &str) -> Vec<u8> {
         .collect()
 }
 
+/// Estimated tokens of `text` (see `text::count_chars`).
+#[pyfunction]
+fn estimate_tokens(py: Python<'_>, text: PyBackedStr) -> f64 {
+    let run = || text::count_chars(&text).tokens();
+    if text.len() > DETACH_BYTES { py.detach(run) } else { run() }
+}
+
 /// `text` case-folded as the scanner sees it: for parity tests and `slr test --explain`.
 #[pyfunction]
 fn fold(text: &str) -> String {
@@ -105,6 +112,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Scorer>()?;
     m.add_function(wrap_pyfunction!(char_classes, m)?)?;
     m.add_function(wrap_pyfunction!(fold, m)?)?;
+    m.add_function(wrap_pyfunction!(estimate_tokens, m)?)?;
     m.add("DIMENSIONS", scorer::DIMENSIONS.to_vec())?;
     m.add("KEYWORD_SETS", scorer::KEYWORD_SETS.to_vec())?;
     m.add("TIERS", scorer::TIERS.to_vec())?;

@@ -11,7 +11,10 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from . import _backend
+from .asks import RequestError
+from .config import AppConfig, load_config
 from .errors import ConfigError
+from .router import NoModelError, Router, RoutingDecision, UnknownProfileError, route, route_request
 from .scoring import DimensionScore, Scorer, ScoreResult, ScoringConfig, score
 
 try:
@@ -30,11 +33,20 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "BACKEND",
+    "AppConfig",
     "ConfigError",
     "DimensionScore",
+    "NoModelError",
+    "RequestError",
+    "Router",
+    "RoutingDecision",
     "ScoreResult",
     "Scorer",
     "ScoringConfig",
+    "UnknownProfileError",
     "__version__",
+    "load_config",
+    "route",
+    "route_request",
     "score",
 ]

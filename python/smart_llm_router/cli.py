@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -12,8 +13,11 @@ from rich.table import Table
 
 from . import __version__
 from . import _backend
+from .asks import RequestError
+from .config import TIERS
 from .errors import ConfigError
-from .scoring import ScoreResult, score
+from .router import NoModelError, Router, RoutingDecision, get_router
+from .scoring import ScoreResult
 
 app = typer.Typer(
     name="slr",
@@ -64,23 +68,94 @@ def _render(result: ScoreResult) -> None:
             out.print(f"{name}: {', '.join(words)}")
 
 
+def _money(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
+
+
+def _render_decision(d: RoutingDecision, router: Router, explain: bool) -> None:
+    style = TIER_STYLE[d.tier]
+    baseline = router.config.smart_router.baseline
+    if d.savings is None:
+        saving = f"savings vs {baseline} unknown (price missing)"
+    else:
+        saving = f"{d.savings:.0%} savings vs {baseline}"
+    out.print(f"[bold {style}]{d.tier}[/] / [bold]{d.model}[/] / {saving}")
+    out.print(f"[dim]{d.reason}[/]")
+    out.print(
+        f"profile {d.profile}"
+        + (f" ({d.table} table)" if d.table != d.profile else "")
+        + f" · confidence {d.confidence:.2f}{' (ambiguous)' if d.ambiguous else ''}"
+        + f" · ~{d.estimated_input_tokens:.0f} input tokens · est. cost {_money(d.cost_estimate_usd)}"
+        + f" vs {_money(d.baseline_cost_usd)}"
+    )
+    out.print(f"fallbacks: {' -> '.join(d.fallback_chain)}")
+    if explain:
+        _render(d.result)
+
+
 @app.command("test")
 def test_prompt(
-    prompt: Annotated[str, typer.Argument(help="The prompt to score ('-' reads stdin).")],
+    prompt: Annotated[str, typer.Argument(help="The prompt to route ('-' reads stdin).")],
+    profile: Annotated[str, typer.Option("--profile", "-p", help="Routing profile.")] = "auto",
     system: Annotated[
         Optional[str], typer.Option("--system", "-s", help="A system prompt (feeds only the structured-output rule).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    tools: Annotated[bool, typer.Option("--tools", help="The request carries tools.")] = False,
+    image: Annotated[bool, typer.Option("--image", help="The request carries an image.")] = False,
+    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", min=1, help="max_tokens of the request.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show every dimension.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole decision as JSON.")] = False,
 ) -> None:
-    """Score a prompt and show its tier and every dimension, without dispatching it."""
+    """Route a prompt without dispatching it: tier, model, savings and why."""
     if prompt == "-":
         prompt = sys.stdin.read()
-    result = score(prompt, system_prompt=system)
+    router = get_router(config)
+    decision = router.route(
+        prompt, system_prompt=system, profile=profile, has_tools=tools, has_vision=image,
+        max_output_tokens=max_tokens,
+    )
     if as_json:
-        data = {"backend": _backend.backend(), **result.to_dict()}
+        data = {"backend": _backend.backend(), **decision.to_dict()}
         out.print_json(json.dumps(data, ensure_ascii=False))
     else:
-        _render(result)
+        _render_decision(decision, router, explain)
+
+
+def _per_million(value: float | None) -> str:
+    return "?" if value is None else f"{value * 1e6:.2f}"
+
+
+@app.command("models")
+def models(
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Only this profile.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
+) -> None:
+    """Show each profile's tier -> model table with prices and capabilities."""
+    router = get_router(config)
+    names = [router.profile_name(profile)] if profile else router.profiles
+    for name in names:
+        table = Table(title=f"smart/{name}", title_justify="left", show_edge=False)
+        table.add_column("tier")
+        table.add_column("")
+        table.add_column("model", no_wrap=True)
+        for column in ("$/M in", "$/M out", "context"):
+            table.add_column(column, justify="right")
+        table.add_column("vision", justify="center")
+        table.add_column("tools", justify="center")
+        for tier in TIERS:
+            for i, m in enumerate(router.tables[name][tier]):
+                table.add_row(
+                    f"[{TIER_STYLE[tier]}]{tier}[/]" if i == 0 else "",
+                    "primary" if i == 0 else "fallback",
+                    m.name, _per_million(m.input_cost), _per_million(m.output_cost),
+                    f"{m.max_input_tokens:,}" if m.max_input_tokens else "?",
+                    "yes" if m.vision else "-", "yes" if m.tools else "-",
+                )
+        out.print(table)
+        out.print()
 
 
 def main() -> None:
@@ -89,6 +164,9 @@ def main() -> None:
         app()
     except ConfigError as e:
         err.print(f"[red]configuration error:[/] {e}")
+        sys.exit(2)
+    except (NoModelError, RequestError) as e:
+        err.print(f"[red]cannot route:[/] {e}")
         sys.exit(2)
     except (OSError, ValueError, ImportError) as e:
         err.print(f"[red]error:[/] {e}")

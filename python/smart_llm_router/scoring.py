@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationErro
 
 from . import _backend
 from ._pyscorer import DIMENSIONS, KEYWORD_SETS, RULES, TIERS, PyScorer
+from ._text import estimate_tokens as _py_estimate_tokens
 from .errors import ConfigError
 
 Tier = Literal["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
@@ -354,6 +355,16 @@ class Scorer:
     @property
     def n_keywords(self) -> int:
         return int(self._impl.n_keywords)
+
+
+def estimate_tokens(text: str) -> float:
+    """Estimated tokens of ``text`` (see "How matching works" in the README)."""
+    if _backend.native_available():
+        try:
+            return float(_backend.native_module().estimate_tokens(text))
+        except UnicodeEncodeError:
+            return float(_backend.native_module().estimate_tokens(_without_surrogates(text)))
+    return _py_estimate_tokens(text)
 
 
 _default: Scorer | None = None

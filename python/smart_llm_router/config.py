@@ -1,0 +1,156 @@
+"""The one configuration file: LiteLLM's proxy config plus a ``smart_router:`` section.
+
+Everything outside ``smart_router`` belongs to LiteLLM and is passed through untouched, except
+that ``model_list`` is read to know which models exist. ``smart_router.scoring`` merges with
+the bundled scoring defaults key by key; the rest of ``smart_router`` is validated here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+from .scoring import ScoringConfig, Tier, _describe, _load_yaml
+
+TIERS: tuple[Tier, ...] = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
+PROFILE_NAMES = ("auto", "eco", "premium", "agentic", "free")
+BUNDLED = "default_config.yaml"
+
+
+class ModelOverride(BaseModel):
+    """What the config says about one model; unset fields come from LiteLLM's cost map."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    price_key: str | None = None
+    input_cost_per_token: float | None = Field(default=None, ge=0)
+    output_cost_per_token: float | None = Field(default=None, ge=0)
+    max_input_tokens: int | None = Field(default=None, gt=0)
+    max_output_tokens: int | None = Field(default=None, gt=0)
+    supports_vision: bool | None = None
+    supports_function_calling: bool | None = None
+    free: bool = False
+
+
+class SmartRouterConfig(BaseModel):
+    """The ``smart_router`` section."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    baseline: str = "anthropic/claude-sonnet-4.6"
+    agentic_mode: Literal["auto", "always", "never"] = "auto"
+    agentic_min_raw: float = Field(default=0.5, ge=0, le=1)
+    assumed_output_tokens: int = Field(default=500, ge=0)
+    context_margin: float = Field(default=1.1, ge=1)
+    exclude: list[str] = []
+    models: dict[str, ModelOverride] = {}
+    profiles: dict[str, dict[Tier, list[str]]]
+    scoring: ScoringConfig
+
+    @field_validator("profiles")
+    @classmethod
+    def _profiles(cls, value: dict[str, dict[Tier, list[str]]]) -> dict[str, dict[Tier, list[str]]]:
+        out = {}
+        for name, table in value.items():
+            key = name.lower()
+            if key in out:
+                raise ValueError(f"profile {name!r} is defined twice (names are case-insensitive)")
+            missing = [t for t in TIERS if not table.get(t)]
+            if missing:
+                raise ValueError(f"profile {name!r} has no models for {', '.join(missing)}")
+            out[key] = table
+        return out
+
+
+class AppConfig(BaseModel):
+    """A whole config file: the LiteLLM part (``litellm``) and ``smart_router``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    litellm: dict[str, Any]
+    smart_router: SmartRouterConfig
+
+    @property
+    def model_list(self) -> list[dict[str, Any]]:
+        return list(self.litellm.get("model_list") or [])
+
+    def litellm_model(self, model_name: str) -> str | None:
+        """``litellm_params.model`` of a model_list entry."""
+        for entry in self.model_list:
+            if entry.get("model_name") == model_name:
+                return (entry.get("litellm_params") or {}).get("model")
+        return None
+
+
+def _check_model_list(data: Mapping[str, Any], source: str) -> list[str]:
+    entries = data.get("model_list")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{source}: model_list: expected a non-empty list of models")
+    names = []
+    for i, entry in enumerate(entries):
+        where = f"{source}: model_list[{i}]"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{where}: expected a mapping")
+        name = entry.get("model_name")
+        params = entry.get("litellm_params")
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{where}.model_name: expected a string")
+        if not isinstance(params, Mapping) or not isinstance(params.get("model"), str):
+            raise ConfigError(f"{where}.litellm_params.model: expected a string")
+        names.append(name)
+    return names
+
+
+def parse_config(data: Any, source: str) -> AppConfig:
+    """Validate a loaded YAML document; errors name the key and what is wrong."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: expected a mapping at the top level")
+    section = data.get("smart_router")
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{source}: smart_router: missing (the router's section)")
+    names = set(_check_model_list(data, source))
+    section = dict(section)
+    section["scoring"] = ScoringConfig.load(section.get("scoring"), source=f"{source}: smart_router.scoring")
+    try:
+        smart = SmartRouterConfig.model_validate(section)
+    except ValidationError as e:
+        raise ConfigError(_describe(e, f"{source}: smart_router")) from None
+    for profile, table in smart.profiles.items():
+        for tier, models in table.items():
+            for model in models:
+                if model not in names:
+                    raise ConfigError(
+                        f"{source}: smart_router.profiles.{profile}.{tier}: {model!r} is not a "
+                        f"model_name in model_list"
+                    )
+    litellm = {k: v for k, v in data.items() if k != "smart_router"}
+    return AppConfig(source=source, litellm=litellm, smart_router=smart)
+
+
+def bundled_config_path() -> Path:
+    return Path(str(files("smart_llm_router") / "data" / BUNDLED))
+
+
+@lru_cache(maxsize=1)
+def bundled_config() -> AppConfig:
+    path = bundled_config_path()
+    return parse_config(_load_yaml(path.read_text("utf-8"), BUNDLED), BUNDLED)
+
+
+def load_config(path: str | Path | None = None) -> AppConfig:
+    """The config at ``path``, or the bundled one."""
+    if path is None:
+        return bundled_config()
+    p = Path(path)
+    try:
+        text = p.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read config {p}: {e}") from None
+    return parse_config(_load_yaml(text, str(p)), str(p))

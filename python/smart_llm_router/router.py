@@ -1,0 +1,301 @@
+"""From a score to a model: profiles, tier tables, capability filters and prices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .asks import RequestError, parse_request
+from .catalog import ModelInfo, build_catalog
+from .config import TIERS, AppConfig, load_config
+from .errors import ConfigError
+from .scoring import DimensionScore, Scorer, ScoreResult, Tier
+
+SMART_PREFIX = "smart/"
+_AGENTIC_DIMENSION = 8  # agenticTask in DIMENSIONS
+_RULE_TEXT = {
+    "score": "",
+    "ambiguous": "ambiguous score, default tier",
+    "reasoning_markers": "several reasoning markers",
+    "long_context": "very long input",
+    "hard_ask": "short but hard ask",
+    "structured_output": "system prompt asks for structured output",
+}
+
+
+class UnknownProfileError(ConfigError):
+    """A ``smart/<profile>`` name the configuration does not define."""
+
+
+class NoModelError(ValueError):
+    """No model of the profile can take the request (images, tools, context window)."""
+
+
+class RoutingDecision:
+    """The model chosen for one request, and why."""
+
+    __slots__ = (
+        "tier", "model", "profile", "table", "fallback_chain", "cost_estimate_usd",
+        "baseline_cost_usd", "savings", "estimated_input_tokens", "escalation", "result",
+    )
+
+    def __init__(
+        self, result: ScoreResult, tier: Tier, chain: list[ModelInfo], profile: str, table: str,
+        escalation: str | None, input_tokens: float, cost: float | None, baseline: float | None,
+        savings: float | None,
+    ) -> None:
+        self.result = result
+        self.tier = tier
+        self.model = chain[0].name
+        self.fallback_chain = [m.name for m in chain]
+        self.profile = profile
+        self.table = table
+        self.escalation = escalation
+        self.estimated_input_tokens = input_tokens
+        self.cost_estimate_usd = cost
+        self.baseline_cost_usd = baseline
+        self.savings = savings
+
+    @property
+    def score(self) -> float:
+        return self.result.score
+
+    @property
+    def confidence(self) -> float:
+        return self.result.confidence
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.result.ambiguous
+
+    @property
+    def rule(self) -> str:
+        return self.result.rule
+
+    @property
+    def dimensions(self) -> tuple[DimensionScore, ...]:
+        return self.result.dimensions
+
+    @property
+    def signals(self) -> list[str]:
+        return self.result.signals
+
+    @property
+    def reason(self) -> str:
+        """One line: tier, why, and any escalation or table switch."""
+        why = [f"score {self.score:+.3f}"]
+        if _RULE_TEXT.get(self.rule):
+            why.append(_RULE_TEXT[self.rule])
+        why += self.signals[:2]
+        line = f"{self.tier} ({'; '.join(why)}) -> {self.model}"
+        if self.table != self.profile:
+            line += f" [{self.table} table]"
+        if self.escalation:
+            line += f"; {self.escalation}"
+        return line
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier, "model": self.model, "profile": self.profile, "table": self.table,
+            "score": self.score, "confidence": self.confidence, "ambiguous": self.ambiguous,
+            "rule": self.rule, "reason": self.reason, "signals": self.signals,
+            "fallback_chain": self.fallback_chain,
+            "estimated_input_tokens": self.estimated_input_tokens,
+            "cost_estimate_usd": self.cost_estimate_usd,
+            "baseline_cost_usd": self.baseline_cost_usd, "savings": self.savings,
+            "escalation": self.escalation,
+            "dimensions": self.result.to_dict()["dimensions"],
+        }
+
+    def __repr__(self) -> str:
+        return f"RoutingDecision({self.reason!r})"
+
+
+class Router:
+    """A scorer plus the model tables of one configuration, built once."""
+
+    def __init__(self, config: AppConfig | str | Path | None = None, *, backend: str | None = None) -> None:
+        self.config = config if isinstance(config, AppConfig) else load_config(config)
+        smart = self.config.smart_router
+        self.scorer = Scorer(smart.scoring, backend=backend)
+        self.catalog = build_catalog(self.config)
+        self.baseline = self.catalog[smart.baseline]
+        excluded = set(smart.exclude)
+        self.tables: dict[str, dict[str, list[ModelInfo]]] = {
+            name: {tier: [self.catalog[m] for m in models if m not in excluded] for tier, models in table.items()}
+            for name, table in smart.profiles.items()
+        }
+        for tier, models in self.tables.get("free", {}).items():
+            for m in models:
+                if not m.free:
+                    raise ConfigError(
+                        f"{self.config.source}: smart_router.profiles.free.{tier}: {m.name!r} is not "
+                        f"free (mark it `free: true` under smart_router.models if it is)"
+                    )
+
+    @property
+    def profiles(self) -> list[str]:
+        return list(self.tables)
+
+    def profile_name(self, name: str) -> str:
+        """Normalise ``auto``, ``Smart/Auto``, ... to a defined profile name."""
+        key = name.strip().lower()
+        if key.startswith(SMART_PREFIX):
+            key = key[len(SMART_PREFIX):]
+        if key not in self.tables:
+            raise UnknownProfileError(f"unknown profile {name!r}: valid profiles are {', '.join(self.profiles)}")
+        return key
+
+    def route(
+        self,
+        prompt: str,
+        *,
+        system_prompt: str | None = None,
+        profile: str = "auto",
+        has_tools: bool = False,
+        has_vision: bool = False,
+        max_output_tokens: int | None = None,
+        input_tokens: float | None = None,
+        json_output: bool = False,
+    ) -> RoutingDecision:
+        """Score ``prompt`` and pick the model. ``input_tokens`` is the whole request's size
+        (defaults to the prompt's); ``json_output`` floors the tier at MEDIUM."""
+        name = self.profile_name(profile)
+        result = self.scorer.score(prompt, system_prompt=system_prompt)
+        tier = TIERS.index(result.tier)
+        if json_output and tier < 1:
+            tier = 1
+        smart = self.config.smart_router
+        table = name
+        if name == "auto" and "agentic" in self.tables and smart.agentic_mode != "never":
+            agentic_ask = result._raw[_AGENTIC_DIMENSION] >= smart.agentic_min_raw
+            tools_job = has_tools and (smart.agentic_mode == "always" or tier > 0)
+            if agentic_ask or tools_job:
+                table = "agentic"
+        tokens = float(input_tokens) if input_tokens is not None else result._tokens
+        chosen, chain, escalation = self._select(
+            self.tables[table], tier, has_vision, has_tools, tokens, max_output_tokens, table
+        )
+        out_tokens = max_output_tokens if max_output_tokens is not None else smart.assumed_output_tokens
+        cost = chain[0].cost(tokens, out_tokens)
+        baseline = self.baseline.cost(tokens, out_tokens)
+        savings: float | None = None
+        if name == "premium":
+            savings = 0.0
+        elif cost is not None and baseline:
+            savings = max(0.0, 1.0 - cost / baseline)
+        return RoutingDecision(
+            result, TIERS[chosen], chain, name, table, escalation, tokens, cost, baseline, savings
+        )
+
+    def route_request(self, body: Mapping[str, Any], *, profile: str | None = None) -> RoutingDecision:
+        """Route a raw OpenAI chat-completions, Anthropic messages or OpenAI responses body.
+        The profile comes from ``body["model"]`` (``smart/<profile>``) unless given."""
+        if profile is None:
+            model = body.get("model") if isinstance(body, Mapping) else None
+            if not isinstance(model, str) or not model.strip().lower().startswith(SMART_PREFIX):
+                raise RequestError(f"model must name a smart/<profile>, got {model!r}")
+            profile = model
+        name = self.profile_name(profile)
+        ask = parse_request(body)
+        return self.route(
+            ask.prompt, system_prompt=ask.system, profile=name, has_tools=ask.has_tools,
+            has_vision=ask.has_vision, max_output_tokens=ask.max_output_tokens,
+            input_tokens=ask.input_tokens, json_output=ask.json_output,
+        )
+
+    def _fits(self, m: ModelInfo, vision: bool, tools: bool, tokens: float, out: int | None) -> bool:
+        margin = self.config.smart_router.context_margin
+        return (
+            (not vision or m.vision)
+            and (not tools or m.tools)
+            and (m.max_input_tokens is None or tokens * margin <= m.max_input_tokens)
+            and (out is None or m.max_output_tokens is None or out <= m.max_output_tokens)
+        )
+
+    def _select(
+        self, table: dict[str, list[ModelInfo]], tier: int, vision: bool, tools: bool,
+        tokens: float, out: int | None, table_name: str,
+    ) -> tuple[int, list[ModelInfo], str | None]:
+        """The first tier, from the scored one upward and then downward, with models that
+        can take the request; those models in table order."""
+        order = list(range(tier, len(TIERS))) + list(range(tier - 1, -1, -1))
+        for t in order:
+            chain = [m for m in table[TIERS[t]] if self._fits(m, vision, tools, tokens, out)]
+            if chain:
+                note = None
+                if t != tier:
+                    note = f"{'escalated' if t > tier else 'moved down'} from {TIERS[tier]}: " \
+                        f"{self._constraint(table[TIERS[tier]], vision, tools, tokens, out)}"
+                return t, chain, note
+        everything = [m for models in table.values() for m in models]
+        raise NoModelError(
+            f"no model in profile {table_name!r} can take this request: "
+            f"{self._constraint(everything, vision, tools, tokens, out)}"
+        )
+
+    def _constraint(self, models: list[ModelInfo], vision: bool, tools: bool, tokens: float, out: int | None) -> str:
+        """Which requirement the given models fail, in words."""
+        if not models:
+            return "every model of the tier is excluded"
+        reasons = []
+        if vision and not any(m.vision for m in models):
+            reasons.append("the request has images and no model supports vision")
+        if tools and not any(m.tools for m in models):
+            reasons.append("the request uses tools and no model supports function calling")
+        windows = [m.max_input_tokens for m in models if m.max_input_tokens]
+        margin = self.config.smart_router.context_margin
+        if windows and tokens * margin > max(windows):
+            reasons.append(f"~{tokens:.0f} input tokens exceed the largest context window ({max(windows)})")
+        outs = [m.max_output_tokens for m in models if m.max_output_tokens]
+        if out is not None and outs and out > max(outs):
+            reasons.append(f"max_tokens {out} exceeds every model's output limit ({max(outs)})")
+        return "; ".join(reasons) or "no single model meets all requirements at once"
+
+
+_routers: dict[str, tuple[int | None, Router]] = {}
+
+
+def _mtime(key: str) -> int | None:
+    try:
+        return Path(key).stat().st_mtime_ns if key else None
+    except OSError:
+        return None
+
+
+def get_router(config: Router | AppConfig | str | Path | None = None) -> Router:
+    """A Router for ``config``: the bundled config's and each file's are built once (and
+    again when the file changes)."""
+    if isinstance(config, Router):
+        return config
+    if isinstance(config, AppConfig):
+        return Router(config)
+    key = "" if config is None else str(Path(config).resolve())
+    stamp = _mtime(key)
+    cached = _routers.get(key)
+    if cached is None or cached[0] != stamp:
+        _routers[key] = (stamp, Router(config))
+    return _routers[key][1]
+
+
+def route(
+    prompt: str,
+    *,
+    system_prompt: str | None = None,
+    profile: str = "auto",
+    has_tools: bool = False,
+    has_vision: bool = False,
+    max_output_tokens: int | None = None,
+    config: Router | AppConfig | str | Path | None = None,
+) -> RoutingDecision:
+    """Pick the model for ``prompt`` (see ``Router.route``)."""
+    return get_router(config).route(
+        prompt, system_prompt=system_prompt, profile=profile, has_tools=has_tools,
+        has_vision=has_vision, max_output_tokens=max_output_tokens,
+    )
+
+
+def route_request(body: Mapping[str, Any], *, config: Router | AppConfig | str | Path | None = None) -> RoutingDecision:
+    """Pick the model for a raw chat-completions, messages or responses request body."""
+    return get_router(config).route_request(body)
