@@ -42,3 +42,24 @@ def test_build(benchmark, backend: str) -> None:
     Scorer(config, backend=backend)
     scorer = benchmark(lambda: Scorer(config, backend=backend))
     assert scorer.n_keywords > 1000
+
+
+@pytest.fixture(scope="module")
+def router():
+    from smart_llm_router import Router
+
+    return Router()
+
+
+SHORT = make_prompts(50) + make_prompts(120)
+
+
+@pytest.mark.parametrize("call", ["score", "route"])
+def test_route_overhead(benchmark, router, call: str) -> None:
+    """route() against score() on the same short prompts: the difference is the router's cost."""
+    benchmark.group = "route vs score, short prompts"
+    benchmark.extra_info["backend"] = router.scorer.backend
+    next_prompt = rotating(SHORT)
+    fn = router.scorer.score if call == "score" else router.route
+    result = benchmark(lambda: fn(next_prompt()))
+    assert result.tier in ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")

@@ -34,9 +34,9 @@ pub const DIMENSIONS: [&str; 15] = [
     "negationComplexity",
 ];
 
-/// Keyword sets in keyword-id order: every dimension but tokenCount, then the two sets that only
-/// feed rules (structured output in the system prompt, short hard asks).
-pub const KEYWORD_SETS: [&str; 16] = [
+/// Keyword sets in keyword-id order: every dimension but tokenCount, then the sets that only
+/// feed rules (structured output in the system prompt, hard asks, proof asks).
+pub const KEYWORD_SETS: [&str; 17] = [
     "reasoningMarkers",
     "codePresence",
     "multiStepPatterns",
@@ -53,18 +53,21 @@ pub const KEYWORD_SETS: [&str; 16] = [
     "negationComplexity",
     "structuredOutput",
     "hardAsks",
+    "proofAsks",
 ];
 
 pub const TIERS: [&str; 4] = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"];
 
 /// Which rule decided the tier (`ScoreOutput::rule`).
-pub const RULES: [&str; 6] = [
+pub const RULES: [&str; 8] = [
     "score",
     "ambiguous",
     "reasoning_markers",
     "long_context",
     "hard_ask",
     "structured_output",
+    "proof_ask",
+    "agentic_steps",
 ];
 
 // Indices into DIMENSIONS...
@@ -78,9 +81,11 @@ const K_REASONING: usize = 0;
 const K_CODE: usize = 1;
 const K_MULTISTEP: usize = 2;
 const K_TECHNICAL: usize = 3;
+const K_AGENTIC: usize = 7;
 const K_DOMAIN: usize = 11;
 const K_STRUCTURED: usize = 14;
 const K_HARD: usize = 15;
+const K_PROOF: usize = 16;
 const SEQUENCE_SEP: &str = " ... ";
 
 /// A configuration error; the binding raises it as `smart_llm_router.ConfigError`.
@@ -113,6 +118,9 @@ pub struct Spec {
     pub word_problem_min_tokens: f64,
     pub structured_output_floor: String,
     pub hard_ask_floor: String,
+    pub proof_ask_floor: String,
+    pub agentic_steps_min: u32,
+    pub agentic_steps_floor: String,
 }
 
 /// One keyword as written, parsed: folded text and which ends need a word boundary.
@@ -186,6 +194,9 @@ pub struct Scorer {
     word_problem_min_tokens: f64,
     structured_floor: u8,
     hard_floor: u8,
+    proof_floor: u8,
+    agentic_steps_min: u32,
+    agentic_steps_floor: u8,
 }
 
 /// Counts that are not keywords; all measured on the original text.
@@ -391,6 +402,9 @@ impl Scorer {
             word_problem_min_tokens: finite(spec.word_problem_min_tokens, "word_problem_min_tokens")?,
             structured_floor: tier_index(&spec.structured_output_floor, "structured_output_floor")?,
             hard_floor: tier_index(&spec.hard_ask_floor, "hard_ask_floor")?,
+            proof_floor: tier_index(&spec.proof_ask_floor, "proof_ask_floor")?,
+            agentic_steps_min: spec.agentic_steps_min,
+            agentic_steps_floor: tier_index(&spec.agentic_steps_floor, "agentic_steps_floor")?,
         };
         // A keyword subsumes the other keywords of its set that match inside its own text.
         let mut subsumes = vec![Vec::new(); cores.len()];
@@ -498,7 +512,7 @@ impl Scorer {
             *m &= !s;
         }
         let ids: Vec<u32> = bit_ids(&matched).collect();
-        let mut per_set = [0u32; 16];
+        let mut per_set = [0u32; KEYWORD_SETS.len()];
         for &id in &ids {
             per_set[self.keyword_set[id as usize] as usize] += 1;
         }
@@ -551,10 +565,13 @@ impl Scorer {
             per_set[K_TECHNICAL] + per_set[K_CODE] + per_set[K_REASONING] + per_set[K_DOMAIN];
         let markers = self.reasoning_min_markers;
         // (rule applies, tier it lifts to, rule code), applied in order; each only raises.
+        let steps = self.agentic_steps_min;
         let floors = [
             (markers > 0 && per_set[K_REASONING] >= markers, 3u8, 2u8),
+            (per_set[K_PROOF] >= 1, self.proof_floor, 6),
             (tokens > self.long_context_tokens, 2, 3),
             (per_set[K_HARD] >= 1 && co_signal >= 1, self.hard_floor, 4),
+            (steps > 0 && per_set[K_AGENTIC] >= steps, self.agentic_steps_floor, 7),
             (per_set[K_STRUCTURED] >= 1, self.structured_floor, 5),
         ];
         for (applies, floor, code) in floors {
@@ -651,6 +668,20 @@ mod tests {
         assert_eq!(f.choice_letters, 3);
         assert_eq!(f.list_items, 2);
         assert_eq!(f.numbers, 7);
+    }
+
+    #[test]
+    fn index_constants_name_the_right_sets() {
+        for (d, name) in [(D_REASONING, "reasoningMarkers"), (D_MULTISTEP, "multiStepPatterns"),
+            (D_TOKENS, "tokenCount"), (D_QUESTION, "questionComplexity"), (D_SIMPLE, "simpleIndicators")] {
+            assert_eq!(DIMENSIONS[d], name);
+        }
+        for (k, name) in [(K_REASONING, "reasoningMarkers"), (K_CODE, "codePresence"),
+            (K_MULTISTEP, "multiStepPatterns"), (K_TECHNICAL, "technicalTerms"), (K_AGENTIC, "agenticTask"),
+            (K_DOMAIN, "domainSpecificity"), (K_STRUCTURED, "structuredOutput"), (K_HARD, "hardAsks"),
+            (K_PROOF, "proofAsks")] {
+            assert_eq!(KEYWORD_SETS[k], name);
+        }
     }
 
     #[test]

@@ -28,13 +28,24 @@ DIMENSIONS = (
     "imperativeVerbs", "outputFormat", "referenceComplexity", "domainSpecificity",
     "simpleIndicators", "negationComplexity",
 )
-KEYWORD_SETS = tuple(d for d in DIMENSIONS if d != "tokenCount") + ("structuredOutput", "hardAsks")
+KEYWORD_SETS = tuple(d for d in DIMENSIONS if d != "tokenCount") + ("structuredOutput", "hardAsks", "proofAsks")
 TIERS = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
-RULES = ("score", "ambiguous", "reasoning_markers", "long_context", "hard_ask", "structured_output")
+RULES = (
+    "score", "ambiguous", "reasoning_markers", "long_context", "hard_ask", "structured_output",
+    "proof_ask", "agentic_steps",
+)
 
-_D_REASONING, _D_MULTISTEP, _D_TOKENS, _D_QUESTION, _D_SIMPLE = 0, 2, 4, 6, 13
-_K_REASONING, _K_CODE, _K_MULTISTEP, _K_TECHNICAL, _K_DOMAIN = 0, 1, 2, 3, 11
-_K_STRUCTURED, _K_HARD = 14, 15
+_D_REASONING, _D_MULTISTEP, _D_TOKENS, _D_QUESTION, _D_SIMPLE = (
+    DIMENSIONS.index(d)
+    for d in ("reasoningMarkers", "multiStepPatterns", "tokenCount", "questionComplexity", "simpleIndicators")
+)
+_K_REASONING, _K_CODE, _K_MULTISTEP, _K_TECHNICAL, _K_DOMAIN, _K_AGENTIC, _K_STRUCTURED, _K_HARD, _K_PROOF = (
+    KEYWORD_SETS.index(k)
+    for k in (
+        "reasoningMarkers", "codePresence", "multiStepPatterns", "technicalTerms", "domainSpecificity",
+        "agenticTask", "structuredOutput", "hardAsks", "proofAsks",
+    )
+)
 _SEQUENCE_SEP = " ... "
 
 Output = tuple[int, float, float, bool, float, int, list[float], list[int], tuple[int, int, int, int]]
@@ -203,6 +214,9 @@ class PyScorer:
         self.word_problem_min_tokens = float(spec["word_problem_min_tokens"])
         self.structured_floor = TIERS.index(spec["structured_output_floor"])
         self.hard_floor = TIERS.index(spec["hard_ask_floor"])
+        self.proof_floor = TIERS.index(spec["proof_ask_floor"])
+        self.agentic_steps_min = int(spec["agentic_steps_min"])
+        self.agentic_steps_floor = TIERS.index(spec["agentic_steps_floor"])
 
         self.keyword_set: list[int] = []
         self.sequences: list[tuple[int, int, int]] = []
@@ -340,10 +354,13 @@ class PyScorer:
             tier, rule, ambiguous = self.ambiguous_tier, 1, True
         co_signal = per_set[_K_TECHNICAL] + per_set[_K_CODE] + per_set[_K_REASONING] + per_set[_K_DOMAIN]
         markers = self.reasoning_min_markers
+        steps = self.agentic_steps_min
         floors = (
             (markers > 0 and per_set[_K_REASONING] >= markers, 3, 2),
+            (per_set[_K_PROOF] >= 1, self.proof_floor, 6),
             (tokens > self.long_context_tokens, 2, 3),
             (per_set[_K_HARD] >= 1 and co_signal >= 1, self.hard_floor, 4),
+            (steps > 0 and per_set[_K_AGENTIC] >= steps, self.agentic_steps_floor, 7),
             (per_set[_K_STRUCTURED] >= 1, self.structured_floor, 5),
         )
         for applies, floor, code in floors:

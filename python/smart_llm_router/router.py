@@ -9,11 +9,12 @@ from typing import Any
 from .asks import RequestError, parse_request
 from .catalog import ModelInfo, build_catalog
 from .config import TIERS, AppConfig, load_config
+from ._pyscorer import DIMENSIONS
 from .errors import ConfigError
 from .scoring import DimensionScore, Scorer, ScoreResult, Tier
 
 SMART_PREFIX = "smart/"
-_AGENTIC_DIMENSION = 8  # agenticTask in DIMENSIONS
+_AGENTIC_DIMENSION = DIMENSIONS.index("agenticTask")
 _RULE_TEXT = {
     "score": "",
     "ambiguous": "ambiguous score, default tier",
@@ -21,6 +22,8 @@ _RULE_TEXT = {
     "long_context": "very long input",
     "hard_ask": "short but hard ask",
     "structured_output": "system prompt asks for structured output",
+    "proof_ask": "asks for a proof or derivation",
+    "agentic_steps": "several agentic actions",
 }
 
 
@@ -121,6 +124,10 @@ class Router:
         self.scorer = Scorer(smart.scoring, backend=backend)
         self.catalog = build_catalog(self.config)
         self.baseline = self.catalog[smart.baseline]
+        self._margin = smart.context_margin
+        self._agentic_mode = smart.agentic_mode
+        self._agentic_min_raw = smart.agentic_min_raw
+        self._assumed_output = smart.assumed_output_tokens
         excluded = set(smart.exclude)
         self.tables: dict[str, dict[str, list[ModelInfo]]] = {
             name: {tier: [self.catalog[m] for m in models if m not in excluded] for tier, models in table.items()}
@@ -161,23 +168,22 @@ class Router:
     ) -> RoutingDecision:
         """Score ``prompt`` and pick the model. ``input_tokens`` is the whole request's size
         (defaults to the prompt's); ``json_output`` floors the tier at MEDIUM."""
-        name = self.profile_name(profile)
+        name = profile if profile in self.tables else self.profile_name(profile)
         result = self.scorer.score(prompt, system_prompt=system_prompt)
         tier = TIERS.index(result.tier)
         if json_output and tier < 1:
             tier = 1
-        smart = self.config.smart_router
         table = name
-        if name == "auto" and "agentic" in self.tables and smart.agentic_mode != "never":
-            agentic_ask = result._raw[_AGENTIC_DIMENSION] >= smart.agentic_min_raw
-            tools_job = has_tools and (smart.agentic_mode == "always" or tier > 0)
+        if name == "auto" and self._agentic_mode != "never" and "agentic" in self.tables:
+            agentic_ask = result._raw[_AGENTIC_DIMENSION] >= self._agentic_min_raw
+            tools_job = has_tools and (self._agentic_mode == "always" or tier > 0)
             if agentic_ask or tools_job:
                 table = "agentic"
         tokens = float(input_tokens) if input_tokens is not None else result._tokens
         chosen, chain, escalation = self._select(
             self.tables[table], tier, has_vision, has_tools, tokens, max_output_tokens, table
         )
-        out_tokens = max_output_tokens if max_output_tokens is not None else smart.assumed_output_tokens
+        out_tokens = max_output_tokens if max_output_tokens is not None else self._assumed_output
         cost = chain[0].cost(tokens, out_tokens)
         baseline = self.baseline.cost(tokens, out_tokens)
         savings: float | None = None
@@ -206,11 +212,10 @@ class Router:
         )
 
     def _fits(self, m: ModelInfo, vision: bool, tools: bool, tokens: float, out: int | None) -> bool:
-        margin = self.config.smart_router.context_margin
         return (
             (not vision or m.vision)
             and (not tools or m.tools)
-            and (m.max_input_tokens is None or tokens * margin <= m.max_input_tokens)
+            and (m.max_input_tokens is None or tokens * self._margin <= m.max_input_tokens)
             and (out is None or m.max_output_tokens is None or out <= m.max_output_tokens)
         )
 
@@ -220,8 +225,7 @@ class Router:
     ) -> tuple[int, list[ModelInfo], str | None]:
         """The first tier, from the scored one upward and then downward, with models that
         can take the request; those models in table order."""
-        order = list(range(tier, len(TIERS))) + list(range(tier - 1, -1, -1))
-        for t in order:
+        for t in (*range(tier, len(TIERS)), *range(tier - 1, -1, -1)):
             chain = [m for m in table[TIERS[t]] if self._fits(m, vision, tools, tokens, out)]
             if chain:
                 note = None
@@ -245,8 +249,7 @@ class Router:
         if tools and not any(m.tools for m in models):
             reasons.append("the request uses tools and no model supports function calling")
         windows = [m.max_input_tokens for m in models if m.max_input_tokens]
-        margin = self.config.smart_router.context_margin
-        if windows and tokens * margin > max(windows):
+        if windows and tokens * self._margin > max(windows):
             reasons.append(f"~{tokens:.0f} input tokens exceed the largest context window ({max(windows)})")
         outs = [m.max_output_tokens for m in models if m.max_output_tokens]
         if out is not None and outs and out > max(outs):

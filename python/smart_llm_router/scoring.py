@@ -35,7 +35,7 @@ KeywordSet = Literal[
     "reasoningMarkers", "codePresence", "multiStepPatterns", "technicalTerms",
     "creativeMarkers", "questionComplexity", "constraintCount", "agenticTask",
     "imperativeVerbs", "outputFormat", "referenceComplexity", "domainSpecificity",
-    "simpleIndicators", "negationComplexity", "structuredOutput", "hardAsks",
+    "simpleIndicators", "negationComplexity", "structuredOutput", "hardAsks", "proofAsks",
 ]
 
 _DATA = files("smart_llm_router") / "data"
@@ -72,6 +72,9 @@ class ScoringConfig(BaseModel):
     long_context_tokens: PositiveFloat
     word_problem_min_tokens: float = Field(ge=0)
     hard_ask_floor: Tier
+    proof_ask_floor: Tier
+    agentic_steps_min: int = Field(ge=0)
+    agentic_steps_floor: Tier
     structured_output_floor: Tier
     keywords_file: Path | None = None
     replace_keywords: dict[KeywordSet, list[str]] = {}
@@ -175,6 +178,9 @@ def compile_spec(config: ScoringConfig) -> dict[str, Any]:
         "word_problem_min_tokens": float(config.word_problem_min_tokens),
         "structured_output_floor": config.structured_output_floor,
         "hard_ask_floor": config.hard_ask_floor,
+        "proof_ask_floor": config.proof_ask_floor,
+        "agentic_steps_min": config.agentic_steps_min,
+        "agentic_steps_floor": config.agentic_steps_floor,
     }
 
 
@@ -261,8 +267,9 @@ class ScoreResult:
 
     @property
     def rule_keywords(self) -> dict[str, tuple[str, ...]]:
-        """Matched keywords of the sets that only feed rules (structuredOutput, hardAsks)."""
-        out: dict[str, list[str]] = {"structuredOutput": [], "hardAsks": []}
+        """Matched keywords of the sets that only feed rules (structuredOutput, hardAsks,
+        proofAsks)."""
+        out: dict[str, list[str]] = {"structuredOutput": [], "hardAsks": [], "proofAsks": []}
         for kid in self._matched:
             name = KEYWORD_SETS[self._labels.keyword_set[kid]]
             if name in out:

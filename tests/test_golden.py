@@ -1,0 +1,64 @@
+"""Golden routing fixtures (tests/golden/): labelled prompts in 9 languages and request-shaped
+cases with tools, images, system prompts and JSON output, routed on both backends."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from smart_llm_router import Router
+
+GOLDEN = Path(__file__).parent / "golden"
+PROMPTS = [json.loads(line) for line in (GOLDEN / "routing.jsonl").read_text("utf-8").splitlines() if line]
+REQUESTS = [json.loads(line) for line in (GOLDEN / "requests.jsonl").read_text("utf-8").splitlines() if line]
+TIERS = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
+LANGUAGES = {"en", "zh", "ja", "ru", "de", "es", "pt", "ko", "ar"}
+
+# Measured with the bundled config when these floors were set: accuracy 0.834, every tier's
+# recall >= 0.72, 8 of 277 prompts two tiers off. The floors leave a little room for keyword
+# edits; raising accuracy is welcome, lowering it needs a reason.
+MIN_ACCURACY = 0.80
+MIN_RECALL = 0.65
+MAX_TWO_TIERS_OFF = 0.04
+
+
+@pytest.fixture(scope="module", params=["native", "python"])
+def router(request: pytest.FixtureRequest, scorers) -> Router:
+    if request.param not in scorers:
+        pytest.skip("native module not built")
+    return Router(backend=request.param)
+
+
+def test_fixture_coverage() -> None:
+    assert len(PROMPTS) >= 200
+    assert {p["lang"] for p in PROMPTS} == LANGUAGES
+    per = Counter((p["lang"], p["tier"]) for p in PROMPTS)
+    assert all(per[(lang, tier)] >= 4 for lang in LANGUAGES for tier in TIERS)
+    assert sum(1 for p in PROMPTS if p.get("system")) >= 10
+
+
+def test_golden_prompts(router: Router) -> None:
+    got = [router.route(p["prompt"], system_prompt=p.get("system")).tier for p in PROMPTS]
+    pairs = list(zip((p["tier"] for p in PROMPTS), got))
+    accuracy = sum(e == g for e, g in pairs) / len(pairs)
+    recall = {t: sum(g == t for e, g in pairs if e == t) / sum(e == t for e, _ in pairs) for t in TIERS}
+    far = sum(abs(TIERS.index(e) - TIERS.index(g)) >= 2 for e, g in pairs) / len(pairs)
+    misses = [(p["tier"], g, p["prompt"][:70]) for p, g in zip(PROMPTS, got) if p["tier"] != g]
+    assert accuracy >= MIN_ACCURACY, (accuracy, misses)
+    assert min(recall.values()) >= MIN_RECALL, recall
+    assert far <= MAX_TWO_TIERS_OFF, [m for m in misses if abs(TIERS.index(m[0]) - TIERS.index(m[1])) >= 2]
+
+
+@pytest.mark.parametrize("case", REQUESTS, ids=lambda c: c["name"])
+def test_golden_requests(router: Router, case: dict) -> None:
+    d = router.route_request(case["body"])
+    assert d.tier == case["tier"], d.reason
+    for model in d.fallback_chain:
+        info = router.catalog[model]
+        assert "vision" not in case["requires"] or info.vision
+        assert "tools" not in case["requires"] or info.tools
+    if d.profile == "free":
+        assert all(router.catalog[m].free for m in d.fallback_chain)
