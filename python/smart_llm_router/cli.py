@@ -26,8 +26,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 TIER_STYLE = {"SIMPLE": "green", "MEDIUM": "cyan", "COMPLEX": "yellow", "REASONING": "magenta"}
 

@@ -108,8 +108,9 @@ def _check_model_list(data: Mapping[str, Any], source: str) -> list[str]:
     return names
 
 
-def parse_config(data: Any, source: str) -> AppConfig:
-    """Validate a loaded YAML document; errors name the key and what is wrong."""
+def parse_config(data: Any, source: str, base_dir: Path | None = None) -> AppConfig:
+    """Validate a loaded YAML document; errors name the key and what is wrong. A relative
+    ``keywords_file`` is taken relative to ``base_dir`` (the config file's folder)."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source}: expected a mapping at the top level")
     section = data.get("smart_router")
@@ -117,7 +118,10 @@ def parse_config(data: Any, source: str) -> AppConfig:
         raise ConfigError(f"{source}: smart_router: missing (the router's section)")
     names = set(_check_model_list(data, source))
     section = dict(section)
-    section["scoring"] = ScoringConfig.load(section.get("scoring"), source=f"{source}: smart_router.scoring")
+    scoring = section.get("scoring")
+    if base_dir is not None and isinstance(scoring, Mapping) and isinstance(scoring.get("keywords_file"), str):
+        scoring = {**scoring, "keywords_file": str(base_dir / Path(scoring["keywords_file"]).expanduser())}
+    section["scoring"] = ScoringConfig.load(scoring, source=f"{source}: smart_router.scoring")
     try:
         smart = SmartRouterConfig.model_validate(section)
     except ValidationError as e:
@@ -153,4 +157,4 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         text = p.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read config {p}: {e}") from None
-    return parse_config(_load_yaml(text, str(p)), str(p))
+    return parse_config(_load_yaml(text, str(p)), str(p), base_dir=p.parent)
