@@ -4,7 +4,9 @@
 //! `binding` is the thin PyO3 layer that Python imports as `smart_llm_router._native`.
 
 pub mod scorer;
+mod simd;
 pub mod text;
+mod words;
 
 #[cfg(feature = "python")]
 mod binding;

@@ -2,10 +2,11 @@
 //! pass per prompt, the 15 dimension values, the weighted score and the tier rules.
 //! Plain Rust: the PyO3 binding lives in `binding.rs`; `_pyscorer.py` is the Python twin.
 //!
-//! Keywords are split by alphabet into two automata: ASCII keywords in a DFA (fast, and small
-//! enough to build in a few milliseconds) and all others in a contiguous NFA, which an ASCII
-//! prompt never needs: a keyword with a non-ASCII character cannot occur in ASCII text.
-//! Word boundaries are checked on each reported occurrence.
+//! Keywords that must start at a word boundary (nearly all) are found word by word
+//! (`words.rs`): each distinct word of the text is looked up once. The few others (`->`,
+//! `*suffix`, CJK, ...) go to Aho-Corasick automata, split by alphabet: the ASCII ones always
+//! run, the others only on non-ASCII text (a keyword with a non-ASCII character cannot occur in
+//! ASCII text). Word boundaries are checked on each reported occurrence.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,6 +15,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use serde::Deserialize;
 
 use crate::text::{self, Class};
+use crate::words::{self, Parts, Scan, Shape, Target, WordIndex};
 
 /// The 15 weighted dimensions, in the order of `ScoreOutput::raw`.
 pub const DIMENSIONS: [&str; 15] = [
@@ -132,12 +134,6 @@ struct Needle {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Target {
-    Keyword(u32),
-    SeqPart(u32),
-}
-
-#[derive(Debug, Clone, Copy)]
 struct Entry {
     target: Target,
     need_left: bool,
@@ -150,28 +146,97 @@ fn build_error(e: impl fmt::Display) -> SpecError {
     SpecError(format!("keywords: cannot build the automaton: {e}"))
 }
 
-/// One automaton and, per pattern, the keywords (or sequence parts) it stands for.
+/// Patterns found with Aho-Corasick and, per pattern, the keywords (or sequence parts) it
+/// stands for.
 struct Bank {
-    automaton: AhoCorasick,
+    search: Search,
     owners: Vec<Vec<Entry>>,
+}
+
+/// Up to this many patterns, a bank finds occurrence starts with a leftmost search: its
+/// prefilter (a vectorised "packed" searcher) skips most of the text, which an overlapping
+/// search (no packed prefilter) cannot.
+const FEW_PATTERNS: usize = 48;
+
+enum Search {
+    /// Every occurrence, by an overlapping search.
+    Overlapping(AhoCorasick),
+    /// The leftmost occurrence start at or after a position, then an anchored walk of `walk`
+    /// from there for every pattern starting at it.
+    Leftmost { find: AhoCorasick, walk: aho_corasick::dfa::DFA },
 }
 
 impl Bank {
     fn build(patterns: Patterns, kind: AhoCorasickKind) -> Result<Self, SpecError> {
         let (cores, owners): (Vec<String>, Vec<Vec<Entry>>) = patterns.into_iter().unzip();
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(kind))
-            .build(&cores)
-            .map_err(build_error)?;
-        Ok(Bank { automaton, owners })
+        let search = if cores.len() <= FEW_PATTERNS {
+            let find = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&cores)
+                .map_err(build_error)?;
+            let walk = aho_corasick::dfa::Builder::new()
+                .match_kind(MatchKind::Standard)
+                .start_kind(aho_corasick::StartKind::Anchored)
+                .prefilter(false)
+                .build(&cores)
+                .map_err(build_error)?;
+            Search::Leftmost { find, walk }
+        } else {
+            Search::Overlapping(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(kind))
+                    .build(&cores)
+                    .map_err(build_error)?,
+            )
+        };
+        Ok(Bank { search, owners })
+    }
+
+    /// Calls `f(pattern, start, end)` for every occurrence of every pattern in `hay`.
+    fn for_each(&self, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+        use aho_corasick::automaton::Automaton;
+        use aho_corasick::{Anchored, Input};
+        match &self.search {
+            Search::Overlapping(ac) => {
+                for m in ac.find_overlapping_iter(hay) {
+                    f(m.pattern().as_usize(), m.start(), m.end());
+                }
+            }
+            Search::Leftmost { find, walk } => {
+                let mut at = 0;
+                while let Some(m) = find.find(Input::new(hay).span(at..hay.len())) {
+                    let start = m.start();
+                    // Matches of a state include patterns ending there that start later
+                    // (suffixes): keep those of the right length.
+                    let Ok(mut sid) = walk.start_state(Anchored::Yes) else { return };
+                    for (i, &b) in hay[start..].iter().enumerate() {
+                        sid = walk.next_state(Anchored::Yes, sid, b);
+                        if walk.is_dead(sid) {
+                            break;
+                        }
+                        if walk.is_match(sid) {
+                            for k in 0..walk.match_len(sid) {
+                                let pid = walk.match_pattern(sid, k);
+                                if walk.pattern_len(pid) == i + 1 {
+                                    f(pid.as_usize(), start, start + i + 1);
+                                }
+                            }
+                        }
+                    }
+                    at = start + 1;
+                }
+            }
+        }
     }
 }
 
 /// A built scorer: immutable, shareable between threads.
 pub struct Scorer {
-    ascii: Bank,
-    other: Bank,
+    /// Keywords free to start anywhere, by alphabet.
+    free_ascii: Bank,
+    free_other: Bank,
+    words: WordIndex,
     /// Keyword id -> ids of shorter keywords of the same set found inside it; when both
     /// match, only the longer one counts ("prove that" is one marker, not two).
     subsumes: Vec<Vec<u32>>,
@@ -380,10 +445,36 @@ impl Scorer {
             }
         }
         let n_patterns = patterns.len();
-        let (ascii, other): (Patterns, Patterns) = patterns.into_iter().partition(|(c, _)| c.is_ascii());
+        let mut word_items = Vec::new();
+        let (mut free_ascii, mut free_other): (Patterns, Patterns) = (Vec::new(), Vec::new());
+        for (core, entries) in patterns {
+            let (anchored, free): (Vec<Entry>, Vec<Entry>) =
+                entries.into_iter().partition(|e| e.need_left);
+            if !free.is_empty() {
+                let bank = if core.is_ascii() { &mut free_ascii } else { &mut free_other };
+                bank.push((core.clone(), free));
+            }
+            if anchored.is_empty() {
+                continue;
+            }
+            // need_left implies a word character first: split off the leading word.
+            let lead = core
+                .char_indices()
+                .find(|&(_, c)| text::class(c) != Class::Word)
+                .map_or(core.len(), |(i, _)| i);
+            for e in anchored {
+                let shape = match (lead == core.len(), e.need_right) {
+                    (true, true) => Shape::Exact,
+                    (true, false) => Shape::Stem,
+                    (false, _) => Shape::Phrase(lead),
+                };
+                word_items.push((core.clone(), shape, e.need_right, e.target));
+            }
+        }
         let mut scorer = Scorer {
-            ascii: Bank::build(ascii, AhoCorasickKind::DFA)?,
-            other: Bank::build(other, AhoCorasickKind::ContiguousNFA)?,
+            free_ascii: Bank::build(free_ascii, AhoCorasickKind::DFA)?,
+            free_other: Bank::build(free_other, AhoCorasickKind::ContiguousNFA)?,
+            words: WordIndex::build(word_items),
             subsumes: Vec::new(),
             n_patterns,
             keyword_set,
@@ -408,11 +499,14 @@ impl Scorer {
         };
         // A keyword subsumes the other keywords of its set that match inside its own text.
         let mut subsumes = vec![Vec::new(); cores.len()];
+        let mut scratch = Scratch::default();
         for (id, core) in cores.iter().enumerate() {
             let Some(core) = core else { continue };
             let set = scorer.keyword_set[id];
             let mut inner = vec![0u64; cores.len().div_ceil(64)];
-            scorer.scan(core, &mut inner, set as usize == K_STRUCTURED);
+            let buf = words::padded(core.as_bytes());
+            let system = set as usize == K_STRUCTURED;
+            scorer.scan(&buf, core.len(), core.is_ascii(), &mut inner, system, &mut scratch);
             subsumes[id] = bit_ids(&inner)
                 .filter(|&k| k as usize != id && scorer.keyword_set[k as usize] == set)
                 .collect();
@@ -429,46 +523,81 @@ impl Scorer {
         self.n_patterns
     }
 
-    /// Marks every keyword of `folded` whose occurrence satisfies its boundaries. The system
-    /// prompt pass looks for structured-output keywords only; the prompt pass for all others.
-    fn scan(&self, folded: &str, matched: &mut [u64], system: bool) {
-        let mut first_end = vec![usize::MAX; self.n_parts];
-        let mut last_start = vec![0usize; self.n_parts];
-        let mut part_seen = vec![false; self.n_parts];
-        let is_word_before =
-            |at: usize| folded[..at].chars().next_back().map(text::class) == Some(Class::Word);
-        let is_word_after =
-            |at: usize| folded[at..].chars().next().map(text::class) == Some(Class::Word);
-        let banks = if folded.is_ascii() { &[&self.ascii][..] } else { &[&self.ascii, &self.other][..] };
+    /// Marks every keyword of `buf[..n]` (folded text followed by `words::PAD` zero bytes) whose
+    /// occurrence satisfies its boundaries. The system prompt pass looks for structured-output
+    /// keywords only; the prompt pass for all others.
+    fn scan(&self, buf: &[u8], n: usize, ascii: bool, matched: &mut [u64], system: bool, scratch: &mut Scratch) {
+        let folded = &buf[..n];
+        let mut parts = Parts::new(self.n_parts);
+        let is_word_before = |at: usize| text::class_before(folded, at) == Some(Class::Word);
+        let is_word_at = |at: usize| text::class_at(folded, at) == Some(Class::Word);
+        let mut report = |target: Target, start: usize, end: usize| match target {
+            Target::Keyword(id) => {
+                let id = id as usize;
+                if (self.keyword_set[id] as usize == K_STRUCTURED) == system {
+                    matched[id / 64] |= 1 << (id % 64);
+                }
+            }
+            Target::SeqPart(p) if !system => parts.add(p as usize, start, end),
+            Target::SeqPart(_) => {}
+        };
+        let banks = if ascii { &[&self.free_ascii][..] } else { &[&self.free_ascii, &self.free_other][..] };
         for bank in banks {
-            for m in bank.automaton.find_overlapping_iter(folded) {
-                for entry in &bank.owners[m.pattern().as_usize()] {
-                    if (entry.need_left && is_word_before(m.start()))
-                        || (entry.need_right && is_word_after(m.end()))
+            bank.for_each(folded, |pattern, start, end| {
+                for entry in &bank.owners[pattern] {
+                    if (entry.need_left && is_word_before(start)) || (entry.need_right && is_word_at(end))
                     {
                         continue;
                     }
-                    match entry.target {
-                        Target::Keyword(id) => {
-                            let id = id as usize;
-                            if (self.keyword_set[id] as usize == K_STRUCTURED) == system {
-                                matched[id / 64] |= 1 << (id % 64);
-                            }
-                        }
-                        Target::SeqPart(p) if !system => {
-                            let p = p as usize;
-                            part_seen[p] = true;
-                            first_end[p] = first_end[p].min(m.end());
-                            last_start[p] = last_start[p].max(m.start());
-                        }
-                        Target::SeqPart(_) => {}
+                    report(entry.target, start, end);
+                }
+            });
+        }
+        let tables = std::mem::take(&mut scratch.tables);
+        let mut scan = Scan::new(&self.words, buf, n, &is_word_at, tables, &mut report);
+        if ascii {
+            let bits = &mut scratch.bits;
+            crate::simd::word_bits(folded, bits);
+            // Set bits of `w ^ (w << 1)`: where words start and end, alternately.
+            let (mut carry, mut start, mut inside) = (0u64, 0usize, false);
+            for (k, &w) in bits.iter().enumerate() {
+                let mut edges = w ^ ((w << 1) | carry);
+                carry = w >> 63;
+                while edges != 0 {
+                    let at = k * 64 + edges.trailing_zeros() as usize;
+                    edges &= edges - 1;
+                    if inside {
+                        scan.word(start, at);
+                    } else {
+                        start = at;
                     }
+                    inside = !inside;
                 }
             }
+            if inside {
+                scan.word(start, n);
+            }
+        } else {
+            let folded = std::str::from_utf8(folded).expect("folded text is UTF-8");
+            let mut start = None;
+            for (at, c) in folded.char_indices() {
+                match (text::class(c) == Class::Word, start) {
+                    (true, None) => start = Some(at),
+                    (false, Some(s)) => {
+                        scan.word(s, at);
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(s) = start {
+                scan.word(s, n);
+            }
         }
+        scratch.tables = scan.finish();
         for &(a, b, id) in &self.sequences {
             let (a, b) = (a as usize, b as usize);
-            if part_seen[a] && part_seen[b] && first_end[a] <= last_start[b] {
+            if parts.seen(a) && parts.seen(b) && parts.first_end[a] <= parts.last_start[b] {
                 matched[id as usize / 64] |= 1 << (id % 64);
             }
         }
@@ -493,14 +622,28 @@ impl Scorer {
 
     /// Scores one prompt; `system` feeds only the structured-output rule.
     pub fn score(&self, prompt: &str, system: Option<&str>) -> ScoreOutput {
-        let mut folded = String::new();
-        text::fold_into(prompt, &mut folded);
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let out = self.score_with(prompt, system, &mut scratch);
+                if scratch.buf.capacity() > SCRATCH_KEEP {
+                    *scratch = Scratch::default();
+                }
+                out
+            }
+            Err(_) => self.score_with(prompt, system, &mut Scratch::default()),
+        })
+    }
+
+    fn score_with(&self, prompt: &str, system: Option<&str>, scratch: &mut Scratch) -> ScoreOutput {
         let mut matched = vec![0u64; self.keyword_set.len().div_ceil(64)];
-        self.scan(&folded, &mut matched, false);
+        let mut buf = std::mem::take(&mut scratch.buf);
+        let (n, ascii) = text::fold_padded(prompt, &mut buf, words::PAD);
+        self.scan(&buf, n, ascii, &mut matched, false, scratch);
         if let Some(system) = system {
-            text::fold_into(system, &mut folded);
-            self.scan(&folded, &mut matched, true);
+            let (n, ascii) = text::fold_padded(system, &mut buf, words::PAD);
+            self.scan(&buf, n, ascii, &mut matched, true, scratch);
         }
+        scratch.buf = buf;
         // Drop keywords that a longer matched keyword of their set contains.
         let mut shadowed = vec![0u64; matched.len()];
         for id in bit_ids(&matched) {
@@ -586,6 +729,22 @@ impl Scorer {
     }
 }
 
+/// Buffers reused by the scans of one thread (allocating and faulting in fresh pages for a
+/// long prompt costs as much as scanning it).
+#[derive(Default)]
+struct Scratch {
+    buf: Vec<u8>,
+    bits: Vec<u64>,
+    tables: words::Tables,
+}
+
+/// A thread keeps its buffers while they stay below this size in bytes.
+const SCRATCH_KEEP: usize = 8 << 20;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// The ids whose bits are set, ascending.
 fn bit_ids(bits: &[u64]) -> impl Iterator<Item = u32> + '_ {
     bits.iter().enumerate().flat_map(|(w, &word)| {
@@ -606,33 +765,21 @@ fn bit_ids(bits: &[u64]) -> impl Iterator<Item = u32> + '_ {
 /// two question marks, so the scan runs on bytes (ASCII bytes never occur inside a
 /// multi-byte UTF-8 sequence).
 pub fn features(text: &str) -> Features {
-    use memchr::memchr_iter;
     let b = text.as_bytes();
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
     let blank = |c: u8| c == b' ' || c == b'\t';
     let option = |c: u8| matches!(c, b'a'..=b'e' | b'A'..=b'E');
     let bit = |c: u8| 1u8 << (c.to_ascii_lowercase() - b'a');
     let mut f = Features::default();
-    f.question_marks = memchr_iter(b'?', b).count() as u64;
+    // Digit runs are digits not preceded by a digit.
+    let mut marks = Vec::new();
+    (f.numbers, f.question_marks) = crate::simd::feature_bits(b, &mut marks);
     if !text.is_ascii() {
         f.question_marks +=
             text.chars().filter(|&c| c == '\u{FF1F}' || c == '\u{061F}').count() as u64;
     }
-    // Digit runs: digits not preceded by a digit (branch-free so it vectorises).
-    f.numbers = b.first().is_some_and(u8::is_ascii_digit) as u64
-        + b.iter()
-            .zip(b.iter().skip(1))
-            .map(|(p, c)| (c.is_ascii_digit() & !p.is_ascii_digit()) as u64)
-            .sum::<u64>();
     let mut letters = 0u8;
-    for i in memchr_iter(b')', b).filter(|&i| i >= 2) {
-        let l = b[i - 1];
-        // "(a)" anywhere, or "a)" between blanks.
-        if option(l) && (b[i - 2] == b'(' || (blank(b[i - 2]) && blank(at(i + 1)))) {
-            letters |= bit(l);
-        }
-    }
-    for start in std::iter::once(0).chain(memchr_iter(b'\n', b).map(|i| i + 1)) {
+    let mut line = |start: usize, letters: &mut u8| {
         let mut i = start;
         while blank(at(i)) {
             i += 1;
@@ -648,7 +795,24 @@ pub fn features(text: &str) -> Features {
         // Option label: optional '(', a letter a-e, one of ").:", then a blank.
         let k = if at(i) == b'(' { i + 1 } else { i };
         if option(at(k)) && matches!(at(k + 1), b')' | b'.' | b':') && blank(at(k + 2)) {
-            letters |= bit(at(k));
+            *letters |= bit(at(k));
+        }
+    };
+    line(0, &mut letters);
+    for (w, &m) in marks.iter().enumerate() {
+        let mut m = m;
+        while m != 0 {
+            let i = w * 64 + m.trailing_zeros() as usize;
+            m &= m - 1;
+            if b[i] == b'\n' {
+                line(i + 1, &mut letters);
+            } else if i >= 2 {
+                // ')': "(a)" anywhere, or "a)" between blanks.
+                let l = b[i - 1];
+                if option(l) && (b[i - 2] == b'(' || (blank(b[i - 2]) && blank(at(i + 1)))) {
+                    letters |= bit(l);
+                }
+            }
         }
     }
     f.choice_letters = letters.count_ones() as u64;
@@ -695,5 +859,3 @@ mod tests {
         assert!(parse_needle("*a").is_err());
     }
 }
-
-

@@ -205,6 +205,60 @@ pub fn fold_into(text: &str, out: &mut String) {
     }
 }
 
+/// Folds `text` into `out` (cleared first) followed by `pad` zero bytes; returns the folded
+/// length and whether the text is ASCII. The folded bytes are valid UTF-8.
+pub fn fold_padded(text: &str, out: &mut Vec<u8>, pad: usize) -> (usize, bool) {
+    out.clear();
+    let ascii = text.is_ascii();
+    if ascii {
+        out.reserve(text.len() + pad);
+        // Branch-free so it vectorises; ASCII stays ASCII.
+        out.extend(text.bytes().map(|b| {
+            let upper = b.wrapping_sub(b'A') < 26;
+            let space = b.wrapping_sub(b'\t') < 5; // \t \n \x0b \x0c \r
+            if space {
+                b' '
+            } else {
+                b | (upper as u8) << 5
+            }
+        }));
+    } else {
+        let mut s = String::with_capacity(text.len() + pad);
+        s.extend(text.chars().map(fold));
+        *out = s.into_bytes();
+    }
+    let n = out.len();
+    out.resize(n + pad, 0);
+    (n, ascii)
+}
+
+/// The class of the character starting at byte `at` of the UTF-8 `text` (`None` at the end).
+#[inline]
+pub fn class_at(text: &[u8], at: usize) -> Option<Class> {
+    let b = *text.get(at)?;
+    if b < 0x80 {
+        return Some(LOW_CLASS[b as usize]);
+    }
+    let width = if b >= 0xF0 { 4 } else if b >= 0xE0 { 3 } else { 2 };
+    let s = text.get(at..at + width).and_then(|c| std::str::from_utf8(c).ok())?;
+    s.chars().next().map(class)
+}
+
+/// The class of the character ending at byte `at` of the UTF-8 `text` (`None` at the start).
+#[inline]
+pub fn class_before(text: &[u8], at: usize) -> Option<Class> {
+    let b = *text.get(at.checked_sub(1)?)?;
+    if b < 0x80 {
+        return Some(LOW_CLASS[b as usize]);
+    }
+    let mut start = at - 1;
+    while start > 0 && at - start < 4 && text[start] & 0xC0 == 0x80 {
+        start -= 1;
+    }
+    let s = std::str::from_utf8(&text[start..at]).ok()?;
+    s.chars().next_back().map(class)
+}
+
 /// Character counts behind the token estimate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CharCounts {

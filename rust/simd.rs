@@ -1,0 +1,179 @@
+//! Byte-class bit masks, 64 bytes at a time: SSE2 on x86_64 (part of its baseline), a plain
+//! loop elsewhere. LLVM does not turn the plain loop into vector code (it runs at ~2 ns/byte,
+//! the SSE2 form at ~0.1 ns/byte), hence the explicit intrinsics.
+
+/// Which bytes a mask marks.
+#[derive(Clone, Copy)]
+enum Pick {
+    /// ASCII word characters: `0-9`, `a-z`, `A-Z`, `_` (text::Class::Word below 0x80).
+    Word,
+    Digit,
+    Question,
+    /// `)` or a line feed.
+    Mark,
+}
+
+#[inline(always)]
+fn scalar_pick(b: u8, pick: Pick) -> bool {
+    match pick {
+        Pick::Word => b.is_ascii_alphanumeric() || b == b'_',
+        Pick::Digit => b.is_ascii_digit(),
+        Pick::Question => b == b'?',
+        Pick::Mark => b == b')' || b == b'\n',
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use super::Pick;
+    use std::arch::x86_64::*;
+
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn load(c: &[u8]) -> __m128i {
+        let lo = i64::from_le_bytes(c[0..8].try_into().unwrap_or_default());
+        let hi = i64::from_le_bytes(c[8..16].try_into().unwrap_or_default());
+        _mm_set_epi64x(hi, lo)
+    }
+
+    /// 0xFF where `lo <= byte < lo + n` (unsigned).
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn in_range(v: __m128i, lo: u8, n: u8) -> __m128i {
+        let d = _mm_sub_epi8(v, _mm_set1_epi8(lo as i8));
+        _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((n - 1) as i8)), d)
+    }
+
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn mask16(c: &[u8], pick: Pick) -> u64 {
+        let v = load(c);
+        let m = match pick {
+            Pick::Word => _mm_or_si128(
+                _mm_or_si128(in_range(v, b'a', 26), in_range(v, b'A', 26)),
+                _mm_or_si128(in_range(v, b'0', 10), _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8))),
+            ),
+            Pick::Digit => in_range(v, b'0', 10),
+            Pick::Question => _mm_cmpeq_epi8(v, _mm_set1_epi8(b'?' as i8)),
+            Pick::Mark => _mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b')' as i8)),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)),
+            ),
+        };
+        _mm_movemask_epi8(m) as u32 as u64
+    }
+
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    pub fn mask64(c: &[u8; 64], pick: Pick) -> u64 {
+        mask16(&c[0..16], pick)
+            | mask16(&c[16..32], pick) << 16
+            | mask16(&c[32..48], pick) << 32
+            | mask16(&c[48..64], pick) << 48
+    }
+
+    #[target_feature(enable = "sse2")]
+    pub fn word_bits(bytes: &[u8], out: &mut Vec<u64>) {
+        super::blocks(bytes, |c| out.push(mask64(c, Pick::Word)));
+    }
+
+    #[target_feature(enable = "sse2")]
+    pub fn feature_bits(bytes: &[u8], marks: &mut Vec<u64>) -> (u64, u64) {
+        let (mut runs, mut questions, mut carry) = (0u64, 0u64, 0u64);
+        super::blocks(bytes, |c| {
+            let d = mask64(c, Pick::Digit);
+            runs += (d & !((d << 1) | carry)).count_ones() as u64;
+            carry = d >> 63;
+            questions += mask64(c, Pick::Question).count_ones() as u64;
+            marks.push(mask64(c, Pick::Mark));
+        });
+        (runs, questions)
+    }
+}
+
+/// Calls `f` on each 64-byte block of `bytes`, the last one padded with zero bytes (which no
+/// mask marks).
+#[inline(always)]
+fn blocks(bytes: &[u8], mut f: impl FnMut(&[u8; 64])) {
+    let mut chunks = bytes.chunks_exact(64);
+    for c in &mut chunks {
+        f(c.try_into().unwrap_or(&[0; 64]));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 64];
+        last[..rest.len()].copy_from_slice(rest);
+        f(&last);
+    }
+}
+
+#[allow(dead_code)]
+fn scalar_mask64(c: &[u8; 64], pick: Pick) -> u64 {
+    c.iter().enumerate().fold(0, |m, (i, &b)| m | (scalar_pick(b, pick) as u64) << i)
+}
+
+/// Appends one u64 per 64 bytes of `bytes` (cleared first): bit i of word k is set when byte
+/// 64k+i is an ASCII word character.
+pub fn word_bits(bytes: &[u8], out: &mut Vec<u64>) {
+    out.clear();
+    out.reserve(bytes.len().div_ceil(64));
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: the only requirement of these `target_feature(enable = "sse2")` functions is
+    // that the CPU supports SSE2, which every x86_64 CPU does (it is part of the baseline).
+    unsafe {
+        sse2::word_bits(bytes, out)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    blocks(bytes, |c| out.push(scalar_mask64(c, Pick::Word)));
+}
+
+/// (runs of ASCII digits, '?' bytes) of `bytes`; sets `marks` (cleared first) to the bits of
+/// its `)` and line feed bytes, one u64 per 64 bytes.
+pub fn feature_bits(bytes: &[u8], marks: &mut Vec<u64>) -> (u64, u64) {
+    marks.clear();
+    marks.reserve(bytes.len().div_ceil(64));
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
+    unsafe {
+        sse2::feature_bits(bytes, marks)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let (mut runs, mut questions, mut carry) = (0u64, 0u64, 0u64);
+        blocks(bytes, |c| {
+            let d = scalar_mask64(c, Pick::Digit);
+            runs += (d & !((d << 1) | carry)).count_ones() as u64;
+            carry = d >> 63;
+            questions += scalar_mask64(c, Pick::Question).count_ones() as u64;
+            marks.push(scalar_mask64(c, Pick::Mark));
+        });
+        (runs, questions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_match_scalar() {
+        let text: Vec<u8> = (0..1000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let mut bits = Vec::new();
+        word_bits(&text, &mut bits);
+        for (i, &b) in text.iter().enumerate() {
+            assert_eq!(bits[i / 64] >> (i % 64) & 1 == 1, scalar_pick(b, Pick::Word), "byte {b}");
+        }
+        let runs = text
+            .iter()
+            .enumerate()
+            .filter(|&(i, b)| b.is_ascii_digit() && (i == 0 || !text[i - 1].is_ascii_digit()))
+            .count() as u64;
+        let q = text.iter().filter(|&&b| b == b'?').count() as u64;
+        let mut marks = Vec::new();
+        assert_eq!(feature_bits(&text, &mut marks), (runs, q));
+        for (i, &b) in text.iter().enumerate() {
+            assert_eq!(marks[i / 64] >> (i % 64) & 1 == 1, b == b')' || b == b'\n');
+        }
+        assert_eq!(feature_bits(b"1a22?3?", &mut marks), (3, 2));
+    }
+}

@@ -1,0 +1,536 @@
+//! Keywords that must start at a word boundary (`need_left`), found word by word.
+//!
+//! Such a keyword starts with a word character right after a non-word one, so each occurrence
+//! starts where a maximal run of word characters (a *word* of the text) starts. Split its core
+//! into its leading word `w` and the rest:
+//!
+//! * no rest, `need_right`: the text word equals `w` (an *exact* keyword);
+//! * no rest, no `need_right` (`deriv*`): the text word starts with `w` (a *stem*);
+//! * a rest (which starts with a non-word character): the text word equals `w` and the text
+//!   after it starts with the rest (then `need_right` is checked there): a *phrase*.
+//!
+//! Text repeats its words heavily, so each distinct word is looked up once per scan (a
+//! per-scan table keyed by the word's bytes); only words that lead a phrase or stand for a
+//! sequence part are looked at again on each occurrence. Every step is linear in the text.
+
+use std::hash::BuildHasher;
+
+/// Readable zero bytes the scanned buffer must have after the text (words are keyed by
+/// 16-byte loads).
+pub const PAD: usize = 16;
+
+/// What an occurrence counts for: a keyword id or a sequence part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Keyword(u32),
+    SeqPart(u32),
+}
+
+/// A word's bytes as a table key: up to 16 bytes inline, longer words by a hash of all bytes
+/// (then compared in full).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Key {
+    lo: u64,
+    hi: u64,
+    len: u32,
+}
+
+#[inline]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let p = (a as u128) * (b as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// Per-scorer random hash keys: a text cannot be crafted to collide in the tables.
+#[derive(Debug, Clone, Copy)]
+struct Seed {
+    a: u64,
+    b: u64,
+}
+
+impl Seed {
+    fn new() -> Self {
+        let s = std::collections::hash_map::RandomState::new();
+        Seed { a: s.hash_one(0x5eed_u64) | 1, b: s.hash_one(0xbeef_u64) | 1 }
+    }
+
+    /// Key of `buf[start..start + len]`; `buf` must extend at least 16 bytes past `start`
+    /// (guaranteed by `PAD`).
+    #[inline(always)]
+    fn key(&self, buf: &[u8], start: usize, len: usize) -> Key {
+        if len <= 16 {
+            let w = u128::from_le_bytes(buf[start..start + 16].try_into().unwrap_or_default());
+            let w = if len == 16 { w } else { w & ((1u128 << (8 * len)) - 1) };
+            Key { lo: w as u64, hi: (w >> 64) as u64, len: len as u32 }
+        } else {
+            let mut h = self.a ^ len as u64;
+            for c in buf[start..start + len].chunks(16) {
+                let mut block = [0u8; 16];
+                block[..c.len()].copy_from_slice(c);
+                let w = u128::from_le_bytes(block);
+                h = fold_mul(h ^ w as u64, self.b ^ (w >> 64) as u64);
+            }
+            Key { lo: h, hi: 0, len: len as u32 }
+        }
+    }
+
+    #[inline(always)]
+    fn slot(&self, k: &Key, mask: usize) -> usize {
+        // (`hi` is not part of a long word's key.)
+        let hi = if k.len <= 16 { k.hi } else { 0 };
+        let h = fold_mul(k.lo ^ self.a, hi ^ self.b ^ ((k.len as u64) << 40));
+        (h as usize) & mask
+    }
+}
+
+/// Pads `bytes` with `PAD` zeros into a fresh buffer (for scanning short strings).
+pub fn padded(bytes: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(bytes.len() + PAD);
+    v.extend_from_slice(bytes);
+    v.extend_from_slice(&[0; PAD]);
+    v
+}
+
+/// A static open-addressing table from words to values (load <= 1/2).
+#[derive(Debug)]
+struct Table<V> {
+    slots: Vec<(Key, u32)>,
+    mask: usize,
+    values: Vec<(Box<[u8]>, V)>,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl<V> Table<V> {
+    fn build(seed: &Seed, items: Vec<(Vec<u8>, V)>) -> Self {
+        let cap = (items.len() * 2).next_power_of_two().max(16);
+        let mut t = Table { slots: vec![(Key::default(), EMPTY); cap], mask: cap - 1, values: Vec::new() };
+        for (word, value) in items {
+            let buf = padded(&word);
+            let k = seed.key(&buf, 0, word.len());
+            let mut i = seed.slot(&k, t.mask);
+            while t.slots[i].1 != EMPTY {
+                i = (i + 1) & t.mask;
+            }
+            t.slots[i] = (k, t.values.len() as u32);
+            t.values.push((word.into_boxed_slice(), value));
+        }
+        t
+    }
+
+    /// The value of `buf[start..start + len]`.
+    #[inline]
+    fn get(&self, seed: &Seed, k: &Key, word: &[u8]) -> Option<u32> {
+        let mut i = seed.slot(k, self.mask);
+        loop {
+            let (sk, v) = self.slots[i];
+            if v == EMPTY {
+                return None;
+            }
+            if sk == *k && (k.len <= 16 || *self.values[v as usize].0 == *word) {
+                return Some(v);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// An occurrence of `len` bytes from the word start counts for `target`.
+#[derive(Debug, Clone, Copy)]
+pub struct Hit {
+    pub target: Target,
+    pub len: u32,
+}
+
+#[derive(Debug)]
+struct Phrase {
+    /// The core after its leading word: its first 16 bytes (zero-padded) and the mask of
+    /// those bytes, then the bytes after them.
+    head: u128,
+    head_mask: u128,
+    tail: Box<[u8]>,
+    /// The byte length of the rest.
+    len: usize,
+    need_right: bool,
+    hit: Hit,
+}
+
+/// The 16 bytes of `buf` at `at` (which `PAD` makes readable for `at <= n`).
+#[inline(always)]
+fn load16(buf: &[u8], at: usize) -> u128 {
+    u128::from_le_bytes(buf[at..at + 16].try_into().unwrap_or_default())
+}
+
+#[derive(Debug, Default)]
+struct WordInfo {
+    exact: Vec<Hit>,
+    phrases: Vec<Phrase>,
+}
+
+/// The word-anchored keywords of a scorer.
+#[derive(Debug)]
+pub struct WordIndex {
+    seed: Seed,
+    words: Table<WordInfo>,
+    /// Stems grouped by their first `stem_key` bytes.
+    stems: Table<Vec<(Box<[u8]>, Hit)>>,
+    stem_key: usize,
+    /// The longest whole word or phrase lead (longer text words can only match stems).
+    longest: usize,
+}
+
+/// How a word-anchored core is looked up (see the module documentation).
+pub enum Shape {
+    Exact,
+    Stem,
+    /// The byte length of the leading word.
+    Phrase(usize),
+}
+
+impl WordIndex {
+    /// `items`: (core, shape, need_right, target) of each word-anchored keyword entry.
+    pub fn build(items: Vec<(String, Shape, bool, Target)>) -> Self {
+        let seed = Seed::new();
+        let mut words: Vec<(Vec<u8>, WordInfo)> = Vec::new();
+        let mut word_ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        let mut stems: Vec<(Vec<u8>, Hit)> = Vec::new();
+        for (core, shape, need_right, target) in items {
+            let hit = Hit { target, len: core.len() as u32 };
+            let mut info = |w: &[u8]| -> usize {
+                *word_ids.entry(w.to_vec()).or_insert_with(|| {
+                    words.push((w.to_vec(), WordInfo::default()));
+                    words.len() - 1
+                })
+            };
+            match shape {
+                Shape::Exact => {
+                    let id = info(core.as_bytes());
+                    words[id].1.exact.push(hit)
+                }
+                Shape::Stem => stems.push((core.into_bytes(), hit)),
+                Shape::Phrase(lead) => {
+                    let rest = &core.as_bytes()[lead..];
+                    let head_len = rest.len().min(16);
+                    let head = load16(&padded(rest), 0);
+                    let head_mask = if head_len == 16 { !0 } else { (1u128 << (8 * head_len)) - 1 };
+                    let phrase = Phrase {
+                        head: head & head_mask,
+                        head_mask,
+                        tail: rest[head_len..].into(),
+                        len: rest.len(),
+                        need_right,
+                        hit,
+                    };
+                    let id = info(&core.as_bytes()[..lead]);
+                    words[id].1.phrases.push(phrase)
+                }
+            }
+        }
+        let stem_key = stems.iter().map(|(s, _)| s.len()).min().unwrap_or(1);
+        let mut groups: Vec<(Vec<u8>, Vec<(Box<[u8]>, Hit)>)> = Vec::new();
+        let mut group_ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        for (stem, hit) in stems {
+            let id = *group_ids.entry(stem[..stem_key].to_vec()).or_insert_with(|| {
+                groups.push((stem[..stem_key].to_vec(), Vec::new()));
+                groups.len() - 1
+            });
+            groups[id].1.push((stem.into_boxed_slice(), hit));
+        }
+        WordIndex {
+            longest: words.iter().map(|(w, _)| w.len()).max().unwrap_or(0),
+            words: Table::build(&seed, words),
+            stems: Table::build(&seed, groups),
+            stem_key,
+            seed,
+        }
+    }
+}
+
+/// Where sequence parts were found: first end and last start.
+pub struct Parts {
+    pub first_end: Vec<usize>,
+    pub last_start: Vec<usize>,
+}
+
+impl Parts {
+    pub fn new(n: usize) -> Self {
+        Parts { first_end: vec![usize::MAX; n], last_start: vec![0; n] }
+    }
+
+    pub fn seen(&self, p: usize) -> bool {
+        self.first_end[p] != usize::MAX
+    }
+
+    #[inline]
+    pub fn add(&mut self, p: usize, start: usize, end: usize) {
+        self.first_end[p] = self.first_end[p].min(end);
+        self.last_start[p] = self.last_start[p].max(start);
+    }
+}
+
+/// The per-scan table of distinct words is kept at most 1/LOAD full.
+const LOAD: usize = 4;
+
+/// A distinct word of the scanned text (a key flattened to keep slots at 24 bytes).
+#[derive(Clone, Copy)]
+struct Seen {
+    lo: u64,
+    /// For words over 16 bytes: where the word first occurs (to compare bytes).
+    hi: u64,
+    /// 0: an empty slot.
+    len: u32,
+    /// 0 when later occurrences need no work, else 1 + index into `acts`, with `LEADS` set
+    /// when the word leads phrases.
+    act: u32,
+}
+
+const NO_WORD: Seen = Seen { lo: 0, hi: 0, len: 0, act: 0 };
+const LEADS: u32 = 1 << 31;
+
+/// A distinct word whose occurrences matter: it leads phrases or stands for sequence parts.
+struct Act {
+    len: u32,
+    first: u32,
+    /// Index into `WordIndex::words` when the word leads phrases.
+    phrases: u32,
+    /// (sequence part, byte length) found as this word or a stem of it.
+    parts: Vec<(u32, u32)>,
+}
+
+/// Buffers of a scan, kept between scans to spare allocations.
+#[derive(Default)]
+pub struct Tables {
+    slots: Vec<Seen>,
+    /// Per act + 1 (0: a sink for words without one): start of the last occurrence.
+    lasts: Vec<u32>,
+    /// `act << 32 | start` of each occurrence of a word that leads phrases, in text order, in
+    /// `occ[..n_occ]` (kept longer, so that recording needs no branch).
+    occ: Vec<u64>,
+    starts: Vec<u32>,
+}
+
+/// One scan over a text's words, in two phases: `word` looks each word up (one hash probe,
+/// no other data-dependent branch) and records what later checks need; `finish` then checks
+/// the phrases per distinct word, stopping at the first (and last) occurrence that counts.
+pub struct Scan<'a, F: FnMut(Target, usize, usize)> {
+    index: &'a WordIndex,
+    /// The text (`..n`) and `PAD` zero bytes.
+    buf: &'a [u8],
+    n: usize,
+    /// Is the character at a byte offset a word character.
+    is_word_at: &'a dyn Fn(usize) -> bool,
+    t: Tables,
+    mask: usize,
+    count: usize,
+    n_occ: usize,
+    acts: Vec<Act>,
+    /// Reports one counted occurrence: (target, start, end).
+    report: F,
+}
+
+impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
+    pub fn new(
+        index: &'a WordIndex,
+        buf: &'a [u8],
+        n: usize,
+        is_word_at: &'a dyn Fn(usize) -> bool,
+        mut t: Tables,
+        report: F,
+    ) -> Self {
+        assert!(buf.len() >= n + PAD && n < (u32::MAX >> 1) as usize);
+        let cap = 256;
+        t.slots.clear();
+        t.slots.resize(cap, NO_WORD);
+        t.lasts.clear();
+        t.lasts.push(0);
+        t.occ.clear();
+        t.occ.resize(64, 0);
+        Scan { index, buf, n, is_word_at, t, mask: cap - 1, count: 0, n_occ: 0, acts: Vec::new(), report }
+    }
+
+    #[inline(always)]
+    fn slot(&self, lo: u64, hi: u64, len: u32) -> usize {
+        self.index.seed.slot(&Key { lo, hi: if len <= 16 { hi } else { 0 }, len }, self.mask)
+    }
+
+    fn grow(&mut self) {
+        let cap = self.t.slots.len() * 2;
+        let old = std::mem::replace(&mut self.t.slots, vec![NO_WORD; cap]);
+        self.mask = cap - 1;
+        for s in old.into_iter().filter(|s| s.len != 0) {
+            let mut i = self.slot(s.lo, s.hi, s.len);
+            while self.t.slots[i].len != 0 {
+                i = (i + 1) & self.mask;
+            }
+            self.t.slots[i] = s;
+        }
+    }
+
+    /// One word of the text: `buf[start..end]`.
+    #[inline(always)]
+    pub fn word(&mut self, start: usize, end: usize) {
+        let len = end - start;
+        if len > self.index.longest {
+            return self.long_word(start, end);
+        }
+        let key = self.index.seed.key(self.buf, start, len);
+        let mut i = self.index.seed.slot(&key, self.mask);
+        loop {
+            let s = &self.t.slots[i];
+            if s.lo == key.lo
+                && s.len == key.len
+                && (if len <= 16 {
+                    s.hi == key.hi
+                } else {
+                    self.buf[s.hi as usize..s.hi as usize + len] == self.buf[start..end]
+                })
+            {
+                let act = s.act;
+                self.record(act, start);
+                return;
+            }
+            if s.len == 0 {
+                break;
+            }
+            i = (i + 1) & self.mask;
+        }
+        self.first(key, i, start, end);
+    }
+
+    /// Records an occurrence of a word with `act` (see `Seen`) without branching on it.
+    #[inline(always)]
+    fn record(&mut self, act: u32, start: usize) {
+        let t = &mut self.t;
+        t.lasts[(act & !LEADS) as usize] = start as u32;
+        if self.n_occ == t.occ.len() {
+            t.occ.resize(t.occ.len() * 2, 0);
+        }
+        t.occ[self.n_occ] = ((act & !LEADS) as u64) << 32 | start as u64;
+        self.n_occ += (act >> 31) as usize;
+    }
+
+    /// Exact and stem keywords of a word: reported at once (keywords) or collected (parts).
+    /// Returns the index of the word in `WordIndex::words` if it leads phrases.
+    fn lookup(&mut self, key: Option<&Key>, start: usize, end: usize, parts: &mut Vec<(u32, u32)>) -> Option<u32> {
+        let (index, buf) = (self.index, self.buf);
+        let word = &buf[start..end];
+        let report = &mut self.report;
+        let mut hit = |h: &Hit| match h.target {
+            Target::SeqPart(p) => parts.push((p, h.len)),
+            t => report(t, start, start + h.len as usize),
+        };
+        let mut phrases = None;
+        if let Some(w) = key.and_then(|k| index.words.get(&index.seed, k, word)) {
+            let info = &index.words.values[w as usize].1;
+            info.exact.iter().for_each(&mut hit);
+            if !info.phrases.is_empty() {
+                phrases = Some(w);
+            }
+        }
+        if word.len() >= index.stem_key && !index.stems.values.is_empty() {
+            let k = index.seed.key(buf, start, index.stem_key);
+            if let Some(g) = index.stems.get(&index.seed, &k, &word[..index.stem_key]) {
+                for (stem, h) in &index.stems.values[g as usize].1 {
+                    if word.starts_with(stem) {
+                        hit(h);
+                    }
+                }
+            }
+        }
+        phrases
+    }
+
+    /// A word longer than every whole word and phrase lead: only stems can match it.
+    #[cold]
+    fn long_word(&mut self, start: usize, end: usize) {
+        let mut parts = Vec::new();
+        self.lookup(None, start, end, &mut parts);
+        for (p, len) in parts {
+            (self.report)(Target::SeqPart(p), start, start + len as usize);
+        }
+    }
+
+    /// The first occurrence of a word: look it up, report its exact and stem keywords, and
+    /// remember it in slot `i`.
+    #[cold]
+    fn first(&mut self, key: Key, i: usize, start: usize, end: usize) {
+        let mut parts = Vec::new();
+        let phrases = self.lookup(Some(&key), start, end, &mut parts);
+        let mut act = 0;
+        if phrases.is_some() || !parts.is_empty() {
+            act = self.acts.len() as u32 + 1;
+            if phrases.is_some() {
+                act |= LEADS;
+            }
+            let (len, first, phrases) = ((end - start) as u32, start as u32, phrases.unwrap_or(EMPTY));
+            self.acts.push(Act { len, first, phrases, parts });
+            self.t.lasts.push(0);
+        }
+        let hi = if key.len > 16 { start as u64 } else { key.hi };
+        self.t.slots[i] = Seen { lo: key.lo, hi, len: key.len, act };
+        self.record(act, start);
+        self.count += 1;
+        if self.count * LOAD > self.t.slots.len() {
+            self.grow();
+        }
+    }
+
+    /// Does the phrase `p` occur after the word ending at `end`.
+    #[inline]
+    fn phrase_at(&self, p: &Phrase, end: usize) -> bool {
+        let stop = end + p.len;
+        stop <= self.n
+            && load16(self.buf, end) & p.head_mask == p.head
+            && (p.tail.is_empty() || self.buf[end + 16..stop] == *p.tail)
+            && !(p.need_right && (self.is_word_at)(stop))
+    }
+
+    /// Ends the scan: reports sequence parts found as words or stems (first and last
+    /// occurrence) and, per word that leads phrases, the first occurrence of each phrase
+    /// that counts (and for sequence parts also the last). Returns the buffers.
+    pub fn finish(mut self) -> Tables {
+        // Group the recorded occurrences by act, keeping text order (a counting sort).
+        let mut t = std::mem::take(&mut self.t);
+        let occ = &t.occ[..self.n_occ];
+        let mut bounds = vec![0usize; self.acts.len() + 2];
+        for &o in occ {
+            bounds[(o >> 32) as usize + 1] += 1;
+        }
+        for a in 0..=self.acts.len() {
+            bounds[a + 1] += bounds[a];
+        }
+        let mut fill = bounds.clone();
+        t.starts.clear();
+        t.starts.resize(occ.len(), 0);
+        for &o in occ {
+            let a = (o >> 32) as usize;
+            t.starts[fill[a]] = o as u32;
+            fill[a] += 1;
+        }
+        let index = self.index;
+        for (a, act) in self.acts.iter().enumerate() {
+            let (first, last, len) = (act.first as usize, t.lasts[a + 1] as usize, act.len as usize);
+            for &(p, plen) in &act.parts {
+                (self.report)(Target::SeqPart(p), first, first + plen as usize);
+                (self.report)(Target::SeqPart(p), last, last + plen as usize);
+            }
+            if act.phrases == EMPTY {
+                continue;
+            }
+            let at = &t.starts[bounds[a + 1]..bounds[a + 2]];
+            for p in &index.words.values[act.phrases as usize].1.phrases {
+                let end = p.hit.len as usize;
+                let Some(&s) = at.iter().find(|&&s| self.phrase_at(p, s as usize + len)) else {
+                    continue;
+                };
+                (self.report)(p.hit.target, s as usize, s as usize + end);
+                if let Target::SeqPart(_) = p.hit.target {
+                    if let Some(&s) = at.iter().rev().find(|&&s| self.phrase_at(p, s as usize + len)) {
+                        (self.report)(p.hit.target, s as usize, s as usize + end);
+                    }
+                }
+            }
+        }
+        t
+    }
+}
