@@ -23,14 +23,21 @@ SEEDS = [
 ]
 
 
-def make_prompts(size: int, count: int = 8) -> list[str]:
+EN_SEEDS = [s for s in SEEDS if s.isascii()] + [
+    "Refactor the billing service so that invoices are generated asynchronously, and add tests.",
+    "What are the trade-offs between optimistic and pessimistic locking in PostgreSQL?",
+    "Translate the following paragraph into plain English for a non-technical manager.",
+]
+
+
+def make_prompts(size: int, count: int = 8, seeds: list[str] = SEEDS) -> list[str]:
     """`count` different prompts of about `size` characters, each mixing the seeds from a
     different starting point."""
     prompts = []
     for start in range(count):
         parts: list[str] = []
         length = 0
-        for seed in itertools.islice(itertools.cycle(SEEDS[start:] + SEEDS[:start]), 10**7):
+        for seed in itertools.islice(itertools.cycle(seeds[start:] + seeds[:start]), 10**7):
             parts.append(seed)
             length += len(seed) + 1
             if length >= size:

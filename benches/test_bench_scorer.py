@@ -2,9 +2,10 @@
 
     pytest benches --benchmark-only --benchmark-group-by=group --benchmark-columns=median,min,max,rounds
 
-Each call scores the next of 8 different prompts of the size (multilingual, code and prose),
-so the numbers are medians over varied inputs. `first x400K` is 400 KB of "first ": the input
-that makes a backtracking `first.*then` regex quadratic.
+Each call scores the next of 8 different prompts of the size, so the numbers are medians over
+varied inputs: `en` prompts mix English prose, questions and code; `mixed` prompts add
+Chinese, Japanese, Russian, German, Spanish, Portuguese, Korean and Arabic. `first x400K` is
+400 KB of "first ": the input that makes a backtracking `first.*then` regex quadratic.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ import pytest
 from smart_llm_router import Scorer, ScoringConfig
 from smart_llm_router._backend import native_available
 
-from conftest import FIRST_400K, SIZES, make_prompts, rotating
+from conftest import EN_SEEDS, FIRST_400K, SIZES, make_prompts, rotating
 
 BACKENDS = ["native", "python"] if native_available() else ["python"]
-CASES = {**{name: make_prompts(size) for name, size in SIZES.items()}, "first x400K": FIRST_400K}
+CASES = {
+    **{f"en {name}": make_prompts(size, seeds=EN_SEEDS) for name, size in SIZES.items()},
+    **{f"mixed {name}": make_prompts(size) for name, size in SIZES.items()},
+    "first x400K": FIRST_400K,
+}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -158,6 +158,43 @@ def models(
         out.print()
 
 
+@app.command()
+def start(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled, OpenRouter).")] = None,
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535)] = 4000,
+    host: Annotated[str, typer.Option("--host", help="Listen address; non-loopback needs a master key.")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Proxy worker processes.")] = 1,
+    demo: Annotated[bool, typer.Option("--demo", help="Serve every model from a built-in demo upstream: no API key, no network.")] = False,
+) -> None:
+    """Run the LiteLLM proxy with smart routing (Ctrl-C stops it)."""
+    from .proxy import running_proxy
+
+    if demo and config is not None:
+        raise typer.BadParameter("--demo brings its own config; drop --config", param_hint="--demo")
+    out.print(f"starting the proxy on {host}:{port} (LiteLLM takes a few seconds) ...")
+    try:
+        with running_proxy(config, host=host, port=port, workers=workers, demo=demo) as info:
+            url, key = info["url"], info["master_key"] or "sk-anything"
+            router = get_router(info["config"])
+            out.print(f"[bold green]smart-llm-router proxy ready[/] at {url}  (config: {info['config']})")
+            out.print("profiles: " + ", ".join(f"smart/{p}" for p in router.profiles) + "; any concrete model name bypasses routing")
+            if info["upstream"]:
+                out.print(f"demo upstream at {info['upstream']}: replies name the model and tier that served them")
+            if not info["master_key"]:
+                out.print("[yellow]no master key set: on loopback the proxy accepts any key[/]")
+            body = '{"model":"smart/auto","messages":[{"role":"user","content":"Prove that sqrt(2) is irrational step by step"}]}'
+            out.print(f"try:  curl -si {url}/v1/chat/completions -H 'Authorization: Bearer {key}' "
+                      f"-H 'Content-Type: application/json' -d '{body}'")
+            out.print(f"      (Claude Code: ANTHROPIC_BASE_URL={url} ANTHROPIC_AUTH_TOKEN={key} claude)")
+            try:
+                info["process"].wait()
+            except KeyboardInterrupt:
+                out.print("stopping ...")
+    except RuntimeError as e:
+        err.print(f"[red]the proxy did not start:[/] {e}")
+        sys.exit(1)
+
+
 def main() -> None:
     """Console entry point: clear one-line errors, no tracebacks."""
     try:

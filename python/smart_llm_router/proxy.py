@@ -1,0 +1,226 @@
+"""Running the LiteLLM proxy with the hook: the effective config, the offline environment,
+the demo upstream and the child processes."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import bundled_config_path, load_config
+from .errors import ConfigError
+from .scoring import _load_yaml
+
+HOOK = "smart_llm_router.hook.handler"
+# Keep LiteLLM offline: the local price map, no remote lookups of headers/blog/presets.
+OFFLINE_ENV = {
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS": "True",
+    "LITELLM_LOCAL_BLOG_POSTS": "True",
+    "LITELLM_LOCAL_AUTOROUTER_PRESETS": "True",
+    "LITELLM_LOCAL_POLICY_TEMPLATES": "True",
+}
+PERMIT_NO_KEY = "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"
+# Providers whose OpenAI-compatible endpoints may lack /v1/responses: LiteLLM should turn
+# Responses API calls into chat completions for them.
+CHAT_ONLY_PROVIDERS = ("openrouter", "together_ai", "fireworks_ai", "groq", "deepinfra", "hosted_vllm")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = _load_yaml(path.read_text("utf-8"), str(path))
+    except OSError as e:
+        raise ConfigError(f"cannot read config {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def proxy_config(data: dict[str, Any]) -> dict[str, Any]:
+    """The LiteLLM config to run: ``data`` plus what the router needs, where not already set
+    (the hook, smart/* aliases for /v1/models, no cooldowns, no retries on the same model)."""
+    data = copy.deepcopy(data)
+    settings = data.setdefault("litellm_settings", {}) or {}
+    data["litellm_settings"] = settings
+    callbacks = settings.get("callbacks") or []
+    callbacks = [callbacks] if isinstance(callbacks, str) else list(callbacks)
+    if HOOK not in callbacks:
+        callbacks.append(HOOK)
+    settings["callbacks"] = callbacks
+    settings.setdefault("use_chat_completions_url_for_anthropic_messages", True)
+    settings.setdefault("drop_params", True)
+    router = data.setdefault("router_settings", {}) or {}
+    data["router_settings"] = router
+    router.setdefault("disable_cooldowns", True)
+    router.setdefault("num_retries", 0)
+    aliases = dict(router.get("model_group_alias") or {})
+    profiles = (data.get("smart_router") or {}).get("profiles") or {}
+    for name, table in profiles.items():
+        # Unrouted smart/* requests (and /v1/models) resolve to the profile's MEDIUM model.
+        aliases.setdefault(f"smart/{name.lower()}", table["MEDIUM"][0])
+    router["model_group_alias"] = aliases
+    general = data.setdefault("general_settings", {}) or {}
+    data["general_settings"] = general
+    general.setdefault("disable_model_info_refresh", True)
+    for entry in data.get("model_list") or []:
+        params = entry.get("litellm_params") or {}
+        provider = str(params.get("model", "")).split("/", 1)[0]
+        if provider in CHAT_ONLY_PROVIDERS or (provider == "openai" and params.get("api_base")):
+            params.setdefault("use_chat_completions_api", True)
+    return data
+
+
+def demo_config(upstream_port: int) -> dict[str, Any]:
+    """The bundled config with every model served by the demo upstream."""
+    data = read_yaml(bundled_config_path())
+    for entry in data["model_list"]:
+        entry["litellm_params"] = {
+            "model": f"openai/{entry['model_name']}",
+            "api_base": f"http://127.0.0.1:{upstream_port}/v1",
+            "api_key": "demo-no-key-needed",
+        }
+    return data
+
+
+def offline_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
+    for key, value in OFFLINE_ENV.items():
+        env.setdefault(key, value)
+    return env
+
+
+def master_key(data: dict[str, Any], env: dict[str, str]) -> str | None:
+    value = (data.get("general_settings") or {}).get("master_key")
+    if isinstance(value, str) and value.startswith("os.environ/"):
+        value = env.get(value.split("/", 1)[1])
+    return value or env.get("LITELLM_MASTER_KEY") or None
+
+
+def litellm_command() -> list[str]:
+    exe = shutil.which("litellm")
+    return [exe] if exe else [sys.executable, "-c", "from litellm.proxy.proxy_cli import run_server; run_server()"]
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Poll ``url`` until it answers 200; raise if the process dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with code {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes] | None, grace: float = 10) -> None:
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            process.kill()
+        process.wait(grace)
+
+
+@contextmanager
+def running_proxy(
+    config: Path | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 4000,
+    workers: int = 1,
+    demo: bool = False,
+    env: dict[str, str] | None = None,
+    startup_timeout: float = 180,
+    log_file: Any = None,
+) -> Iterator[dict[str, Any]]:
+    """Start the demo upstream (if ``demo``) and the proxy; yield their URLs; stop both.
+
+    Raises ConfigError for an invalid config or a non-loopback host without a master key.
+    """
+    env = offline_env(env)
+    workdir = Path(tempfile.mkdtemp(prefix="smart-llm-router-"))
+    upstream = proxy = None
+    try:
+        upstream_url = None
+        if demo:
+            upstream_port = free_port()
+            upstream = subprocess.Popen(
+                [sys.executable, "-m", "smart_llm_router.upstream", "--port", str(upstream_port)],
+                env=env, start_new_session=True, stdout=log_file, stderr=log_file,
+            )
+            upstream_url = f"http://127.0.0.1:{upstream_port}"
+            data = demo_config(upstream_port)
+            user_path = workdir / "demo.yaml"
+            user_path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+        else:
+            user_path = (config or bundled_config_path()).resolve()
+            data = read_yaml(user_path)
+        load_config(user_path)  # validate before anything starts: errors name the key
+        key = master_key(data, env)
+        if not key:
+            if not is_loopback(host):
+                raise ConfigError(
+                    f"refusing to listen on {host} without a master key: set LITELLM_MASTER_KEY "
+                    "(or general_settings.master_key), or use a loopback host"
+                )
+            env[PERMIT_NO_KEY] = "true"
+        effective = workdir / "litellm-config.yaml"
+        effective.write_text(yaml.safe_dump(proxy_config(data), sort_keys=False), "utf-8")
+        env["SMART_LLM_ROUTER_CONFIG"] = str(user_path)
+        cmd = [*litellm_command(), "--config", str(effective), "--host", host, "--port", str(port)]
+        if workers > 1:
+            cmd += ["--num_workers", str(workers), "--timeout_worker_healthcheck", "300"]
+        if upstream is not None:
+            wait_ready(f"{upstream_url}/v1/models", upstream, 30)
+        proxy = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=log_file, stderr=log_file)
+        probe_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        url = f"http://{probe_host}:{port}"
+        wait_ready(f"{url}/health/liveliness", proxy, startup_timeout)
+        yield {"url": url, "upstream": upstream_url, "process": proxy, "master_key": key,
+               "config": str(user_path), "effective_config": str(effective)}
+    finally:
+        stop(proxy)
+        stop(upstream)
+        shutil.rmtree(workdir, ignore_errors=True)
