@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -171,6 +172,8 @@ def start(
 
     if demo and config is not None:
         raise typer.BadParameter("--demo brings its own config; drop --config", param_hint="--demo")
+    # SIGTERM must unwind like Ctrl-C so the proxy and the demo upstream are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     out.print(f"starting the proxy on {host}:{port} (LiteLLM takes a few seconds) ...")
     try:
         with running_proxy(config, host=host, port=port, workers=workers, demo=demo) as info:

@@ -36,6 +36,14 @@ TIER_HEADER = "x-smart-router-tier"
 OFFLOAD_CHARS = 32_768
 
 log = logging.getLogger("smart_llm_router")
+if not log.handlers:
+    # One JSON line per decision on stderr (next to LiteLLM's own log); quiet it with
+    # SMART_LLM_ROUTER_LOG_LEVEL=WARNING.
+    _stderr = logging.StreamHandler()
+    _stderr.setFormatter(logging.Formatter("smart-llm-router %(levelname)s %(message)s"))
+    log.addHandler(_stderr)
+    log.setLevel(os.environ.get("SMART_LLM_ROUTER_LOG_LEVEL", "INFO").upper())
+    log.propagate = False
 
 
 def _config_path() -> str | None:
