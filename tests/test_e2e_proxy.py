@@ -271,7 +271,7 @@ def test_one_structured_log_line_per_decision(stack: Stack, oai: openai.OpenAI, 
     oai.chat.completions.create(model="smart/premium", messages=user("design a fault-tolerant queue"))
     lines = [line for line in log.read_text("utf-8").splitlines() if '"event": "smart_route"' in line]
     assert len(lines) == before + 1
-    entry = lines[-1].split(" ", 2)[2]
+    entry = lines[-1].split(" ", 3)[3]
     import json as _json
     data = _json.loads(entry)
     assert (data["profile"], data["tier"]) == ("premium", "COMPLEX")

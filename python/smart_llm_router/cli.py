@@ -198,6 +198,84 @@ def start(
         sys.exit(1)
 
 
+@app.command()
+def init(
+    upstream: Annotated[str, typer.Option("--upstream", "-u", help="openrouter, openai, anthropic, together, fireworks, groq, deepinfra, vllm or ollama.")] = "openrouter",
+    config: Annotated[Path, typer.Option("--config", "-c", help="Where to write the config.")] = Path("smart-llm-router.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write one working config (LiteLLM proxy + smart_router) for an upstream."""
+    from .configure import write_init
+
+    steps = write_init(upstream, config, force=force)
+    router = get_router(config)
+    out.print(f"[green]wrote {config}[/] ({upstream}: {len(router.config.model_list)} models, profiles {', '.join(router.profiles)})")
+    out.print("next:")
+    for step in steps:
+        out.print(f"  {step}")
+    out.print(f"  slr doctor --config {config}")
+    out.print(f"  slr start --config {config}")
+
+
+@app.command()
+def doctor(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
+) -> None:
+    """Check a config: models routable, keys set, prices known, LiteLLM version. Exit 1 on errors."""
+    from .configure import diagnose
+
+    problems, loaded = diagnose(config)
+    for p in problems:
+        mark = "[red]error[/]  " if p.level == "error" else "[yellow]warning[/]"
+        out.print(f"{mark} {p.message}")
+    errors = sum(p.level == "error" for p in problems)
+    if errors:
+        out.print(f"[red]{errors} error(s)[/]: requests would fail; fix them before `slr start`")
+        raise typer.Exit(1)
+    name = loaded.source if loaded else config
+    out.print(f"[green]ok[/]: {name} routes {len(loaded.smart_router.profiles) if loaded else 0} profiles"
+              + (f" ({len(problems)} warning(s))" if problems else ""))
+
+
+@app.command()
+def bench(
+    proxy: Annotated[Optional[str], typer.Option("--proxy", help="URL of a running proxy, e.g. http://127.0.0.1:4000.")] = None,
+    requests: Annotated[int, typer.Option("--requests", "-n", min=1, max=1_000_000)] = 200,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, max=1024)] = 8,
+    model: Annotated[str, typer.Option("--model", "-m", help="Model or smart/<profile> to request.")] = "smart/auto",
+    api_key: Annotated[str, typer.Option("--api-key", envvar="LITELLM_MASTER_KEY")] = "sk-anything",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Load-test a running proxy: p50/p95/p99 latency, throughput, errors, tiers served."""
+    import asyncio
+
+    from rich.progress import Progress
+
+    from .bench import run_load
+
+    if proxy is None:
+        raise typer.BadParameter("give the proxy to load with --proxy URL (start one with `slr start --demo`)", param_hint="--proxy")
+    with Progress(console=err, transient=True, disable=as_json) as progress:
+        task = progress.add_task(f"{requests} requests to {proxy}", total=requests)
+        result = asyncio.run(run_load(proxy, requests=requests, concurrency=concurrency, model=model,
+                                      api_key=api_key, on_done=lambda: progress.advance(task)))
+    summary = result.summary()
+    if as_json:
+        out.print_json(json.dumps(summary))
+        return
+    table = Table(title=f"{model} via {proxy} (concurrency {concurrency})", title_justify="left")
+    for column in ("requests", "ok", "errors", "p50 ms", "p95 ms", "p99 ms", "req/s"):
+        table.add_column(column, justify="right")
+    errors = ", ".join(f"{k}: {v}" for k, v in summary["errors"].items()) or "0"
+    table.add_row(*(str(summary[k]) for k in ("requests", "ok")), errors,
+                  *(str(summary[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "throughput_rps")))
+    out.print(table)
+    if summary["tiers"]:
+        out.print("tiers: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["tiers"].items())))
+    if summary["errors"]:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console entry point: clear one-line errors, no tracebacks."""
     try:

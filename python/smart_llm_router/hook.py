@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import os
+import sys
 import time
 from typing import Any
 
@@ -40,17 +41,27 @@ if not log.handlers:
     # One JSON line per decision on stderr (next to LiteLLM's own log); quiet it with
     # SMART_LLM_ROUTER_LOG_LEVEL=WARNING.
     _stderr = logging.StreamHandler()
-    _stderr.setFormatter(logging.Formatter("smart-llm-router %(levelname)s %(message)s"))
+    _stderr.setFormatter(logging.Formatter("smart-llm-router pid=%(process)d %(levelname)s %(message)s"))
     log.addHandler(_stderr)
     log.setLevel(os.environ.get("SMART_LLM_ROUTER_LOG_LEVEL", "INFO").upper())
     log.propagate = False
 
 
 def _config_path() -> str | None:
-    """Our config: SMART_LLM_ROUTER_CONFIG, else the proxy's own config file."""
-    for var in (CONFIG_ENV, "CONFIG_FILE_PATH", "WORKER_CONFIG"):
-        value = os.environ.get(var)
-        if value and os.path.isfile(value):
+    """Our config: SMART_LLM_ROUTER_CONFIG, else the file the proxy itself was started with
+    (CONFIG_FILE_PATH, or the ``config`` that `litellm --config` stores in WORKER_CONFIG)."""
+    candidates = [os.environ.get(CONFIG_ENV), os.environ.get("CONFIG_FILE_PATH")]
+    worker = os.environ.get("WORKER_CONFIG")
+    if worker:
+        try:
+            parsed = json.loads(worker)
+        except ValueError:
+            parsed = worker
+        candidates.append(parsed.get("config") if isinstance(parsed, dict) else parsed)
+    server = sys.modules.get("litellm.proxy.proxy_server")
+    candidates.append(getattr(server, "user_config_file_path", None))
+    for value in candidates:
+        if isinstance(value, str) and value and os.path.isfile(value):
             return value
     return None
 

@@ -179,7 +179,7 @@ def running_proxy(
 
     Raises ConfigError for an invalid config or a non-loopback host without a master key.
     """
-    env = offline_env(env)
+    env = offline_env({**os.environ, **env} if env else None)
     workdir = Path(tempfile.mkdtemp(prefix="smart-llm-router-"))
     upstream = proxy = None
     try:

@@ -1,0 +1,46 @@
+"""The hook's added latency: `smart/auto` against the concrete model it picks, through the
+same running proxy (demo upstream on 127.0.0.1), side by side in one run.
+
+    pytest benches/test_bench_proxy.py --benchmark-only --benchmark-group-by=group --benchmark-columns=median,min,rounds
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from smart_llm_router import route
+from smart_llm_router.proxy import free_port, running_proxy
+
+from conftest import EN_SEEDS, make_prompts, rotating
+
+SIZES = {"50": 50, "500": 500, "5K": 5_000}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory):
+    log = open(tmp_path_factory.mktemp("proxy") / "proxy.log", "w")
+    with log, running_proxy(demo=True, port=free_port(), log_file=log,
+                            env={"SMART_LLM_ROUTER_LOG_LEVEL": "WARNING"}) as info:
+        with httpx.Client(base_url=info["url"], headers={"Authorization": "Bearer x"}, timeout=60) as c:
+            yield c
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("target", ["concrete", "smart/auto"])
+def test_proxy_latency(benchmark, client: httpx.Client, size: str, target: str) -> None:
+    # Prompts that all route to one model, so both sides reach the same upstream model.
+    prompts = [p for p in make_prompts(SIZES[size], count=24, seeds=EN_SEEDS)]
+    model = route(prompts[0]).model
+    prompts = [p for p in prompts if route(p).model == model][:8]
+    benchmark.group = f"proxy {size} chars"
+    next_prompt = rotating(prompts)
+
+    def call() -> int:
+        body = {"model": model if target == "concrete" else target,
+                "messages": [{"role": "user", "content": next_prompt()}]}
+        return client.post("/v1/chat/completions", json=body).status_code
+
+    for _ in range(5):
+        call()  # warm up both paths
+    assert benchmark.pedantic(call, rounds=150, iterations=1) == 200
