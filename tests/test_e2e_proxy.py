@@ -5,6 +5,7 @@ HTTP. Every process is stopped after the module; all traffic stays on loopback."
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
@@ -53,6 +54,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
         data = demo_config(port)
         for entry in data["model_list"]:
             entry["litellm_params"]["timeout"] = 4
+        data["smart_router"]["decision_log"] = {"path": "decisions.jsonl", "prompts": "text"}
         config = tmp / "config.yaml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
         with open(tmp / "proxy.log", "w") as log, running_proxy(config, port=free_port(), log_file=log) as info:
@@ -276,3 +278,15 @@ def test_one_structured_log_line_per_decision(stack: Stack, oai: openai.OpenAI, 
     data = _json.loads(entry)
     assert (data["profile"], data["tier"]) == ("premium", "COMPLEX")
     assert data["model"] == "anthropic/claude-opus-4.7" and data["route_us"] >= 0
+
+
+def test_the_decision_log_feeds_replay(stack: Stack, oai: openai.OpenAI) -> None:
+    from smart_llm_router.replay import replay
+
+    log = Path(stack.config).parent / "decisions.jsonl"
+    oai.chat.completions.create(model="smart/eco", messages=user("Prove that 17 is prime"))
+    last = json.loads(log.read_text("utf-8").splitlines()[-1])
+    assert last["prompt"] == "Prove that 17 is prime" and last["profile"] == "eco"
+    assert len(last["prompt_sha256"]) == 64 and last["tier"] == "REASONING"
+    result = replay(log, stack.router)
+    assert result.requests >= 1 and result.tier_changed == 0 and result.model_changed == 0

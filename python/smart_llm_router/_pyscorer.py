@@ -1,13 +1,15 @@
 """The pure-Python scorer: the fallback twin of ``rust/scorer.rs`` with identical results.
 
-It cannot afford a per-character automaton in Python, so it finds the same keyword
-occurrences another way, every step linear in the text:
+It cannot afford a per-character loop in Python, so it finds the same keyword occurrences
+another way, every step linear in the text and done by C-level operations where it counts:
 
-* keywords that must start at a word boundary and are one whole word are looked up in the set
-  of distinct words of the text (``WORD_RUN.findall``, C speed);
-* stems (``deriv*``) are looked up by their first two characters among those distinct words;
+* the distinct words of the text (``split_words``) are intersected with the one-word keywords;
+* stems (``deriv*``) are picked by their first three characters among the words' and checked
+  in the words joined by "\0";
 * everything else (phrases, CJK, symbols, ``*suffix`` keywords, sequence parts) is searched with
-  ``str.find``/``str.rfind`` after a cheap prefilter; each occurrence is checked once.
+  ``str.find``/``str.rfind``, only when the words it holds whole, or else the 2-grams of CJK
+  characters it holds, are all in the text (CJK-only keywords are looked for in the distinct
+  CJK runs); each occurrence is checked once.
 
 The matching definition is in the README ("How matching works").
 """
@@ -16,10 +18,13 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from ._text import WORD, WORD_RUN, char_class, estimate_tokens, features, fold, has_cjk
+from ._text import (
+    CJK, CJK_RUN, WORD, WORD_RUN, char_class, estimate_tokens, features, fold, has_cjk, split_words,
+)
 from .errors import ConfigError
 
 DIMENSIONS = (
@@ -35,15 +40,12 @@ RULES = (
     "proof_ask", "agentic_steps",
 )
 
-_D_REASONING, _D_MULTISTEP, _D_TOKENS, _D_QUESTION, _D_SIMPLE = (
-    DIMENSIONS.index(d)
-    for d in ("reasoningMarkers", "multiStepPatterns", "tokenCount", "questionComplexity", "simpleIndicators")
-)
-_K_REASONING, _K_CODE, _K_MULTISTEP, _K_TECHNICAL, _K_DOMAIN, _K_AGENTIC, _K_STRUCTURED, _K_HARD, _K_PROOF = (
+_D_TOKENS, _D_SIMPLE = (DIMENSIONS.index(d) for d in ("tokenCount", "simpleIndicators"))
+_K_REASONING, _K_CODE, _K_MULTISTEP, _K_TECHNICAL, _K_DOMAIN, _K_AGENTIC, _K_STRUCTURED, _K_HARD, _K_PROOF, _K_QUESTION = (
     KEYWORD_SETS.index(k)
     for k in (
         "reasoningMarkers", "codePresence", "multiStepPatterns", "technicalTerms", "domainSpecificity",
-        "agenticTask", "structuredOutput", "hardAsks", "proofAsks",
+        "agenticTask", "structuredOutput", "hardAsks", "proofAsks", "questionComplexity",
     )
 )
 _SEQUENCE_SEP = " ... "
@@ -77,8 +79,14 @@ def parse_needle(raw: str) -> Needle:
     )
 
 
+_ASCII_WORD = frozenset(chr(c) for c in range(0x80) if char_class(chr(c)) == WORD)
+
+
 def _is_word(text: str, i: int) -> bool:
-    return 0 <= i < len(text) and char_class(text[i]) == WORD
+    if 0 <= i < len(text):
+        ch = text[i]
+        return ch in _ASCII_WORD if ch < "\x80" else char_class(ch) == WORD
+    return False
 
 
 def _fits(text: str, i: int, needle: Needle) -> bool:
@@ -89,6 +97,8 @@ def _fits(text: str, i: int, needle: Needle) -> bool:
 
 def _first(text: str, needle: Needle) -> int:
     i = text.find(needle.core)
+    if i < 0 or not (needle.need_left or needle.need_right):
+        return i
     while i >= 0 and not _fits(text, i, needle):
         i = text.find(needle.core, i + 1)
     return i
@@ -108,8 +118,30 @@ class _Searched(NamedTuple):
     part_ids: tuple[int, ...]
 
 
-# Below this length a non-ASCII text's distinct characters pick the free needles to search.
+def _whole_words(needle: Needle) -> frozenset[str]:
+    """The words ``needle`` holds whole (a word boundary on both sides): each occurrence of
+    the needle has them among the words of the text."""
+    core = needle.core
+    return frozenset(
+        m.group()
+        for m in WORD_RUN.finditer(core)
+        if (m.start() > 0 or needle.need_left) and (m.end() < len(core) or needle.need_right)
+    )
+
+
+# Below this length a text's distinct characters pick the free needles to search (when many).
 _SMALL_TEXT = 4096
+_MANY_FREE = 16
+# Cost of one character of CJK runs turned into 2-grams, in units of one character of
+# str.find: above that many per needle and text character, find every CJK needle instead.
+_GRAM_COST = 400
+_PREFIX3 = operator.itemgetter(slice(0, 3))
+_ONES = (1.0,) * (len(DIMENSIONS) - 1)
+
+
+def _cjk_grams(core: str) -> list[str]:
+    """The 2-character substrings of ``core`` made of two CJK characters."""
+    return [a + b for a, b in zip(core, core[1:]) if char_class(a) == CJK and char_class(b) == CJK]
 
 
 class _Matcher:
@@ -122,15 +154,19 @@ class _Matcher:
         by_needle: dict[Needle, list[int]] = defaultdict(list)
         for needle, target in entries:
             by_needle[needle].append(target)
-        self.exact: dict[str, list[int]] = defaultdict(list)
+        exact: dict[str, list[int]] = defaultdict(list)
+        # Stems ("\0" + core) keyed by their first 3 characters; 2-character stems apart.
         self.stems: dict[str, list[tuple[str, tuple[int, ...]]]] = defaultdict(list)
-        # Needles found by str.find: keyed by the whole word they must start with, or (when
-        # they may start anywhere) by their first character.
-        self.by_word: dict[str, list[_Searched]] = defaultdict(list)
+        short_stems: dict[str, list[int]] = defaultdict(list)
+        # Needles found by str.find: keyed by one of the words they hold whole (with the
+        # others), else by a 2-gram of CJK characters they contain (with their other such
+        # 2-grams), else free. An occurrence needs all of its words / 2-grams in the text.
+        self.by_word: dict[str, list[tuple[frozenset[str], _Searched]]] = defaultdict(list)
+        self.by_gram: dict[str, list[tuple[frozenset[str], _Searched, bool]]] = defaultdict(list)
         self.by_char: dict[str, list[_Searched]] = defaultdict(list)
-        self.free_ascii: list[_Searched] = []
+        self.free: list[_Searched] = []
         self.free_cjk: list[_Searched] = []
-        self.free_other: list[_Searched] = []
+        self.n_grams = 0
         for needle, targets in by_needle.items():
             keyword_ids = tuple(t for t in targets if t >= 0)
             part_ids = tuple(-t - 1 for t in targets if t < 0)
@@ -139,58 +175,94 @@ class _Matcher:
             one_word = lead is not None and lead.end() == len(core)
             if one_word and keyword_ids:
                 if needle.need_right:
-                    self.exact[core].extend(keyword_ids)
+                    exact[core].extend(keyword_ids)
                 else:
-                    self.stems[core[:2]].append((core, keyword_ids))
+                    if len(core) == 2:
+                        short_stems["\0" + core].extend(keyword_ids)
+                    else:
+                        self.stems[core[:3]].append(("\0" + core, keyword_ids))
                 keyword_ids = ()
             if not (keyword_ids or part_ids):
                 continue
             searched = _Searched(needle, keyword_ids, part_ids)
-            if lead is not None and (needle.need_right or not one_word):
-                self.by_word[lead.group()].append(searched)
+            whole = _whole_words(needle)
+            if whole:
+                # The longest word is likely the rarest.
+                key = max(whole, key=lambda w: (len(w), w))
+                self.by_word[key].append((whole - {key}, searched))
+                continue
+            grams = _cjk_grams(core)
+            if grams:
+                # A keyword made of CJK characters only occurs in a run of them: looked for
+                # in the distinct runs (no need when it is its only 2-gram).
+                cjk_only = not part_ids and len(grams) == len(core) - 1
+                self.by_gram[grams[0]].append((frozenset(grams[1:]), searched, cjk_only))
+                self.n_grams += 1
                 continue
             self.by_char[core[0]].append(searched)
-            if core.isascii():
-                self.free_ascii.append(searched)
-            elif has_cjk(core):
-                self.free_cjk.append(searched)
-            else:
-                self.free_other.append(searched)
+            (self.free_cjk if has_cjk(core) else self.free).append(searched)
+        self.exact = {w: tuple(ids) for w, ids in exact.items()}
+        self.exact_keys = frozenset(self.exact)
+        self.stem_keys = frozenset(self.stems)
+        self.short_stems = [(key, tuple(ids)) for key, ids in short_stems.items()]
+        self.by_word_keys = frozenset(self.by_word)
+        self.gram_keys = frozenset(self.by_gram)
+        self.all_grams = [s for entries in self.by_gram.values() for _, s, _ in entries]
 
     def scan(self, text: str) -> tuple[set[int], dict[int, tuple[int, int]]]:
         """Matched keyword ids, and (first end, last start) of each sequence part found."""
         found: set[int] = set()
+        words, rest = split_words(text)
+        exact = self.exact
+        for w in words & self.exact_keys:
+            found.update(exact[w])
+        stems = self.stems
+        prefixes = set(map(_PREFIX3, words)) & self.stem_keys
+        if prefixes or self.short_stems:
+            # "\0" + word for every word: a stem matches where "\0" + stem occurs.
+            all_words = "\0" + "\0".join(words)
+            hits = [ids for key, ids in self.short_stems if key in all_words]
+            hits += [ids for p in prefixes for key, ids in stems[p] if len(key) == 4 or key in all_words]
+            found.update(*hits)
         candidates: list[_Searched] = []
-        exact, stems, by_word = self.exact, self.stems, self.by_word
-        for w in set(WORD_RUN.findall(text)):
-            ids = exact.get(w)
-            if ids:
-                found.update(ids)
-            for core, stem_ids in stems.get(w[:2], ()):
-                if w.startswith(core):
-                    found.update(stem_ids)
-            candidates.extend(by_word.get(w, ()))
-        if text.isascii():
-            candidates.extend(self.free_ascii)
-        elif len(text) <= _SMALL_TEXT:
+        by_word = self.by_word
+        for w in words & self.by_word_keys:
+            candidates += [s for others, s in by_word[w] if others <= words]
+        runs = CJK_RUN.findall(rest) if rest else []
+        if runs and self.n_grams:
+            cjk = " ".join(set(runs))
+            if len(cjk) * _GRAM_COST < self.n_grams * len(text):
+                grams = set(map(operator.add, cjk, cjk[1:]))
+                by_gram = self.by_gram
+                for gram in grams & self.gram_keys:
+                    for others, s, cjk_only in by_gram[gram]:
+                        if others <= grams:
+                            if not cjk_only:
+                                candidates.append(s)
+                            elif not others or s.needle.core in cjk:
+                                found.update(s.keyword_ids)
+            else:
+                candidates.extend(self.all_grams)
+        if len(self.free) + len(self.free_cjk) > _MANY_FREE and len(text) <= _SMALL_TEXT:
             by_char = self.by_char
             for ch in set(text):
                 candidates.extend(by_char.get(ch, ()))
         else:
-            candidates.extend(self.free_ascii)
-            candidates.extend(self.free_other)
-            if has_cjk(text):
+            candidates.extend(self.free)
+            if runs:
                 candidates.extend(self.free_cjk)
         parts: dict[int, tuple[int, int]] = {}
-        for s in candidates:
-            if s.part_ids or not found.issuperset(s.keyword_ids):
-                first = _first(text, s.needle)
+        for needle, keyword_ids, part_ids in candidates:
+            if part_ids or not found.issuperset(keyword_ids):
+                first = text.find(needle.core)
+                if first >= 0 and (needle.need_left or needle.need_right):
+                    first = _first(text, needle)
                 if first < 0:
                     continue
-                found.update(s.keyword_ids)
-                if s.part_ids:
-                    span = (first + len(s.needle.core), _last(text, s.needle))
-                    for p in s.part_ids:
+                found.update(keyword_ids)
+                if part_ids:
+                    span = (first + len(needle.core), _last(text, needle))
+                    for p in part_ids:
                         parts[p] = span
         return found, parts
 
@@ -203,6 +275,7 @@ class PyScorer:
         self.saturation = [
             1.0 if d == "tokenCount" else float(spec["saturation"][d]) for d in DIMENSIONS
         ]
+        self.keyword_saturation = [s for d, s in zip(DIMENSIONS, self.saturation) if d != "tokenCount"]
         self.boundaries = [float(b) for b in spec["boundaries"]]
         self.token_scale = [float(t) for t in spec["token_scale"]]
         self.steepness = float(spec["confidence_steepness"])
@@ -246,6 +319,9 @@ class PyScorer:
                     )
                 seen[key] = raw
         self.n_keywords = len(self.keyword_set)
+        self.sequences_from: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for a, b, kid in self.sequences:
+            self.sequences_from[a].append((b, kid))
         self.n_patterns = len({n.core for n, _ in entries + structured})
         self._matcher = _Matcher(entries)
         self._structured = _Matcher(structured)
@@ -301,9 +377,10 @@ class PyScorer:
         if system:
             return self._structured.scan(folded)[0]
         found, parts = self._matcher.scan(folded)
-        for a, b, kid in self.sequences:
-            if a in parts and b in parts and parts[a][0] <= parts[b][1]:
-                found.add(kid)
+        for a, (first_end, _) in parts.items():
+            for b, kid in self.sequences_from.get(a, ()):
+                if b in parts and first_end <= parts[b][1]:
+                    found.add(kid)
         return found
 
     def score(self, text: str, system_prompt: str | None = None) -> Output:
@@ -315,56 +392,57 @@ class PyScorer:
         found.difference_update(shadowed)
         ids = sorted(found)
         per_set = [0] * len(KEYWORD_SETS)
+        keyword_set = self.keyword_set
         for kid in ids:
-            per_set[self.keyword_set[kid]] += 1
+            per_set[keyword_set[kid]] += 1
         feats = features(text)
         questions, letters, numbers, items = feats
         tokens = estimate_tokens(text)
 
-        raw: list[float] = []
-        set_index = 0
-        for d in range(len(DIMENSIONS)):
-            if d == _D_TOKENS:
-                raw.append(self._token_raw(tokens))
-                continue
-            n = float(per_set[set_index])
-            set_index += 1
-            if d == _D_REASONING:
-                # A question about several numbers in a few sentences: a word problem.
-                if numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens:
-                    n += 1.0
-            elif d == _D_QUESTION:
-                n += max(questions - 1, 0)
-                if letters >= 3:
-                    n += 2.0
-            elif d == _D_MULTISTEP:
-                n += items // 2
-            v = min(n / self.saturation[d], 1.0)
-            raw.append(0.0 - v if d == _D_SIMPLE else v)
+        # Keyword counts of the dimensions in order (the keyword sets come in the same order,
+        # without tokenCount), plus the non-keyword signals.
+        counts = list(map(float, per_set[: len(DIMENSIONS) - 1]))
+        if numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens:
+            # A question about several numbers in a few sentences: a word problem.
+            counts[_K_REASONING] += 1.0
+        counts[_K_QUESTION] += max(questions - 1, 0)
+        if letters >= 3:
+            counts[_K_QUESTION] += 2.0
+        counts[_K_MULTISTEP] += items // 2
+        raw = list(map(min, map(operator.truediv, counts, self.keyword_saturation), _ONES))
+        raw.insert(_D_TOKENS, self._token_raw(tokens))
+        raw[_D_SIMPLE] = 0.0 - raw[_D_SIMPLE]
         score = 0.0
         for w, r in zip(self.weights, raw):
             score += w * r
 
-        tier = sum(1 for b in self.boundaries if score >= b)
-        distance = min(abs(score - b) for b in self.boundaries)
+        b0, b1, b2 = self.boundaries
+        tier = (score >= b0) + (score >= b1) + (score >= b2)
+        distance = min(abs(score - b0), abs(score - b1), abs(score - b2))
         confidence = 1.0 / (1.0 + math.exp(-self.steepness * distance))
         rule = 0
         ambiguous = False
         if confidence < self.ambiguity_threshold:
             tier, rule, ambiguous = self.ambiguous_tier, 1, True
-        co_signal = per_set[_K_TECHNICAL] + per_set[_K_CODE] + per_set[_K_REASONING] + per_set[_K_DOMAIN]
+        # Floors, in this order; each one that raises the tier overrides the confidence.
+        floored = False
         markers = self.reasoning_min_markers
+        if markers > 0 and per_set[_K_REASONING] >= markers and 3 > tier:
+            tier, rule, floored = 3, 2, True
+        if per_set[_K_PROOF] >= 1 and self.proof_floor > tier:
+            tier, rule, floored = self.proof_floor, 6, True
+        if tokens > self.long_context_tokens and 2 > tier:
+            tier, rule, floored = 2, 3, True
+        if per_set[_K_HARD] >= 1 and self.hard_floor > tier and (
+            per_set[_K_TECHNICAL] + per_set[_K_CODE] + per_set[_K_REASONING] + per_set[_K_DOMAIN] >= 1
+        ):
+            tier, rule, floored = self.hard_floor, 4, True
         steps = self.agentic_steps_min
-        floors = (
-            (markers > 0 and per_set[_K_REASONING] >= markers, 3, 2),
-            (per_set[_K_PROOF] >= 1, self.proof_floor, 6),
-            (tokens > self.long_context_tokens, 2, 3),
-            (per_set[_K_HARD] >= 1 and co_signal >= 1, self.hard_floor, 4),
-            (steps > 0 and per_set[_K_AGENTIC] >= steps, self.agentic_steps_floor, 7),
-            (per_set[_K_STRUCTURED] >= 1, self.structured_floor, 5),
-        )
-        for applies, floor, code in floors:
-            if applies and floor > tier:
-                tier, rule, ambiguous = floor, code, False
-                confidence = self.override_confidence
+        if steps > 0 and per_set[_K_AGENTIC] >= steps and self.agentic_steps_floor > tier:
+            tier, rule, floored = self.agentic_steps_floor, 7, True
+        if per_set[_K_STRUCTURED] >= 1 and self.structured_floor > tier:
+            tier, rule, floored = self.structured_floor, 5, True
+        if floored:
+            ambiguous = False
+            confidence = self.override_confidence
         return (tier, score, confidence, ambiguous, tokens, rule, raw, ids, feats)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import filterfalse
 from typing import Final
 
 WORD: Final = 0
@@ -70,8 +71,8 @@ def _class_pattern(*classes: int) -> str:
 
 
 WORD_RUN: Final = re.compile(f"[{_class_pattern(WORD)}]+")
+CJK_RUN: Final = re.compile(f"[{_class_pattern(CJK)}]+")
 _CJK_CHAR: Final = re.compile(f"[{_class_pattern(CJK)}]")
-_NON_ASCII_SPACE: Final = re.compile(f"[{_class_pattern(SPACE)}]")
 
 
 def _fold_map() -> dict[int, int]:
@@ -123,17 +124,113 @@ def _fold_map() -> dict[int, int]:
 
 _FOLD: Final = _fold_map()
 _ASCII_SPACE: Final = str.maketrans("\t\n\x0b\x0c\r", "     ")
+_FULL_FOLD: Final = {**{cp: cp + 0x20 for cp in range(0x41, 0x5B)}, **_FOLD}
+
+
+def _all_code_points() -> str:
+    """Every code point, surrogates included, as one string (built with C-level operations)."""
+    units = bytearray(4 * 0x110000)
+    units[0::4] = bytes(range(256)) * 0x1100
+    units[1::4] = b"".join(bytes((b,)) * 256 for b in range(256)) * 17
+    units[2::4] = b"".join(bytes((p,)) * 65536 for p in range(17))
+    return units.decode("utf-32-le", "surrogatepass")
+
+
+_special: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+
+
+def _special_chars() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The non-ASCII characters where ``str.lower()`` is not ``fold`` (cased letters the
+    definition leaves alone, non-ASCII spaces, anything lower() maps to several characters,
+    capital sigma whose lower() depends on the context), computed once from the running
+    Python's Unicode database: a pattern to search for one (without a group, so the regex
+    engine skips ahead fast) and one to split at runs of them."""
+    global _special
+    if _special is None:
+        everything = _all_code_points()
+        chars = {0x3A3, *(cp for cp in _FULL_FOLD if cp >= 0x80)}
+        step = 0x1000
+        for lo in range(0x80, 0x110000, step):
+            chunk = everything[lo : lo + step]
+            if chunk.lower() != chunk:
+                chars.update(ord(c) for c in chunk if c.lower() != c)
+        chars = {
+            cp for cp in chars
+            if cp == 0x3A3 or chr(cp).lower() != chr(_FULL_FOLD.get(cp, cp))
+        }
+        # Checking astral ranges one by one makes the regex slow on every character: treat
+        # every astral character as special instead (the table folds it correctly anyway).
+        ranges: list[list[int]] = []
+        for cp in sorted(c for c in chars if c < 0x10000) + [0x10000, 0x10FFFF]:
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            elif cp == 0x10FFFF:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+        body = "".join(
+            re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}"
+            for lo, hi in ranges
+        )
+        _special = re.compile(f"[{body}]"), re.compile(f"([{body}]+)")
+    return _special
+
+
+_ASCII_BYTES: Final = bytes(range(0x80))
+
+
+def non_ascii(text: str) -> str:
+    """The non-ASCII characters of ``text``, in order (C-level: through UTF-8 bytes)."""
+    return (
+        text.encode("utf-8", "surrogatepass")
+        .translate(None, _ASCII_BYTES)
+        .decode("utf-8", "surrogatepass")
+    )
 
 
 def fold(text: str) -> str:
     """Case-fold ``text`` one character for one (see rust/text.rs::fold)."""
     if text.isascii():
         return text.lower().translate(_ASCII_SPACE)
-    # str.lower() would also touch scripts the definition leaves alone: fold by table.
-    return text.translate(_FULL_FOLD)
+    # str.lower() (C speed) agrees with the definition except on the few "special"
+    # characters; those runs are folded by table (str.translate with a dict is slow).
+    special, special_runs = _special_chars()
+    if special.search(non_ascii(text)) is None:
+        folded = text.lower()
+    else:
+        parts = special_runs.split(text)  # normal, special run, normal, ..., normal
+        parts[0::2] = [part.lower() for part in parts[0::2]]
+        parts[1::2] = [run.translate(_FULL_FOLD) for run in parts[1::2]]
+        folded = "".join(parts)
+    for ch in "\t\n\x0b\x0c\r":
+        if ch in folded:
+            folded = folded.replace(ch, " ")
+    return folded
 
 
-_FULL_FOLD: Final = {**{cp: cp + 0x20 for cp in range(0x41, 0x5B)}, **_FOLD}
+def _non_ascii_pattern(*classes: int) -> str:
+    """A regex character set of the non-ASCII characters of the given classes."""
+    parts = []
+    prev_end = 0x7F
+    for lo, hi, cls in _RANGES:
+        if hi < 0x80:
+            continue
+        lo = max(lo, 0x80)
+        if WORD in classes and lo > prev_end + 1:
+            parts.append((prev_end + 1, lo - 1))
+        if cls in classes:
+            parts.append((lo, hi))
+        prev_end = hi
+    if WORD in classes and prev_end < 0x10FFFF:
+        parts.append((prev_end + 1, 0x10FFFF))
+    return "".join(
+        re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}"
+        for lo, hi in parts
+    )
+
+
+_WHOLE_RUN: Final = re.compile(f"[{_non_ascii_pattern(CJK, OTHER)}]+")
+_NON_ASCII_SPACE_RUN: Final = re.compile(f"[{_non_ascii_pattern(SPACE)}]+")
 
 
 def estimate_tokens(text: str) -> float:
@@ -141,36 +238,76 @@ def estimate_tokens(text: str) -> float:
     character (accented Latin, Cyrillic, Greek, Arabic, Hangul, ...), 1 per CJK or symbol."""
     if text.isascii():
         return len(text) * 0.25
-    quarter = half = whole = 0
-    for ch in text:
-        if ch < "\x80":
-            quarter += 1
-            continue
-        cls = char_class(ch)
-        if cls == SPACE:
-            quarter += 1
-        elif cls == WORD:
-            half += 1
-        else:
-            whole += 1
+    rest = non_ascii(text)
+    spaces = sum(map(len, _NON_ASCII_SPACE_RUN.findall(rest)))
+    whole = sum(map(len, _WHOLE_RUN.findall(rest)))
+    quarter = len(text) - len(rest) + spaces
+    half = len(rest) - spaces - whole
     return quarter * 0.25 + half * 0.5 + whole
+
+
+_ASCII_NON_WORD: Final = bytes(b for b in range(0x80) if char_class(chr(b)) != WORD)
+_SPLIT_BYTES: Final = bytes.maketrans(_ASCII_NON_WORD, b" " * len(_ASCII_NON_WORD))
+_SPLIT_ASCII: Final = str.maketrans(dict.fromkeys(_ASCII_NON_WORD.decode(), " "))
+
+
+def split_words(text: str) -> tuple[set[str], str]:
+    """The distinct words (``WORD_RUN`` matches) of ``text``, and its non-ASCII tokens joined
+    by spaces: the part of the text that holds every CJK run.
+
+    Splits at ASCII non-word characters with C-level operations (str.translate on ASCII
+    text, bytes.translate on UTF-8 otherwise); only the distinct tokens that have non-ASCII
+    characters go through the regex."""
+    if text.isascii():
+        words = set(text.translate(_SPLIT_ASCII).split(" "))
+        words.discard("")
+        return words, ""
+    data = text.encode("utf-8", "surrogatepass").translate(_SPLIT_BYTES)
+    words = set(data.decode("utf-8", "surrogatepass").split(" "))
+    words.discard("")
+    mixed = list(filterfalse(str.isascii, words))
+    words.difference_update(mixed)
+    rest = " ".join(mixed)
+    words.update(WORD_RUN.findall(rest))
+    return words, rest
 
 
 def has_cjk(text: str) -> bool:
     return _CJK_CHAR.search(text) is not None
 
 
-_LIST_ITEM: Final = re.compile(r"^[ \t]*[0-9]{1,3}[.)][ \t]", re.MULTILINE)
-_OPTION_AT_LINE: Final = re.compile(r"^[ \t]*\(?([a-eA-E])[).:][ \t]", re.MULTILINE)
-_OPTION_INLINE: Final = re.compile(r"\(([a-eA-E])\)|(?<=[ \t])([a-eA-E])\)[ \t]")
-_NUMBER: Final = re.compile(r"[0-9]+")
+# Features read ASCII only: they run on the text with each non-ASCII character replaced by
+# "?" (same positions; "?" is not part of any pattern).
+# A line start, blanks, then a list number or an option letter, then a blank. Searched from
+# each "\n" (a literal, fast to look for); the first line is matched on its own.
+_LINE: Final = rb"[ \t]*(?:[0-9]{1,3}[.)]|\(?([a-eA-E])[).:])[ \t]"
+_FIRST_LINE: Final = re.compile(_LINE)
+_NEXT_LINE: Final = re.compile(rb"\n" + _LINE)
+# "(x)" anywhere, or "x)" between blanks: found from the ")" (a literal, fast to look for).
+_OPTION_INLINE: Final = re.compile(rb"\)(?:(?<=\(([a-eA-E])\))|(?<=[ \t]([a-eA-E])\))(?=[ \t]))")
+# Digit runs: digits become "1", everything else "0"; a run starts at each "01".
+_DIGITS: Final = bytes(0x31 if 0x30 <= b <= 0x39 else 0x30 for b in range(256))
 
 
 def features(text: str) -> tuple[int, int, int, int]:
     """(question marks, distinct option letters a-e, digit runs, numbered-list lines)."""
-    questions = text.count("?") + text.count("\uff1f") + text.count("\u061f")
-    letters = {m.lower() for m in _OPTION_AT_LINE.findall(text)}
-    letters.update((a or b).lower() for a, b in _OPTION_INLINE.findall(text))
-    numbers = len(_NUMBER.findall(text))
-    items = len(_LIST_ITEM.findall(text))
+    questions = text.count("?")
+    if not text.isascii():
+        questions += text.count("\uff1f") + text.count("\u061f")
+    data = text.encode("ascii", "replace")
+    letters: set[bytes] = set()
+    items = 0
+    first = _FIRST_LINE.match(data)
+    lines = _NEXT_LINE.findall(data) if b"\n" in data else []
+    if first is not None:
+        lines.append(first.group(1) or b"")
+    for letter in lines:
+        if letter:
+            letters.add(letter.lower())
+        else:
+            items += 1
+    for a, b in _OPTION_INLINE.findall(data):
+        letters.add((a or b).lower())
+    digits = data.translate(_DIGITS)
+    numbers = digits.count(b"01") + digits.startswith(b"1")
     return questions, len(letters), numbers, items

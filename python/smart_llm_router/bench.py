@@ -1,15 +1,132 @@
-"""`slr bench --proxy URL`: latency of a running proxy under a bounded load."""
+"""`slr bench`: scorer speed on a built-in corpus, both backends side by side; and with
+`--proxy URL`, the latency of a running proxy under a bounded load."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from .scoring import Scorer, _load_yaml
+
+SIZES = {"50": 50, "500": 500, "5K": 5_000, "500K": 500_000}
+
+
+@lru_cache(maxsize=1)
+def seeds() -> dict[str, list[str]]:
+    text = (files("smart_llm_router") / "data" / "bench_seeds.yaml").read_text("utf-8")
+    return _load_yaml(text, "bench_seeds.yaml")
+
+
+def make_prompts(size: int, count: int = 8, seeds: list[str] | None = None) -> list[str]:
+    """``count`` different prompts of ``size`` characters, each concatenating the seeds from
+    a different starting point."""
+    pool = seeds if seeds is not None else globals()["seeds"]()["mixed"]
+    prompts = []
+    for start in range(count):
+        parts, length = [], 0
+        for seed in itertools.cycle(pool[start % len(pool):] + pool[:start % len(pool)]):
+            parts.append(seed)
+            length += len(seed) + 1
+            if length >= size:
+                break
+        prompts.append(" ".join(parts)[:size])
+    return prompts
+
+
+def builtin_corpus() -> dict[str, list[str]]:
+    """Named cases: English and multilingual prompts at each size, and pathological inputs."""
+    corpus = {}
+    for kind in ("en", "mixed"):
+        for name, size in SIZES.items():
+            corpus[f"{kind} {name}"] = make_prompts(size, seeds=seeds()[kind])
+    corpus["first x400K"] = ["first " * (400_000 // 6)]
+    corpus["one 500K word"] = ["x" * 500_000]
+    corpus["prove x80K"] = [" ".join(["prove"] * 80_000)]
+    corpus["CJK 200K"] = ["证明" * 100_000]
+    corpus["emoji 100K"] = ["😀" * 100_000]
+    return corpus
+
+
+def read_corpus(path: Path) -> dict[str, list[str]]:
+    """A user's prompts: one per line, or JSONL objects with a "prompt" field."""
+    from .evaluate import InputFileError
+
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputFileError(f"{path}: cannot read: {e}") from None
+    prompts = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            import json
+
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                raise InputFileError(f"{path} line {number}: not valid JSON ({e.msg})") from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("prompt"), str):
+                raise InputFileError(f"{path} line {number}: expected an object with a string 'prompt'")
+            prompts.append(obj["prompt"])
+        else:
+            prompts.append(line)
+    if not prompts:
+        raise InputFileError(f"{path}: no prompts")
+    return {path.name: prompts}
+
+
+@dataclass
+class Timing:
+    case: str
+    backend: str
+    median_us: float
+    p99_us: float
+    mb_per_s: float
+    calls: int
+
+
+def time_scorer(scorer: Scorer, prompts: list[str], min_seconds: float, min_calls: int = 3) -> Timing:
+    """Per-call times over the prompts in turn, until both minimums are met."""
+    times: list[float] = []
+    nbytes = 0
+    deadline = time.perf_counter() + min_seconds
+    for prompt in itertools.cycle(prompts):
+        start = time.perf_counter()
+        scorer.score(prompt)
+        times.append(time.perf_counter() - start)
+        nbytes += len(prompt.encode("utf-8", "surrogatepass"))
+        if len(times) >= min_calls and time.perf_counter() >= deadline:
+            break
+    ordered = sorted(times)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return Timing("", scorer.backend, statistics.median(times) * 1e6, p99 * 1e6, nbytes / sum(times) / 1e6, len(times))
+
+
+def run_scorer_bench(corpus: dict[str, list[str]], backends: list[str], min_seconds: float = 0.3,
+                     on_case: Callable[[str], None] | None = None) -> list[Timing]:
+    scorers = {b: Scorer(backend=b) for b in backends}
+    rows = []
+    for case, prompts in corpus.items():
+        for backend, scorer in scorers.items():
+            scorer.score(prompts[0])  # warm up
+            timing = time_scorer(scorer, prompts, min_seconds)
+            timing.case = case
+            rows.append(timing)
+        if on_case is not None:
+            on_case(case)
+    return rows
 
 DEFAULT_PROMPTS = (
     "hi",

@@ -17,6 +17,7 @@ from . import _backend
 from .asks import RequestError
 from .config import TIERS
 from .errors import ConfigError
+from .evaluate import InputFileError
 from .router import NoModelError, Router, RoutingDecision, get_router
 from .scoring import ScoreResult
 
@@ -237,24 +238,61 @@ def doctor(
               + (f" ({len(problems)} warning(s))" if problems else ""))
 
 
+def _duration(us: float) -> str:
+    if us < 1000:
+        return f"{us:.1f} µs"
+    return f"{us / 1000:.2f} ms" if us < 1_000_000 else f"{us / 1e6:.2f} s"
+
+
 @app.command()
 def bench(
-    proxy: Annotated[Optional[str], typer.Option("--proxy", help="URL of a running proxy, e.g. http://127.0.0.1:4000.")] = None,
-    requests: Annotated[int, typer.Option("--requests", "-n", min=1, max=1_000_000)] = 200,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, max=1024)] = 8,
-    model: Annotated[str, typer.Option("--model", "-m", help="Model or smart/<profile> to request.")] = "smart/auto",
-    api_key: Annotated[str, typer.Option("--api-key", envvar="LITELLM_MASTER_KEY")] = "sk-anything",
+    proxy: Annotated[Optional[str], typer.Option("--proxy", help="Load-test a running proxy at this URL instead of timing the scorer.")] = None,
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Time your own prompts: one per line, or JSONL with a 'prompt' field.")] = None,
+    seconds: Annotated[float, typer.Option("--seconds", min=0.01, max=60, help="Minimum time per case and backend.")] = 0.3,
+    requests: Annotated[int, typer.Option("--requests", "-n", min=1, max=1_000_000, help="(--proxy) requests to send.")] = 200,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, max=1024, help="(--proxy) requests in flight.")] = 8,
+    model: Annotated[str, typer.Option("--model", "-m", help="(--proxy) model or smart/<profile> to request.")] = "smart/auto",
+    api_key: Annotated[str, typer.Option("--api-key", envvar="LITELLM_MASTER_KEY", help="(--proxy) the proxy's key.")] = "sk-anything",
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
-    """Load-test a running proxy: p50/p95/p99 latency, throughput, errors, tiers served."""
-    import asyncio
-
+    """Time the scorer (both backends side by side, built-in corpus or --corpus), or with
+    --proxy load a running proxy: p50/p95/p99 latency, throughput, errors."""
     from rich.progress import Progress
+
+    from . import bench as benchmarks
+
+    if proxy is None:
+        cases = benchmarks.read_corpus(corpus) if corpus else benchmarks.builtin_corpus()
+        backends = ["native", "python"] if _backend.native_available() else ["python"]
+        with Progress(console=err, transient=True, disable=as_json) as progress:
+            task = progress.add_task("timing the scorer", total=len(cases))
+            rows = benchmarks.run_scorer_bench(cases, backends, seconds, on_case=lambda _: progress.advance(task))
+        if as_json:
+            out.print_json(json.dumps([vars(r) | {"chars": len(cases[r.case][0])} for r in rows]))
+            return
+        table = Table(title="score() per call: median and p99 over varied prompts", title_justify="left")
+        table.add_column("case", no_wrap=True)
+        for i, b in enumerate(backends):
+            # p99 of the first backend only, so the table fits 80 columns (--json has all).
+            for column in (b, "p99", "MB/s") if i == 0 else (b, "MB/s"):
+                table.add_column(column, justify="right", no_wrap=True)
+        if len(backends) == 2:
+            table.add_column("speed-up", justify="right")
+        for case in cases:
+            by = {r.backend: r for r in rows if r.case == case}
+            cells = [case]
+            for i, b in enumerate(backends):
+                cells += [_duration(by[b].median_us)] + ([_duration(by[b].p99_us)] if i == 0 else [])
+                cells.append(f"{by[b].mb_per_s:,.1f}")
+            if len(backends) == 2:
+                cells.append(f"{by['python'].median_us / by['native'].median_us:,.0f}x")
+            table.add_row(*cells)
+        out.print(table)
+        return
+    import asyncio
 
     from .bench import run_load
 
-    if proxy is None:
-        raise typer.BadParameter("give the proxy to load with --proxy URL (start one with `slr start --demo`)", param_hint="--proxy")
     with Progress(console=err, transient=True, disable=as_json) as progress:
         task = progress.add_task(f"{requests} requests to {proxy}", total=requests)
         result = asyncio.run(run_load(proxy, requests=requests, concurrency=concurrency, model=model,
@@ -276,12 +314,104 @@ def bench(
         raise typer.Exit(1)
 
 
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+@app.command("eval")
+def eval_file(
+    file: Annotated[Path, typer.Argument(help="JSONL: labelled prompts ({prompt, tier}) or outcomes ({prompt, cheap, strong}).")],
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
+    min_accuracy: Annotated[Optional[float], typer.Option("--min-accuracy", min=0, max=1, help="Exit 1 below this accuracy (labelled files).")] = None,
+    strong_from: Annotated[str, typer.Option("--strong-from", help="Tiers from this one up count as the strong model (outcome files).")] = "COMPLEX",
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Draw the cost/quality curve to this PNG (needs matplotlib).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Accuracy on labelled prompts, or the cost/quality curve and APGR on outcome files."""
+    from .evaluate import evaluate_labelled, evaluate_outcomes, file_kind, plot_curve, read_jsonl
+
+    if strong_from.upper() not in TIERS:
+        raise typer.BadParameter(f"one of {', '.join(TIERS)}", param_hint="--strong-from")
+    router = get_router(config)
+    rows = read_jsonl(file)
+    if file_kind(rows, file) == "outcomes":
+        curve = evaluate_outcomes(rows, file, router, strong_from.upper())
+        share, quality, pgr = curve.operating_point
+        data = {"kind": "outcomes", "prompts": len(rows), "apgr": curve.apgr,
+                "ideal_apgr": curve.ideal.apgr if curve.ideal else None, "quality_cheap": curve.quality_cheap,
+                "quality_strong": curve.quality_strong,
+                "operating_point": {"strong_share": share, "quality": quality, "pgr": pgr, "strong_from": strong_from.upper()},
+                "curve": [{"strong_share": c, "pgr": p} for c, p in curve.points]}
+        if plot is not None:
+            plot_curve(curve, plot)
+        if as_json:
+            out.print_json(json.dumps(data))
+            return
+        out.print(f"{len(rows)} prompts · quality cheap {curve.quality_cheap:.3f} · strong {curve.quality_strong:.3f}")
+        out.print(f"APGR {curve.apgr:.3f} (random 0.500, ideal {data['ideal_apgr']:.3f})")
+        out.print(f"current tier mapping ({strong_from.upper()}+ -> strong): {share:.1%} strong calls, "
+                  f"quality {quality:.3f}, {pgr:.1%} of the gap recovered")
+        if plot is not None:
+            out.print(f"curve drawn to {plot}")
+        return
+    result = evaluate_labelled(rows, file, router)
+    if as_json:
+        out.print_json(json.dumps({"kind": "labelled", **result.to_dict()}, ensure_ascii=False))
+    else:
+        out.print(f"accuracy {result.accuracy:.1%} ({result.correct}/{result.total})")
+        table = Table(title="expected (rows) x routed (columns)", title_justify="left")
+        table.add_column("")
+        for t in TIERS:
+            table.add_column(t, justify="right")
+        table.add_column("recall", justify="right")
+        for e in TIERS:
+            table.add_row(e, *(str(result.confusion[(e, g)]) for g in TIERS), _pct(result.recall(e)))
+        table.add_row("precision", *(_pct(result.precision(g)) for g in TIERS), "")
+        out.print(table)
+        for m in result.misrouted[:25]:
+            out.print(f"line {m['line']}: {m['expected']} -> [bold]{m['got']}[/] {m['prompt']!r}  [dim]{'; '.join(m['signals'])}[/]")
+        if len(result.misrouted) > 25:
+            out.print(f"... {len(result.misrouted) - 25} more misrouted (--json lists all)")
+    if min_accuracy is not None and result.accuracy < min_accuracy:
+        err.print(f"accuracy {result.accuracy:.1%} is below --min-accuracy {min_accuracy:.1%}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def replay(
+    log: Annotated[Path, typer.Argument(help="The proxy's decision log (smart_router.decision_log, prompts: text).")],
+    config: Annotated[Path, typer.Option("--config", "-c", help="The new config to replay under.")],
+    against: Annotated[Optional[Path], typer.Option("--against", help="Compare with this config instead of what the log recorded.")] = None,
+    top: Annotated[int, typer.Option("--top", min=0, max=1000)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Re-route logged requests under another config: moved tiers/models and the cost delta."""
+    from .replay import replay as run_replay
+
+    result = run_replay(log, get_router(config), get_router(against) if against else None)
+    data = result.to_dict(top)
+    if as_json:
+        out.print_json(json.dumps(data, ensure_ascii=False))
+        return
+    n = max(result.requests, 1)
+    out.print(f"{result.requests} requests · tier changed {result.tier_changed} ({result.tier_changed / n:.1%}) · "
+              f"model changed {result.model_changed} ({result.model_changed / n:.1%})")
+    delta = data["cost_delta_per_1k_requests_usd"]
+    out.print("estimated cost per 1k requests: " + ("unknown (no prices)" if delta is None else f"{delta:+.4f} USD")
+              + (f" ({result.unpriced} requests without a price left out)" if result.unpriced else ""))
+    for m in data["top_moved"]:
+        out.print(f"line {m['line']}: {m['from']} -> [bold]{m['to']}[/]  {m['prompt']!r}")
+
+
 def main() -> None:
     """Console entry point: clear one-line errors, no tracebacks."""
     try:
         app()
     except ConfigError as e:
         err.print(f"[red]configuration error:[/] {e}")
+        sys.exit(2)
+    except InputFileError as e:
+        err.print(f"[red]error:[/] {e}")
         sys.exit(2)
     except (NoModelError, RequestError) as e:
         err.print(f"[red]cannot route:[/] {e}")

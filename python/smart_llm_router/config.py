@@ -38,6 +38,16 @@ class ModelOverride(BaseModel):
     free: bool = False
 
 
+class DecisionLog(BaseModel):
+    """Where the hook appends one JSON line per routing decision (for `slr replay`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str
+    # none: no prompt; hash: its SHA-256 only; text: the prompt itself (opt in: replay needs it).
+    prompts: Literal["none", "hash", "text"] = "hash"
+
+
 class SmartRouterConfig(BaseModel):
     """The ``smart_router`` section."""
 
@@ -50,6 +60,7 @@ class SmartRouterConfig(BaseModel):
     context_margin: float = Field(default=1.1, ge=1)
     exclude: list[str] = []
     models: dict[str, ModelOverride] = {}
+    decision_log: DecisionLog | None = None
     profiles: dict[str, dict[Tier, list[str]]]
     scoring: ScoringConfig
 
@@ -122,6 +133,9 @@ def parse_config(data: Any, source: str, base_dir: Path | None = None) -> AppCon
     if base_dir is not None and isinstance(scoring, Mapping) and isinstance(scoring.get("keywords_file"), str):
         scoring = {**scoring, "keywords_file": str(base_dir / Path(scoring["keywords_file"]).expanduser())}
     section["scoring"] = ScoringConfig.load(scoring, source=f"{source}: smart_router.scoring")
+    log = section.get("decision_log")
+    if base_dir is not None and isinstance(log, Mapping) and isinstance(log.get("path"), str):
+        section["decision_log"] = {**log, "path": str(base_dir / Path(log["path"]).expanduser())}
     try:
         smart = SmartRouterConfig.model_validate(section)
     except ValidationError as e:

@@ -14,10 +14,12 @@ response carries ``x-smart-router-*`` headers. Requests for concrete models pass
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -26,7 +28,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from fastapi import HTTPException  # noqa: E402
 from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
 
-from .asks import RequestError  # noqa: E402
+from .asks import Ask, RequestError, parse_request  # noqa: E402
 from .router import SMART_PREFIX, Router, RoutingDecision, UnknownProfileError  # noqa: E402
 
 CONFIG_ENV = "SMART_LLM_ROUTER_CONFIG"
@@ -97,6 +99,7 @@ class SmartRouterHook(CustomLogger):
     def __init__(self, router: Router | None = None) -> None:
         super().__init__()
         self._router = router
+        self._log_lock = threading.Lock()
 
     @property
     def router(self) -> Router:
@@ -121,11 +124,13 @@ class SmartRouterHook(CustomLogger):
             profile = router.profile_name(model)
         except UnknownProfileError as e:
             raise _bad_request(str(e)) from None
+        ask = None
         try:
+            ask = parse_request(data)
             if _size(data) > OFFLOAD_CHARS:
-                decision = await asyncio.to_thread(router.route_request, data, profile=profile)
+                decision = await asyncio.to_thread(router.route_ask, ask, profile)
             else:
-                decision = router.route_request(data, profile=profile)
+                decision = router.route_ask(ask, profile)
         except RequestError as e:
             raise _bad_request(str(e)) from None
         except Exception as e:  # noqa: BLE001 - the router must never fail the request
@@ -142,7 +147,29 @@ class SmartRouterHook(CustomLogger):
         info["route_us"] = round((time.perf_counter() - started) * 1e6)
         log.info("%s", json.dumps({"event": "smart_route", "call_type": str(call_type), "requested": model,
                                    "fallbacks": fallbacks, **info}))
+        if ask is not None and router.config.smart_router.decision_log is not None:
+            self._write_decision(ask, info)
         return data
+
+    def _write_decision(self, ask: Ask, info: dict[str, Any]) -> None:
+        """Append one line to smart_router.decision_log (never fails the request)."""
+        settings = self.router.config.smart_router.decision_log
+        assert settings is not None
+        record: dict[str, Any] = {"ts": round(time.time(), 3), **info, "api": ask.api,
+                                  "has_tools": ask.has_tools, "has_vision": ask.has_vision,
+                                  "max_output_tokens": ask.max_output_tokens, "json_output": ask.json_output,
+                                  "input_tokens": ask.input_tokens}
+        if settings.prompts != "none":
+            record["prompt_sha256"] = hashlib.sha256(ask.prompt.encode("utf-8", "surrogatepass")).hexdigest()
+        if settings.prompts == "text":
+            record["prompt"] = ask.prompt
+            record["system"] = ask.system
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        try:
+            with self._log_lock, open(settings.path, "a", encoding="utf-8", errors="replace") as f:
+                f.write(line)
+        except OSError as e:
+            log.warning("smart-router: cannot write the decision log %s: %s", settings.path, e)
 
     @staticmethod
     def _info(d: RoutingDecision) -> dict[str, Any]:

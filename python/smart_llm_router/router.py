@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .asks import RequestError, parse_request
+from .asks import Ask, RequestError, parse_request
 from .catalog import ModelInfo, build_catalog
 from .config import TIERS, AppConfig, load_config
 from ._pyscorer import DIMENSIONS
@@ -203,10 +203,12 @@ class Router:
             if not isinstance(model, str) or not model.strip().lower().startswith(SMART_PREFIX):
                 raise RequestError(f"model must name a smart/<profile>, got {model!r}")
             profile = model
-        name = self.profile_name(profile)
-        ask = parse_request(body)
+        return self.route_ask(parse_request(body), self.profile_name(profile))
+
+    def route_ask(self, ask: Ask, profile: str) -> RoutingDecision:
+        """Route an already parsed request (see ``asks.parse_request``)."""
         return self.route(
-            ask.prompt, system_prompt=ask.system, profile=name, has_tools=ask.has_tools,
+            ask.prompt, system_prompt=ask.system, profile=profile, has_tools=ask.has_tools,
             has_vision=ask.has_vision, max_output_tokens=ask.max_output_tokens,
             input_tokens=ask.input_tokens, json_output=ask.json_output,
         )
