@@ -52,11 +52,15 @@ def char_class(ch: str) -> int:
     return WORD
 
 
-def _class_pattern(*classes: int) -> str:
-    """A regex character set matching exactly the given classes."""
+def _class_pattern(*classes: int, start: int = 0) -> str:
+    """A regex character set matching exactly the characters from ``start`` up of the given
+    classes."""
     parts = []
-    prev_end = -1
+    prev_end = start - 1
     for lo, hi, cls in _RANGES:
+        if hi < start:
+            continue
+        lo = max(lo, start)
         if WORD in classes and lo > prev_end + 1:
             parts.append((prev_end + 1, lo - 1))
         if cls in classes:
@@ -208,29 +212,8 @@ def fold(text: str) -> str:
     return folded
 
 
-def _non_ascii_pattern(*classes: int) -> str:
-    """A regex character set of the non-ASCII characters of the given classes."""
-    parts = []
-    prev_end = 0x7F
-    for lo, hi, cls in _RANGES:
-        if hi < 0x80:
-            continue
-        lo = max(lo, 0x80)
-        if WORD in classes and lo > prev_end + 1:
-            parts.append((prev_end + 1, lo - 1))
-        if cls in classes:
-            parts.append((lo, hi))
-        prev_end = hi
-    if WORD in classes and prev_end < 0x10FFFF:
-        parts.append((prev_end + 1, 0x10FFFF))
-    return "".join(
-        re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}"
-        for lo, hi in parts
-    )
-
-
-_WHOLE_RUN: Final = re.compile(f"[{_non_ascii_pattern(CJK, OTHER)}]+")
-_NON_ASCII_SPACE_RUN: Final = re.compile(f"[{_non_ascii_pattern(SPACE)}]+")
+_WHOLE_RUN: Final = re.compile(f"[{_class_pattern(CJK, OTHER, start=0x80)}]+")
+_NON_ASCII_SPACE_RUN: Final = re.compile(f"[{_class_pattern(SPACE, start=0x80)}]+")
 
 
 def estimate_tokens(text: str) -> float:
