@@ -56,6 +56,16 @@ def test_random_ranking_is_one_half_for_any_size() -> None:
         assert curve.apgr == pytest.approx(0.5) if any(c == 0 for c in cheap) else curve.apgr == 0.0
 
 
+def test_a_perfect_ranking_approaches_one() -> None:
+    # One prompt of n is worth the strong model, and it is ranked first: 1 - 1/(2n).
+    for n in (4, 1000):
+        scores = [float(n - i) for i in range(n)]
+        cheap = [0.0] + [1.0] * (n - 1)
+        curve = cost_quality_curve(scores, cheap, [1.0] * n, [False] * n)
+        assert curve.apgr == pytest.approx(1 - 1 / (2 * n))
+    assert cost_quality_curve(scores, cheap, [1.0] * n, [False] * n).apgr > 0.999
+
+
 def test_operating_point_of_the_tier_mapping() -> None:
     data = json.loads(slr("eval", str(HERE / "outcomes_mixed.jsonl"), "--json").stdout)
     point = data["operating_point"]
