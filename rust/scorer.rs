@@ -164,12 +164,159 @@ enum Search {
     /// The leftmost occurrence start at or after a position, then an anchored walk of `walk`
     /// from there for every pattern starting at it.
     Leftmost { find: AhoCorasick, walk: aho_corasick::dfa::DFA },
+    /// Patterns that all start with a multi-byte character: a hash lookup of the first bytes
+    /// at each character start.
+    Prefix(Prefix),
+}
+
+/// Occurrences found by their first `k` bytes: at each candidate start (a lead byte, found a
+/// word at a time), a bit filter then a hash table of those bytes give the patterns to
+/// compare in full. Compact (fits the L1 cache, unlike an automaton of hundreds of CJK
+/// patterns, which misses the cache on most bytes), and the work per start is bounded by the
+/// patterns sharing its first `k` bytes.
+struct Prefix {
+    /// Candidate starts are bytes with these top bits set (0b11 or 0b111).
+    top: u32,
+    first: [bool; 256],
+    /// The first `k` bytes (up to 8) of the shortest pattern, and their mask.
+    k: usize,
+    key_mask: u64,
+    filter: Vec<u64>,
+    /// (first k bytes, group + 1), 0 when empty.
+    slots: Vec<(u64, u32)>,
+    groups: Vec<Vec<PrefixPattern>>,
+}
+
+/// A pattern: its first 16 bytes (zero-padded) and their mask, the bytes after them.
+struct PrefixPattern {
+    head: u128,
+    head_mask: u128,
+    tail: Box<[u8]>,
+    len: usize,
+    id: u32,
+}
+
+const PREFIX_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
+const FILTER_BITS: u32 = 16;
+
+/// The 16 bytes of `buf` at `at` (readable for `at <= n` in a padded buffer).
+#[inline(always)]
+fn load16(buf: &[u8], at: usize) -> u128 {
+    u128::from_le_bytes(buf[at..at + 16].try_into().unwrap_or_default())
+}
+
+impl Prefix {
+    /// `None` unless every pattern starts with a multi-byte character.
+    fn build(cores: &[String]) -> Option<Prefix> {
+        let firsts = cores.iter().map(|c| c.as_bytes().first().copied().unwrap_or(0));
+        let low = firsts.min()?;
+        if low < 0xC0 {
+            return None;
+        }
+        let k = cores.iter().map(|c| c.len()).min()?.min(8);
+        let key_mask = if k == 8 { !0 } else { (1u64 << (8 * k)) - 1 };
+        let mut first = [false; 256];
+        let mut groups: Vec<Vec<PrefixPattern>> = Vec::new();
+        let mut ids: HashMap<u64, usize> = HashMap::new();
+        for (pid, core) in cores.iter().enumerate() {
+            let b = core.as_bytes();
+            first[b[0] as usize] = true;
+            let buf = words::padded(b);
+            let key = load16(&buf, 0) as u64 & key_mask;
+            let g = *ids.entry(key).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            let head_len = b.len().min(16);
+            let head_mask = if head_len == 16 { !0 } else { (1u128 << (8 * head_len)) - 1 };
+            groups[g].push(PrefixPattern {
+                head: load16(&buf, 0) & head_mask,
+                head_mask,
+                tail: b[head_len..].into(),
+                len: b.len(),
+                id: pid as u32,
+            });
+        }
+        let cap = (ids.len() * 4).next_power_of_two().max(16);
+        let mut slots = vec![(0u64, 0u32); cap];
+        let mut filter = vec![0u64; (1 << FILTER_BITS) / 64];
+        for (&key, &g) in &ids {
+            let h = key.wrapping_mul(PREFIX_MUL);
+            let f = (h >> (64 - FILTER_BITS)) as usize;
+            filter[f / 64] |= 1 << (f % 64);
+            let mut i = (h >> 24) as usize & (cap - 1);
+            while slots[i].1 != 0 {
+                i = (i + 1) & (cap - 1);
+            }
+            slots[i] = (key, g as u32 + 1);
+        }
+        Some(Prefix { top: if low >= 0xE0 { 3 } else { 2 }, first, k, key_mask, filter, slots, groups })
+    }
+
+    /// Patterns starting at `at` of `buf[..n]` (followed by `words::PAD` readable bytes).
+    #[inline(always)]
+    fn at(&self, buf: &[u8], n: usize, at: usize, f: &mut impl FnMut(usize, usize, usize)) {
+        if !self.first[buf[at] as usize] || at + self.k > n {
+            return;
+        }
+        let head = load16(buf, at);
+        let key = head as u64 & self.key_mask;
+        let h = key.wrapping_mul(PREFIX_MUL);
+        let b = (h >> (64 - FILTER_BITS)) as usize;
+        if self.filter[b / 64] >> (b % 64) & 1 == 0 {
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (h >> 24) as usize & mask;
+        loop {
+            let (sk, g) = self.slots[i];
+            if g == 0 {
+                return;
+            }
+            if sk == key {
+                for p in &self.groups[g as usize - 1] {
+                    if at + p.len <= n
+                        && head & p.head_mask == p.head
+                        && (p.tail.is_empty() || buf[at + 16..at + p.len] == *p.tail)
+                    {
+                        f(p.id as usize, at, at + p.len);
+                    }
+                }
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn for_each(&self, buf: &[u8], n: usize, mut f: impl FnMut(usize, usize, usize)) {
+        assert!(buf.len() >= n + words::PAD);
+        let mut chunks = buf[..n].chunks_exact(8);
+        let mut base = 0;
+        for c in &mut chunks {
+            let x = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            let mut m = x & (x << 1) & 0x8080_8080_8080_8080;
+            if self.top == 3 {
+                m &= x << 2;
+            }
+            while m != 0 {
+                self.at(buf, n, base + (m.trailing_zeros() / 8) as usize, &mut f);
+                m &= m - 1;
+            }
+            base += 8;
+        }
+        for i in base..n {
+            self.at(buf, n, i, &mut f);
+        }
+    }
 }
 
 impl Bank {
-    fn build(patterns: Patterns, kind: AhoCorasickKind) -> Result<Self, SpecError> {
+    fn build(patterns: Patterns, kind: AhoCorasickKind, by_prefix: bool) -> Result<Self, SpecError> {
         let (cores, owners): (Vec<String>, Vec<Vec<Entry>>) = patterns.into_iter().unzip();
-        let search = if cores.len() <= FEW_PATTERNS {
+        let prefix = if by_prefix { Prefix::build(&cores) } else { None };
+        let search = if let Some(p) = prefix {
+            Search::Prefix(p)
+        } else if cores.len() <= FEW_PATTERNS {
             let find = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostFirst)
                 .build(&cores)
@@ -193,8 +340,10 @@ impl Bank {
         Ok(Bank { search, owners })
     }
 
-    /// Calls `f(pattern, start, end)` for every occurrence of every pattern in `hay`.
-    fn for_each(&self, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+    /// Calls `f(pattern, start, end)` for every occurrence of every pattern in `buf[..n]`
+    /// (followed by `words::PAD` readable bytes).
+    fn for_each(&self, buf: &[u8], n: usize, mut f: impl FnMut(usize, usize, usize)) {
+        let hay = &buf[..n];
         use aho_corasick::automaton::Automaton;
         use aho_corasick::{Anchored, Input};
         match &self.search {
@@ -227,6 +376,7 @@ impl Bank {
                     at = start + 1;
                 }
             }
+            Search::Prefix(p) => p.for_each(buf, n, f),
         }
     }
 }
@@ -472,8 +622,8 @@ impl Scorer {
             }
         }
         let mut scorer = Scorer {
-            free_ascii: Bank::build(free_ascii, AhoCorasickKind::DFA)?,
-            free_other: Bank::build(free_other, AhoCorasickKind::ContiguousNFA)?,
+            free_ascii: Bank::build(free_ascii, AhoCorasickKind::DFA, false)?,
+            free_other: Bank::build(free_other, AhoCorasickKind::ContiguousNFA, true)?,
             words: WordIndex::build(word_items),
             subsumes: Vec::new(),
             n_patterns,
@@ -500,13 +650,15 @@ impl Scorer {
         // A keyword subsumes the other keywords of its set that match inside its own text.
         let mut subsumes = vec![Vec::new(); cores.len()];
         let mut scratch = Scratch::default();
+        let mut bits = Vec::new();
         for (id, core) in cores.iter().enumerate() {
             let Some(core) = core else { continue };
             let set = scorer.keyword_set[id];
             let mut inner = vec![0u64; cores.len().div_ceil(64)];
             let buf = words::padded(core.as_bytes());
             let system = set as usize == K_STRUCTURED;
-            scorer.scan(&buf, core.len(), core.is_ascii(), &mut inner, system, &mut scratch);
+            text::word_bits(core, &mut bits);
+            scorer.scan(&buf, core.len(), core.is_ascii(), &bits, &mut inner, system, &mut scratch);
             subsumes[id] = bit_ids(&inner)
                 .filter(|&k| k as usize != id && scorer.keyword_set[k as usize] == set)
                 .collect();
@@ -524,13 +676,23 @@ impl Scorer {
     }
 
     /// Marks every keyword of `buf[..n]` (folded text followed by `words::PAD` zero bytes) whose
-    /// occurrence satisfies its boundaries. The system prompt pass looks for structured-output
-    /// keywords only; the prompt pass for all others.
-    fn scan(&self, buf: &[u8], n: usize, ascii: bool, matched: &mut [u64], system: bool, scratch: &mut Scratch) {
-        let folded = &buf[..n];
+    /// occurrence satisfies its boundaries; `bits` marks its word characters (see
+    /// `text::fold_scan`). The system prompt pass looks for structured-output keywords only;
+    /// the prompt pass for all others.
+    #[allow(clippy::too_many_arguments)]
+    fn scan(
+        &self,
+        buf: &[u8],
+        n: usize,
+        ascii: bool,
+        bits: &[u64],
+        matched: &mut [u64],
+        system: bool,
+        scratch: &mut Scratch,
+    ) {
         let mut parts = Parts::new(self.n_parts);
-        let is_word_before = |at: usize| text::class_before(folded, at) == Some(Class::Word);
-        let is_word_at = |at: usize| text::class_at(folded, at) == Some(Class::Word);
+        let is_word_before = |at: usize| at > 0 && text::bit_at(bits, at - 1);
+        let is_word_at = |at: usize| at < n && text::bit_at(bits, at);
         let mut report = |target: Target, start: usize, end: usize| match target {
             Target::Keyword(id) => {
                 let id = id as usize;
@@ -543,7 +705,7 @@ impl Scorer {
         };
         let banks = if ascii { &[&self.free_ascii][..] } else { &[&self.free_ascii, &self.free_other][..] };
         for bank in banks {
-            bank.for_each(folded, |pattern, start, end| {
+            bank.for_each(buf, n, |pattern, start, end| {
                 for entry in &bank.owners[pattern] {
                     if (entry.need_left && is_word_before(start)) || (entry.need_right && is_word_at(end))
                     {
@@ -555,44 +717,24 @@ impl Scorer {
         }
         let tables = std::mem::take(&mut scratch.tables);
         let mut scan = Scan::new(&self.words, buf, n, &is_word_at, tables, &mut report);
-        if ascii {
-            let bits = &mut scratch.bits;
-            crate::simd::word_bits(folded, bits);
-            // Set bits of `w ^ (w << 1)`: where words start and end, alternately.
-            let (mut carry, mut start, mut inside) = (0u64, 0usize, false);
-            for (k, &w) in bits.iter().enumerate() {
-                let mut edges = w ^ ((w << 1) | carry);
-                carry = w >> 63;
-                while edges != 0 {
-                    let at = k * 64 + edges.trailing_zeros() as usize;
-                    edges &= edges - 1;
-                    if inside {
-                        scan.word(start, at);
-                    } else {
-                        start = at;
-                    }
-                    inside = !inside;
+        // Set bits of `w ^ (w << 1)`: where words start and end, alternately.
+        let (mut carry, mut start, mut inside) = (0u64, 0usize, false);
+        for (k, &w) in bits.iter().enumerate() {
+            let mut edges = w ^ ((w << 1) | carry);
+            carry = w >> 63;
+            while edges != 0 {
+                let at = k * 64 + edges.trailing_zeros() as usize;
+                edges &= edges - 1;
+                if inside {
+                    scan.word(start, at);
+                } else {
+                    start = at;
                 }
+                inside = !inside;
             }
-            if inside {
-                scan.word(start, n);
-            }
-        } else {
-            let folded = std::str::from_utf8(folded).expect("folded text is UTF-8");
-            let mut start = None;
-            for (at, c) in folded.char_indices() {
-                match (text::class(c) == Class::Word, start) {
-                    (true, None) => start = Some(at),
-                    (false, Some(s)) => {
-                        scan.word(s, at);
-                        start = None;
-                    }
-                    _ => {}
-                }
-            }
-            if let Some(s) = start {
-                scan.word(s, n);
-            }
+        }
+        if inside {
+            scan.word(start, n);
         }
         scratch.tables = scan.finish();
         for &(a, b, id) in &self.sequences {
@@ -637,13 +779,15 @@ impl Scorer {
     fn score_with(&self, prompt: &str, system: Option<&str>, scratch: &mut Scratch) -> ScoreOutput {
         let mut matched = vec![0u64; self.keyword_set.len().div_ceil(64)];
         let mut buf = std::mem::take(&mut scratch.buf);
-        let (n, ascii) = text::fold_padded(prompt, &mut buf, words::PAD);
-        self.scan(&buf, n, ascii, &mut matched, false, scratch);
+        let mut bits = std::mem::take(&mut scratch.bits);
+        let folded = text::fold_scan(prompt, &mut buf, words::PAD, &mut bits);
+        self.scan(&buf, folded.n, folded.ascii, &bits, &mut matched, false, scratch);
         if let Some(system) = system {
-            let (n, ascii) = text::fold_padded(system, &mut buf, words::PAD);
-            self.scan(&buf, n, ascii, &mut matched, true, scratch);
+            let f = text::fold_scan(system, &mut buf, words::PAD, &mut bits);
+            self.scan(&buf, f.n, f.ascii, &bits, &mut matched, true, scratch);
         }
         scratch.buf = buf;
+        scratch.bits = bits;
         // Drop keywords that a longer matched keyword of their set contains.
         let mut shadowed = vec![0u64; matched.len()];
         for id in bit_ids(&matched) {
@@ -659,8 +803,8 @@ impl Scorer {
         for &id in &ids {
             per_set[self.keyword_set[id as usize] as usize] += 1;
         }
-        let features = features(prompt);
-        let tokens = text::count_chars(prompt).tokens();
+        let features = ascii_features(prompt, folded.questions);
+        let tokens = folded.counts.tokens();
 
         let mut raw = [0.0f64; 15];
         let mut set = 0usize;
@@ -765,6 +909,16 @@ fn bit_ids(bits: &[u64]) -> impl Iterator<Item = u32> + '_ {
 /// two question marks, so the scan runs on bytes (ASCII bytes never occur inside a
 /// multi-byte UTF-8 sequence).
 pub fn features(text: &str) -> Features {
+    let questions = if text.is_ascii() {
+        0
+    } else {
+        text.chars().filter(|&c| c == '\u{FF1F}' || c == '\u{061F}').count() as u64
+    };
+    ascii_features(text, questions)
+}
+
+/// `features` given the count of its non-ASCII question marks.
+fn ascii_features(text: &str, questions: u64) -> Features {
     let b = text.as_bytes();
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
     let blank = |c: u8| c == b' ' || c == b'\t';
@@ -774,10 +928,7 @@ pub fn features(text: &str) -> Features {
     // Digit runs are digits not preceded by a digit.
     let mut marks = Vec::new();
     (f.numbers, f.question_marks) = crate::simd::feature_bits(b, &mut marks);
-    if !text.is_ascii() {
-        f.question_marks +=
-            text.chars().filter(|&c| c == '\u{FF1F}' || c == '\u{061F}').count() as u64;
-    }
+    f.question_marks += questions;
     let mut letters = 0u8;
     let mut line = |start: usize, letters: &mut u8| {
         let mut i = start;

@@ -78,6 +78,15 @@ mod sse2 {
     }
 
     #[target_feature(enable = "sse2")]
+    pub fn or_word_bits(bytes: &[u8], out: &mut [u64]) {
+        let mut k = 0;
+        super::blocks(bytes, |c| {
+            out[k] |= mask64(c, Pick::Word);
+            k += 1;
+        });
+    }
+
+    #[target_feature(enable = "sse2")]
     pub fn feature_bits(bytes: &[u8], marks: &mut Vec<u64>) -> (u64, u64) {
         let (mut runs, mut questions, mut carry) = (0u64, 0u64, 0u64);
         super::blocks(bytes, |c| {
@@ -125,6 +134,24 @@ pub fn word_bits(bytes: &[u8], out: &mut Vec<u64>) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     blocks(bytes, |c| out.push(scalar_mask64(c, Pick::Word)));
+}
+
+/// Ors the bits of `word_bits` into `out` (at least one u64 per 64 bytes of `bytes`).
+pub fn or_word_bits(bytes: &[u8], out: &mut [u64]) {
+    assert!(out.len() >= bytes.len().div_ceil(64));
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
+    unsafe {
+        sse2::or_word_bits(bytes, out)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut k = 0;
+        blocks(bytes, |c| {
+            out[k] |= scalar_mask64(c, Pick::Word);
+            k += 1;
+        });
+    }
 }
 
 /// (runs of ASCII digits, '?' bytes) of `bytes`; sets `marks` (cleared first) to the bits of

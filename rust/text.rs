@@ -5,16 +5,20 @@
 
 /// What a character is for matching purposes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Class {
     /// A letter, digit, mark or `_` of a space-delimited script: word boundaries apply.
-    Word,
+    Word = 0,
     /// A character of a script written without spaces (Han, kana, Thai, ...): matched as substring.
-    Cjk,
+    Cjk = 1,
     /// Whitespace; folds to a plain space.
-    Space,
+    Space = 2,
     /// Punctuation, symbols, emoji, controls, private use, surrogates.
-    Other,
+    Other = 3,
 }
+
+/// `Class` by its `u8` value.
+const CLASSES: [Class; 4] = [W, C, S, O];
 
 use Class::{Cjk as C, Other as O, Space as S, Word as W};
 
@@ -95,17 +99,14 @@ pub const RANGES: &[(u32, u32, Class)] = &[
     (0xF0000, 0x10FFFF, O),
 ];
 
-/// The class of one character (ASCII by table lookup, the rest by binary search).
+/// The class of one character (by table lookup below U+10000, else by binary search).
 #[inline]
 pub fn class(c: char) -> Class {
     let cp = c as u32;
-    if cp < LOW_LIMIT {
-        return LOW_CLASS[cp as usize];
+    match BMP.get(cp as usize) {
+        Some(&e) => CLASSES[(e & CLASS_BITS) as usize],
+        None => search_class(cp),
     }
-    if (0x4E00..=0x9FFF).contains(&cp) {
-        return C; // the CJK Unified Ideographs, the bulk of Chinese and Japanese text
-    }
-    search_class(cp)
 }
 
 fn search_class(cp: u32) -> Class {
@@ -123,40 +124,39 @@ fn search_class(cp: u32) -> Class {
     }
 }
 
-/// Classes below this code point come from a table (Latin, Greek, Cyrillic, Arabic, ...).
-const LOW_LIMIT: u32 = 0x3000;
+/// Per code point below U+10000: its class (`CLASS_BITS`) and `SPECIAL` when the fused
+/// fold pass must look closer (it folds to another character, or it is a question mark that
+/// `features` counts).
+static BMP: [u8; 0x10000] = bmp_table();
+const CLASS_BITS: u8 = 3;
+const SPECIAL: u8 = 4;
 
-const fn low_class_table() -> [Class; LOW_LIMIT as usize] {
-    let mut t = [W; LOW_LIMIT as usize];
+const fn bmp_table() -> [u8; 0x10000] {
+    let mut t = [W as u8; 0x10000];
     let mut i = 0;
     while i < RANGES.len() {
         let (lo, hi, k) = RANGES[i];
         let mut cp = lo;
-        while cp <= hi && cp < LOW_LIMIT {
-            t[cp as usize] = k;
+        while cp <= hi && cp < 0x10000 {
+            t[cp as usize] = k as u8;
             cp += 1;
         }
         i += 1;
     }
+    let mut cp = 0x80;
+    while cp < 0x10000 {
+        let k = t[cp as usize];
+        if k == S as u8 || fold_map(cp) != cp || cp == 0x061F || cp == 0xFF1F {
+            t[cp as usize] = k | SPECIAL;
+        }
+        cp += 1;
+    }
     t
 }
 
-static LOW_CLASS: [Class; LOW_LIMIT as usize] = low_class_table();
-
-/// Simple one-to-one case folding for Latin, Greek, Cyrillic, Armenian and fullwidth Latin,
-/// and every whitespace character to a plain space. Every other character is unchanged, so the
-/// folded text has exactly as many characters as the input.
-#[inline]
-pub fn fold(c: char) -> char {
-    let cp = c as u32;
-    if cp < 0x80 {
-        return match c {
-            'A'..='Z' => ((cp + 0x20) as u8) as char,
-            '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' => ' ',
-            _ => c,
-        };
-    }
-    let mapped = match cp {
+/// The case mapping of `fold` for a non-ASCII code point (`cp` itself when it has none).
+const fn fold_map(cp: u32) -> u32 {
+    match cp {
         0xC0..=0xDE if cp != 0xD7 => cp + 0x20,
         // Latin Extended-A: pairs, upper case on the even code point...
         0x100..=0x12F | 0x132..=0x137 | 0x14A..=0x177 if cp % 2 == 0 => cp + 1,
@@ -177,11 +177,28 @@ pub fn fold(c: char) -> char {
         0x1E00..=0x1E95 | 0x1EA0..=0x1EFF if cp % 2 == 0 => cp + 1,
         0x1E9E => 0xDF,
         0xFF21..=0xFF3A => cp + 0x20,
-        _ => {
-            return if class(c) == S { ' ' } else { c };
-        }
-    };
-    // Every target above is a valid scalar value by construction.
+        _ => cp,
+    }
+}
+
+/// Simple one-to-one case folding for Latin, Greek, Cyrillic, Armenian and fullwidth Latin,
+/// and every whitespace character to a plain space. Every other character is unchanged, so the
+/// folded text has exactly as many characters as the input.
+#[inline]
+pub fn fold(c: char) -> char {
+    let cp = c as u32;
+    if cp < 0x80 {
+        return match c {
+            'A'..='Z' => ((cp + 0x20) as u8) as char,
+            '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' => ' ',
+            _ => c,
+        };
+    }
+    let mapped = fold_map(cp);
+    if mapped == cp {
+        return if class(c) == S { ' ' } else { c };
+    }
+    // Every target of `fold_map` is a valid scalar value by construction.
     char::from_u32(mapped).unwrap_or(c)
 }
 
@@ -205,31 +222,174 @@ pub fn fold_into(text: &str, out: &mut String) {
     }
 }
 
+/// `fold` of an ASCII byte; other bytes unchanged. Branch-free so that loops over it vectorise.
+#[inline(always)]
+fn fold_byte(b: u8) -> u8 {
+    let upper = b.wrapping_sub(b'A') < 26;
+    let space = b.wrapping_sub(b'\t') < 5; // \t \n \x0b \x0c \r
+    if space {
+        b' '
+    } else {
+        b | (upper as u8) << 5
+    }
+}
+
 /// Folds `text` into `out` (cleared first) followed by `pad` zero bytes; returns the folded
 /// length and whether the text is ASCII. The folded bytes are valid UTF-8.
 pub fn fold_padded(text: &str, out: &mut Vec<u8>, pad: usize) -> (usize, bool) {
+    let f = fold_scan(text, out, pad, &mut Vec::new());
+    (f.n, f.ascii)
+}
+
+/// What the fused pass of `fold_scan` learns about a text besides its folded form.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Folded {
+    /// The byte length of the folded text.
+    pub n: usize,
+    pub ascii: bool,
+    /// `count_chars` of the text.
+    pub counts: CharCounts,
+    /// Non-ASCII question marks (U+061F, U+FF1F), as `features` counts them.
+    pub questions: u64,
+}
+
+/// Folds `text` into `out` (cleared first) followed by `pad` zero bytes, and sets `bits` (one
+/// u64 per 64 bytes of the folded text, at least one more, cleared first) to its word
+/// characters: bit i of word k is set when byte 64k+i belongs to a `Word` character.
+///
+/// One pass: ASCII bytes are folded by a vectorised map over the whole text; then only the
+/// non-ASCII characters are visited (found a word at a time by their lead bytes), by a table
+/// per code point below U+10000. The few characters that fold to another one are rewritten
+/// in place; whitespace folding to a single space shrinks the text, which is compacted as it
+/// goes (each byte moves at most once).
+pub fn fold_scan(text: &str, out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) -> Folded {
+    let src = text.as_bytes();
     out.clear();
+    out.reserve(src.len() + pad);
+    out.extend(src.iter().map(|&b| fold_byte(b)));
+    bits.clear();
     let ascii = text.is_ascii();
     if ascii {
-        out.reserve(text.len() + pad);
-        // Branch-free so it vectorises; ASCII stays ASCII.
-        out.extend(text.bytes().map(|b| {
-            let upper = b.wrapping_sub(b'A') < 26;
-            let space = b.wrapping_sub(b'\t') < 5; // \t \n \x0b \x0c \r
-            if space {
-                b' '
-            } else {
-                b | (upper as u8) << 5
-            }
-        }));
-    } else {
-        let mut s = String::with_capacity(text.len() + pad);
-        s.extend(text.chars().map(fold));
-        *out = s.into_bytes();
+        crate::simd::word_bits(out, bits);
+        bits.push(0);
+        out.resize(src.len() + pad, 0);
+        let counts = CharCounts { quarter: src.len() as u64, ..CharCounts::default() };
+        return Folded { n: src.len(), ascii, counts, questions: 0 };
     }
-    let n = out.len();
+    fold_multi(src, out, pad, bits)
+}
+
+/// The non-ASCII part of `fold_scan`: `out` holds `src` with its ASCII bytes folded.
+#[inline(never)]
+fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) -> Folded {
+    let ascii = false;
+    bits.resize(src.len() / 64 + 2, 0);
+    // Counts of non-ASCII characters (all, `Word`, `Space`), their bytes, question marks.
+    let (mut chars, mut words, mut spaces, mut multi, mut questions) = (0u64, 0u64, 0u64, 0usize, 0u64);
+    // Input bytes dropped so far, and the start of the input not yet moved back by `delta`.
+    let (mut delta, mut pending) = (0usize, 0usize);
+    // Word bits of the 64 output bytes from `acc_k * 64`, not yet in `bits`.
+    let (mut acc_k, mut acc) = (0usize, 0u64);
+    let at = |i: usize| src.get(i).map_or(0, |&b| (b & 0x3F) as u32);
+    let mut r = 0;
+    while r < src.len() {
+        {
+            if src[r] < 0x80 {
+                r += 1;
+                // Skip ASCII 8 bytes at a time.
+                while let Some(c) = src.get(r..r + 8) {
+                    if u64::from_le_bytes(c.try_into().unwrap_or_default()) & 0x8080_8080_8080_8080 != 0 {
+                        break;
+                    }
+                    r += 8;
+                }
+                continue;
+            }
+            let b0 = src[r] as u32;
+            let (cp, len) = if b0 < 0xE0 {
+                ((b0 & 0x1F) << 6 | at(r + 1), 2)
+            } else if b0 < 0xF0 {
+                ((b0 & 0x0F) << 12 | at(r + 1) << 6 | at(r + 2), 3)
+            } else {
+                ((b0 & 0x07) << 18 | at(r + 1) << 12 | at(r + 2) << 6 | at(r + 3), 4)
+            };
+            let e = match BMP.get(cp as usize) {
+                Some(&e) => e,
+                None => search_class(cp) as u8,
+            };
+            let class = e & CLASS_BITS;
+            chars += 1;
+            words += (class == W as u8) as u64;
+            spaces += (class == S as u8) as u64;
+            multi += len;
+            let o = r - delta;
+            let mut width = len;
+            if e & SPECIAL != 0 {
+                questions += (cp == 0x061F || cp == 0xFF1F) as u64;
+                let c = char::from_u32(cp).unwrap_or(' ');
+                let f = fold(c);
+                if f != c {
+                    width = f.len_utf8();
+                    if delta > 0 || width != len {
+                        if delta > 0 {
+                            out.copy_within(pending..r, pending - delta);
+                        }
+                        pending = r + len;
+                        delta += len - width;
+                    }
+                    f.encode_utf8(&mut out[o..o + width]);
+                }
+            }
+            if class == W as u8 {
+                let m = (1u64 << width) - 1;
+                let (k, s) = (o / 64, o % 64);
+                if k != acc_k {
+                    bits[acc_k] |= acc;
+                    (acc_k, acc) = (k, 0);
+                }
+                acc |= m << s;
+                if s + width > 64 {
+                    bits[k + 1] |= m >> (64 - s);
+                }
+            }
+            r += len;
+        }
+    }
+    bits[acc_k] |= acc;
+    if delta > 0 {
+        out.copy_within(pending..src.len(), pending - delta);
+    }
+    let n = src.len() - delta;
+    out.truncate(n);
     out.resize(n + pad, 0);
-    (n, ascii)
+    crate::simd::or_word_bits(&out[..n], bits);
+    let counts = CharCounts {
+        quarter: (src.len() - multi) as u64 + spaces,
+        half: words,
+        whole: chars - words - spaces,
+    };
+    Folded { n, ascii, counts, questions }
+}
+
+/// Sets `bits` as `fold_scan` does, for text that is already folded.
+pub fn word_bits(folded: &str, bits: &mut Vec<u64>) {
+    bits.clear();
+    bits.resize(folded.len() / 64 + 2, 0);
+    crate::simd::or_word_bits(folded.as_bytes(), bits);
+    for (o, c) in folded.char_indices() {
+        if !c.is_ascii() && class(c) == W {
+            for i in o..o + c.len_utf8() {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+    }
+}
+
+/// Is the character at byte `at` of a text a word character, by the bits of `fold_scan`
+/// (`false` at and past the end).
+#[inline]
+pub fn bit_at(bits: &[u64], at: usize) -> bool {
+    bits.get(at / 64).is_some_and(|w| w >> (at % 64) & 1 == 1)
 }
 
 /// The class of the character starting at byte `at` of the UTF-8 `text` (`None` at the end).
@@ -237,7 +397,7 @@ pub fn fold_padded(text: &str, out: &mut Vec<u8>, pad: usize) -> (usize, bool) {
 pub fn class_at(text: &[u8], at: usize) -> Option<Class> {
     let b = *text.get(at)?;
     if b < 0x80 {
-        return Some(LOW_CLASS[b as usize]);
+        return Some(CLASSES[(BMP[b as usize] & CLASS_BITS) as usize]);
     }
     let width = if b >= 0xF0 { 4 } else if b >= 0xE0 { 3 } else { 2 };
     let s = text.get(at..at + width).and_then(|c| std::str::from_utf8(c).ok())?;
@@ -249,7 +409,7 @@ pub fn class_at(text: &[u8], at: usize) -> Option<Class> {
 pub fn class_before(text: &[u8], at: usize) -> Option<Class> {
     let b = *text.get(at.checked_sub(1)?)?;
     if b < 0x80 {
-        return Some(LOW_CLASS[b as usize]);
+        return Some(CLASSES[(BMP[b as usize] & CLASS_BITS) as usize]);
     }
     let mut start = at - 1;
     while start > 0 && at - start < 4 && text[start] & 0xC0 == 0x80 {
@@ -334,6 +494,34 @@ mod tests {
         assert_eq!(class('؟'), O);
         assert_eq!(class('😀'), O);
         assert_eq!(class('\u{3000}'), S);
+    }
+
+    #[test]
+    fn fold_scan_matches_per_char_definitions() {
+        let samples = [
+            "Hello World\tÀÉ ĞİŸ ΣΑΛΑ ЁЖИК ẞ ＡＢＣ？ Ա؟ 中文证明\u{3000}x\u{a0}y\u{2028}😀 e\u{301}",
+            "\u{3000}\u{3000}ẞẞ\u{1680}a\u{85}b\u{205f}",
+            "ẞ",
+            "plain ascii only",
+            "",
+        ];
+        let long: String = samples.iter().map(|s| s.repeat(37)).collect();
+        let (mut out, mut bits) = (Vec::new(), Vec::new());
+        for text in samples.iter().copied().chain([long.as_str()]) {
+            let f = fold_scan(text, &mut out, 16, &mut bits);
+            let expect: String = text.chars().map(fold).collect();
+            assert_eq!(&out[..f.n], expect.as_bytes());
+            assert!(out[f.n..].iter().all(|&b| b == 0) && out.len() == f.n + 16);
+            assert_eq!(f.counts, count_chars(text));
+            assert_eq!(f.ascii, text.is_ascii());
+            let q = text.chars().filter(|&c| c == '\u{FF1F}' || c == '\u{061F}').count() as u64;
+            assert_eq!(f.questions, q);
+            let mut reference = Vec::new();
+            word_bits(&expect, &mut reference);
+            for i in 0..f.n + 64 {
+                assert_eq!(bit_at(&bits, i), bit_at(&reference, i), "byte {i} of {text:?}");
+            }
+        }
     }
 
     #[test]
