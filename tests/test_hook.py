@@ -7,6 +7,7 @@ import asyncio
 import copy
 
 import pytest
+import yaml
 from fastapi import HTTPException
 
 from smart_llm_router import Router
@@ -20,8 +21,12 @@ def call(hook: SmartRouterHook, data: dict, call_type: str = "acompletion") -> d
 
 
 @pytest.fixture(scope="module")
-def hook() -> SmartRouterHook:
-    return SmartRouterHook(Router())
+def hook(tmp_path_factory: pytest.TempPathFactory) -> SmartRouterHook:
+    from smart_llm_router.proxy import demo_config
+
+    path = tmp_path_factory.mktemp("hook") / "c.yaml"
+    path.write_text(yaml.safe_dump(demo_config(1)), "utf-8")  # forwards the tier header
+    return SmartRouterHook(Router(path))
 
 
 def test_rewrites_smart_models(hook: SmartRouterHook) -> None:

@@ -200,3 +200,29 @@ async def run_load(
         await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, requests)))))
         result.wall = time.perf_counter() - started
     return result
+
+
+async def run_ab(url: str, prompts: list[str], model_a: str, model_b: str, *, rounds: int,
+                 api_key: str = "sk-anything", timeout: float = 60.0) -> tuple[list[float], list[float]]:
+    """Latencies of ``model_a`` and ``model_b`` on the same prompts, one request at a time,
+    alternating which goes first each round so drift and warm-up hit both alike."""
+    a: list[float] = []
+    b: list[float] = []
+    async with httpx.AsyncClient(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {api_key}"},
+                                 timeout=timeout) as client:
+        async def once(model: str, prompt: str) -> float:
+            start = time.perf_counter()
+            response = await client.post("/v1/chat/completions",
+                                         json={"model": model, "messages": [{"role": "user", "content": prompt}]})
+            response.raise_for_status()
+            return time.perf_counter() - start
+
+        for i in range(rounds):
+            prompt = prompts[i % len(prompts)]
+            if i % 2:
+                b.append(await once(model_b, prompt))
+                a.append(await once(model_a, prompt))
+            else:
+                a.append(await once(model_a, prompt))
+                b.append(await once(model_b, prompt))
+    return a, b

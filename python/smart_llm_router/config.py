@@ -61,6 +61,9 @@ class SmartRouterConfig(BaseModel):
     exclude: list[str] = []
     models: dict[str, ModelOverride] = {}
     decision_log: DecisionLog | None = None
+    # Send the chosen tier to the upstream as an x-smart-router-tier request header (the demo
+    # upstream quotes it in its replies); off for real providers.
+    forward_tier_header: bool = False
     profiles: dict[str, dict[Tier, list[str]]]
     scoring: ScoringConfig
 

@@ -140,13 +140,15 @@ class SmartRouterHook(CustomLogger):
         data["model"] = chosen
         if fallbacks:
             data["fallbacks"] = fallbacks
-        headers = data.get("extra_headers")
-        data["extra_headers"] = {**(headers if isinstance(headers, dict) else {}), TIER_HEADER: info["tier"]}
+        if router.config.smart_router.forward_tier_header:
+            headers = data.get("extra_headers")
+            data["extra_headers"] = {**(headers if isinstance(headers, dict) else {}), TIER_HEADER: info["tier"]}
         info["model"] = chosen
         _metadata(data)[METADATA_KEY] = info
         info["route_us"] = round((time.perf_counter() - started) * 1e6)
-        log.info("%s", json.dumps({"event": "smart_route", "call_type": str(call_type), "requested": model,
-                                   "fallbacks": fallbacks, **info}))
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s", json.dumps({"event": "smart_route", "call_type": str(call_type), "requested": model,
+                                       "fallbacks": fallbacks, **info}))
         if ask is not None and router.config.smart_router.decision_log is not None:
             self._write_decision(ask, info)
         return data
@@ -164,10 +166,16 @@ class SmartRouterHook(CustomLogger):
         if settings.prompts == "text":
             record["prompt"] = ask.prompt
             record["system"] = ask.system
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "replace")
         try:
-            with self._log_lock, open(settings.path, "a", encoding="utf-8", errors="replace") as f:
-                f.write(line)
+            # One unbuffered O_APPEND write per line, so lines from several workers never
+            # interleave on a local file system.
+            with self._log_lock:
+                fd = os.open(settings.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                try:
+                    os.write(fd, line)
+                finally:
+                    os.close(fd)
         except OSError as e:
             log.warning("smart-router: cannot write the decision log %s: %s", settings.path, e)
 

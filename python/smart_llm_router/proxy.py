@@ -102,6 +102,7 @@ def proxy_config(data: dict[str, Any]) -> dict[str, Any]:
 def demo_config(upstream_port: int) -> dict[str, Any]:
     """The bundled config with every model served by the demo upstream."""
     data = read_yaml(bundled_config_path())
+    data["smart_router"]["forward_tier_header"] = True
     for entry in data["model_list"]:
         entry["litellm_params"] = {
             "model": f"openai/{entry['model_name']}",
