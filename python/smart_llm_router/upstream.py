@@ -80,12 +80,16 @@ def create_app(state: State | None = None) -> Starlette:
             return _error(fault.status, f"injected {fault.status} for {model}")
         return None
 
-    async def chat(request: Request) -> Response:
+    async def intake(request: Request, endpoint: str) -> tuple[dict[str, Any], str, str, Response | None]:
+        """The body, model and tier of a request, logged; and the injected fault, if any."""
         body = await request.json()
         model = str(body.get("model", ""))
         tier = request.headers.get(TIER_HEADER, "n/a")
-        state.log.append({"endpoint": "chat", "model": model, "tier": tier, "stream": bool(body.get("stream"))})
-        failed = await apply_fault(model)
+        state.log.append({"endpoint": endpoint, "model": model, "tier": tier, "stream": bool(body.get("stream"))})
+        return body, model, tier, await apply_fault(model)
+
+    async def chat(request: Request) -> Response:
+        body, model, tier, failed = await intake(request, "chat")
         if failed is not None:
             return failed
         messages = body.get("messages") or []
@@ -130,11 +134,7 @@ def create_app(state: State | None = None) -> Starlette:
         return StreamingResponse(events(), media_type="text/event-stream")
 
     async def responses(request: Request) -> Response:
-        body = await request.json()
-        model = str(body.get("model", ""))
-        tier = request.headers.get(TIER_HEADER, "n/a")
-        state.log.append({"endpoint": "responses", "model": model, "tier": tier, "stream": bool(body.get("stream"))})
-        failed = await apply_fault(model)
+        body, model, tier, failed = await intake(request, "responses")
         if failed is not None:
             return failed
         items = body.get("input")
