@@ -55,11 +55,16 @@ def test_proxy_latency(benchmark, client: httpx.Client, size: str, target: str) 
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_interleaved_ratio(client: httpx.Client, size: str) -> None:
+def test_interleaved_ratio(benchmark, client: httpx.Client, size: str) -> None:
     prompts = make_prompts(SIZES[size], count=24, seeds=EN_SEEDS)
     model = route(prompts[0]).model
     prompts = [p for p in prompts if route(p).model == model][:8]
-    smart, concrete = asyncio.run(run_ab(str(client.base_url), prompts, "smart/auto", model, rounds=600))
+    rounds = 20 if benchmark.disabled else 600  # a smoke run under --benchmark-disable
+    benchmark.group = "proxy A/B run (whole run; the ratio is printed)"
+    smart, concrete = benchmark.pedantic(
+        lambda: asyncio.run(run_ab(str(client.base_url), prompts, "smart/auto", model, rounds=rounds)),
+        rounds=1, iterations=1,
+    )
     ratio = statistics.median(smart) / statistics.median(concrete)
     print(f"\n{size} chars: smart/auto {statistics.median(smart) * 1000:.2f} ms, "
           f"{model} {statistics.median(concrete) * 1000:.2f} ms, median ratio {ratio:.3f}")
