@@ -16,6 +16,7 @@ from .errors import ConfigError
 ENV_VAR = "SMART_LLM_ROUTER_BACKEND"
 CHOICES = ("auto", "native", "python")
 
+_native_module: ModuleType | None
 try:
     from . import _native as _native_module
 except ImportError as _error:  # pragma: no cover - exercised when the wheel has no native part

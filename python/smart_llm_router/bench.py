@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import itertools
 import statistics
 import time
@@ -75,7 +76,7 @@ def read_corpus(path: Path) -> dict[str, list[str]]:
 
             try:
                 obj = json.loads(line)
-            except ValueError as e:
+            except json.JSONDecodeError as e:
                 raise InputFileError(f"{path} line {number}: not valid JSON ({e.msg})") from None
             if not isinstance(obj, dict) or not isinstance(obj.get("prompt"), str):
                 raise InputFileError(f"{path} line {number}: expected an object with a string 'prompt'")

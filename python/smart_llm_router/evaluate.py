@@ -48,7 +48,7 @@ def read_jsonl(path: Path, required: tuple[str, ...] = ()) -> list[tuple[int, di
             raise InputFileError(f"{path} line {number}: not UTF-8 text") from None
         try:
             obj = json.loads(text)
-        except ValueError as e:
+        except json.JSONDecodeError as e:
             raise InputFileError(f"{path} line {number}: not valid JSON ({e.msg})") from None
         if not isinstance(obj, dict):
             raise InputFileError(f"{path} line {number}: expected a JSON object")

@@ -9,7 +9,7 @@ from typing import Any
 
 from .config import TIERS
 from .evaluate import InputFileError, read_jsonl
-from .router import Router
+from .router import Router, RoutingDecision
 
 
 @dataclass
@@ -46,18 +46,21 @@ def replay(log: Path, new: Router, against: Router | None = None) -> ReplayResul
                 f"{log} line {number}: no prompt text (the log keeps prompts only with "
                 "smart_router.decision_log.prompts: text)"
             )
-        kwargs = {
-            "system_prompt": record.get("system") if isinstance(record.get("system"), str) else None,
-            "profile": str(record["profile"]),
-            "has_tools": bool(record.get("has_tools")),
-            "has_vision": bool(record.get("has_vision")),
-            "max_output_tokens": record.get("max_output_tokens") if isinstance(record.get("max_output_tokens"), int) else None,
-            "input_tokens": record.get("input_tokens") if isinstance(record.get("input_tokens"), (int, float)) else None,
-            "json_output": bool(record.get("json_output")),
-        }
+        system, max_out, tokens = record.get("system"), record.get("max_output_tokens"), record.get("input_tokens")
+
+        def route(router: Router) -> RoutingDecision:
+            return router.route(
+                prompt, system_prompt=system if isinstance(system, str) else None,
+                profile=str(record["profile"]), has_tools=bool(record.get("has_tools")),
+                has_vision=bool(record.get("has_vision")),
+                max_output_tokens=max_out if isinstance(max_out, int) else None,
+                input_tokens=tokens if isinstance(tokens, (int, float)) else None,
+                json_output=bool(record.get("json_output")),
+            )
+
         try:
-            after = new.route(prompt, **kwargs)
-            before = against.route(prompt, **kwargs) if against is not None else None
+            after = route(new)
+            before = route(against) if against is not None else None
         except ValueError as e:
             raise InputFileError(f"{log} line {number}: cannot route: {e}") from None
         old_tier = before.tier if before else record["tier"]

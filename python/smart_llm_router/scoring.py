@@ -163,9 +163,11 @@ def compile_spec(config: ScoringConfig) -> dict[str, Any]:
     keywords.update({k: list(v) for k, v in config.replace_keywords.items()})
     for name, extra in config.extra_keywords.items():
         keywords[name] = keywords.get(name, []) + list(extra)
+    weights: dict[str, float] = {str(k): v for k, v in config.weights.items()}
+    saturation: dict[str, float] = {str(k): v for k, v in config.saturation.items()}
     return {
-        "weights": {d: config.weights[d] for d in DIMENSIONS},
-        "saturation": {d: float(config.saturation[d]) for d in DIMENSIONS if d != "tokenCount"},
+        "weights": {d: weights[d] for d in DIMENSIONS},
+        "saturation": {d: float(saturation[d]) for d in DIMENSIONS if d != "tokenCount"},
         "keywords": keywords,
         "boundaries": list(config.boundaries),
         "token_scale": [float(t) for t in config.token_scale],
