@@ -28,21 +28,40 @@ struct Scorer {
     inner: scorer::Scorer,
 }
 
-type Output = (u8, f64, f64, bool, f64, u8, Vec<f64>, Vec<u32>, (u64, u64, u64, u64));
+/// What a score found besides its headline numbers, kept native until asked for: most
+/// callers read only the tier, and building ~25 Python objects per call would cost more
+/// than scoring a short prompt.
+#[pyclass(frozen, module = "smart_llm_router._native")]
+struct Detail {
+    raw: [f64; 15],
+    matched: Vec<u32>,
+    features: (u64, u64, u64, u64),
+}
+
+#[pymethods]
+impl Detail {
+    /// (raw value per dimension, matched keyword ids, (question marks, option letters,
+    /// numbers, list items)).
+    fn unpack(&self) -> (Vec<f64>, Vec<u32>, (u64, u64, u64, u64)) {
+        (self.raw.to_vec(), self.matched.clone(), self.features)
+    }
+
+    /// The raw value of dimension `index`.
+    fn raw(&self, index: usize) -> PyResult<f64> {
+        self.raw
+            .get(index)
+            .copied()
+            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("dimension index out of range"))
+    }
+}
+
+type Output = (u8, f64, f64, bool, f64, u8, Detail);
 
 fn to_tuple(out: ScoreOutput) -> Output {
     let f = out.features;
-    (
-        out.tier,
-        out.score,
-        out.confidence,
-        out.ambiguous,
-        out.tokens,
-        out.rule,
-        out.raw.to_vec(),
-        out.matched,
-        (f.question_marks, f.choice_letters, f.numbers, f.list_items),
-    )
+    let features = (f.question_marks, f.choice_letters, f.numbers, f.list_items);
+    let detail = Detail { raw: out.raw, matched: out.matched, features };
+    (out.tier, out.score, out.confidence, out.ambiguous, out.tokens, out.rule, detail)
 }
 
 #[pymethods]
@@ -54,8 +73,7 @@ impl Scorer {
             .map_err(|e| config_error(py, e.0))
     }
 
-    /// Scores `text`; returns (tier, score, confidence, ambiguous, tokens, rule, raw values,
-    /// matched keyword ids, (question marks, option letters, numbers, list items)).
+    /// Scores `text`; returns (tier, score, confidence, ambiguous, tokens, rule, detail).
     #[pyo3(signature = (text, system_prompt = None))]
     fn score(
         &self,
@@ -110,6 +128,7 @@ fn fold(text: &str) -> String {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Scorer>()?;
+    m.add_class::<Detail>()?;
     m.add_function(wrap_pyfunction!(char_classes, m)?)?;
     m.add_function(wrap_pyfunction!(fold, m)?)?;
     m.add_function(wrap_pyfunction!(estimate_tokens, m)?)?;

@@ -690,7 +690,8 @@ impl Scorer {
         system: bool,
         scratch: &mut Scratch,
     ) {
-        let mut parts = Parts::new(self.n_parts);
+        let parts = &mut scratch.parts;
+        parts.reset(self.n_parts);
         let is_word_before = |at: usize| at > 0 && text::bit_at(bits, at - 1);
         let is_word_at = |at: usize| at < n && text::bit_at(bits, at);
         let mut report = |target: Target, start: usize, end: usize| match target {
@@ -777,7 +778,9 @@ impl Scorer {
     }
 
     fn score_with(&self, prompt: &str, system: Option<&str>, scratch: &mut Scratch) -> ScoreOutput {
-        let mut matched = vec![0u64; self.keyword_set.len().div_ceil(64)];
+        let mut matched = std::mem::take(&mut scratch.matched);
+        matched.clear();
+        matched.resize(self.keyword_set.len().div_ceil(64), 0);
         let mut buf = std::mem::take(&mut scratch.buf);
         let mut bits = std::mem::take(&mut scratch.bits);
         let folded = text::fold_scan(prompt, &mut buf, words::PAD, &mut bits);
@@ -789,16 +792,20 @@ impl Scorer {
         scratch.buf = buf;
         scratch.bits = bits;
         // Drop keywords that a longer matched keyword of their set contains.
-        let mut shadowed = vec![0u64; matched.len()];
+        let shadowed = &mut scratch.shadowed;
+        shadowed.clear();
+        shadowed.resize(matched.len(), 0);
         for id in bit_ids(&matched) {
             for &k in &self.subsumes[id as usize] {
                 shadowed[k as usize / 64] |= 1 << (k % 64);
             }
         }
-        for (m, s) in matched.iter_mut().zip(&shadowed) {
+        for (m, s) in matched.iter_mut().zip(shadowed.iter()) {
             *m &= !s;
         }
-        let ids: Vec<u32> = bit_ids(&matched).collect();
+        let mut ids: Vec<u32> = Vec::with_capacity(matched.iter().map(|w| w.count_ones() as usize).sum());
+        ids.extend(bit_ids(&matched));
+        scratch.matched = matched;
         let mut per_set = [0u32; KEYWORD_SETS.len()];
         for &id in &ids {
             per_set[self.keyword_set[id as usize] as usize] += 1;
@@ -880,6 +887,9 @@ struct Scratch {
     buf: Vec<u8>,
     bits: Vec<u64>,
     tables: words::Tables,
+    parts: Parts,
+    matched: Vec<u64>,
+    shadowed: Vec<u64>,
 }
 
 /// A thread keeps its buffers while they stay below this size in bytes.

@@ -41,6 +41,17 @@ fn fold_mul(a: u64, b: u64) -> u64 {
     (p as u64) ^ ((p >> 64) as u64)
 }
 
+/// `LOW_BYTES[k]`: the mask of the low `k` bytes of a u128.
+const LOW_BYTES: [u128; 17] = {
+    let mut m = [0u128; 17];
+    let mut k = 1;
+    while k <= 16 {
+        m[k] = u128::MAX >> (8 * (16 - k));
+        k += 1;
+    }
+    m
+};
+
 /// Per-scorer random hash keys: a text cannot be crafted to collide in the tables.
 #[derive(Debug, Clone, Copy)]
 struct Seed {
@@ -60,7 +71,7 @@ impl Seed {
     fn key(&self, buf: &[u8], start: usize, len: usize) -> Key {
         if len <= 16 {
             let w = u128::from_le_bytes(buf[start..start + 16].try_into().unwrap_or_default());
-            let w = if len == 16 { w } else { w & ((1u128 << (8 * len)) - 1) };
+            let w = w & LOW_BYTES[len];
             Key { lo: w as u64, hi: (w >> 64) as u64, len: len as u32 }
         } else {
             let mut h = self.a ^ len as u64;
@@ -75,11 +86,15 @@ impl Seed {
     }
 
     #[inline(always)]
-    fn slot(&self, k: &Key, mask: usize) -> usize {
+    fn hash(&self, k: &Key) -> u64 {
         // (`hi` is not part of a long word's key.)
         let hi = if k.len <= 16 { k.hi } else { 0 };
-        let h = fold_mul(k.lo ^ self.a, hi ^ self.b ^ ((k.len as u64) << 40));
-        (h as usize) & mask
+        fold_mul(k.lo ^ self.a, hi ^ self.b ^ ((k.len as u64) << 40))
+    }
+
+    #[inline(always)]
+    fn slot(&self, k: &Key, mask: usize) -> usize {
+        (self.hash(k) as usize) & mask
     }
 }
 
@@ -167,10 +182,76 @@ struct WordInfo {
     phrases: Vec<Phrase>,
 }
 
+/// log2 of the bits of each `Filter` bitset.
+const FILTER_BITS: u32 = 15;
+
+/// A test, with false positives but none negative, of whether a text word can match anything:
+/// most words of a text match nothing and skip every table.
+#[derive(Debug)]
+struct Filter {
+    /// Bits of the hashes (`Seed::hash`, top bits) of the whole words and phrase leads.
+    words: Vec<u64>,
+    /// Bits of the first two bytes of stems of 1 to 3 bytes (a one-byte stem sets all 256
+    /// pairs it starts).
+    short: Vec<u64>,
+    /// Bits of a hash of the first four bytes of the longer stems.
+    four: Vec<u64>,
+}
+
+#[inline(always)]
+fn test_bit(bits: &[u64], i: usize) -> bool {
+    bits[i >> 6] >> (i & 63) & 1 != 0
+}
+
+fn set_bit(bits: &mut [u64], i: usize) {
+    bits[i >> 6] |= 1 << (i & 63);
+}
+
+impl Filter {
+    fn new() -> Self {
+        let words = 1 << (FILTER_BITS - 6);
+        Filter { words: vec![0; words], short: vec![0; 1 << 10], four: vec![0; words] }
+    }
+
+    #[inline(always)]
+    fn word_bit(h: u64) -> usize {
+        (h >> (64 - FILTER_BITS)) as usize
+    }
+
+    #[inline(always)]
+    fn four_bit(seed: &Seed, first4: u32) -> usize {
+        ((first4 as u64 ^ seed.a).wrapping_mul(seed.b) >> (64 - FILTER_BITS)) as usize
+    }
+
+    fn add_stem(&mut self, seed: &Seed, stem: &[u8]) {
+        match stem.len() {
+            0 => {}
+            1 => (0..256).for_each(|b| set_bit(&mut self.short, stem[0] as usize | b << 8)),
+            2 | 3 => set_bit(&mut self.short, u16::from_le_bytes([stem[0], stem[1]]) as usize),
+            _ => {
+                let first4 = u32::from_le_bytes([stem[0], stem[1], stem[2], stem[3]]);
+                set_bit(&mut self.four, Self::four_bit(seed, first4))
+            }
+        }
+    }
+
+    /// Can a stem match the word at `buf[start..start + len]` (`buf` padded).
+    #[inline(always)]
+    fn stem_may_match(&self, seed: &Seed, buf: &[u8], start: usize, len: usize) -> bool {
+        let first4 = u32::from_le_bytes(buf[start..start + 4].try_into().unwrap_or_default());
+        test_bit(&self.short, (first4 & 0xffff) as usize)
+            || (len >= 4 && test_bit(&self.four, Self::four_bit(seed, first4)))
+    }
+}
+
+/// Stems sharing their first `stem_key` bytes: (those bytes, [(stem, hit)]).
+type StemGroup = (Vec<u8>, Vec<(Box<[u8]>, Hit)>);
+
 /// The word-anchored keywords of a scorer.
 #[derive(Debug)]
 pub struct WordIndex {
     seed: Seed,
+    filter: Filter,
     words: Table<WordInfo>,
     /// Stems grouped by their first `stem_key` bytes.
     stems: Table<Vec<(Box<[u8]>, Hit)>>,
@@ -227,7 +308,7 @@ impl WordIndex {
             }
         }
         let stem_key = stems.iter().map(|(s, _)| s.len()).min().unwrap_or(1);
-        let mut groups: Vec<(Vec<u8>, Vec<(Box<[u8]>, Hit)>)> = Vec::new();
+        let mut groups: Vec<StemGroup> = Vec::new();
         let mut group_ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         for (stem, hit) in stems {
             let id = *group_ids.entry(stem[..stem_key].to_vec()).or_insert_with(|| {
@@ -236,7 +317,18 @@ impl WordIndex {
             });
             groups[id].1.push((stem.into_boxed_slice(), hit));
         }
+        let mut filter = Filter::new();
+        for (word, _) in &words {
+            let k = seed.key(&padded(word), 0, word.len());
+            set_bit(&mut filter.words, Filter::word_bit(seed.hash(&k)));
+        }
+        for (_, group) in &groups {
+            for (stem, _) in group {
+                filter.add_stem(&seed, stem);
+            }
+        }
         WordIndex {
+            filter,
             longest: words.iter().map(|(w, _)| w.len()).max().unwrap_or(0),
             words: Table::build(&seed, words),
             stems: Table::build(&seed, groups),
@@ -247,14 +339,19 @@ impl WordIndex {
 }
 
 /// Where sequence parts were found: first end and last start.
+#[derive(Default)]
 pub struct Parts {
     pub first_end: Vec<usize>,
     pub last_start: Vec<usize>,
 }
 
 impl Parts {
-    pub fn new(n: usize) -> Self {
-        Parts { first_end: vec![usize::MAX; n], last_start: vec![0; n] }
+    /// Forgets every part of `0..n`.
+    pub fn reset(&mut self, n: usize) {
+        self.first_end.clear();
+        self.first_end.resize(n, usize::MAX);
+        self.last_start.clear();
+        self.last_start.resize(n, 0);
     }
 
     pub fn seen(&self, p: usize) -> bool {
@@ -269,22 +366,23 @@ impl Parts {
 }
 
 /// The per-scan table of distinct words is kept at most 1/LOAD full.
-const LOAD: usize = 4;
+const LOAD: usize = 2;
 
-/// A distinct word of the scanned text (a key flattened to keep slots at 24 bytes).
+/// A distinct word of the scanned text (a key flattened into one 32-byte slot).
 #[derive(Clone, Copy)]
 struct Seen {
     lo: u64,
     /// For words over 16 bytes: where the word first occurs (to compare bytes).
     hi: u64,
-    /// 0: an empty slot.
     len: u32,
     /// 0 when later occurrences need no work, else 1 + index into `acts`, with `LEADS` set
     /// when the word leads phrases.
     act: u32,
+    /// The slot is filled only when this is the table's current generation.
+    gen: u32,
 }
 
-const NO_WORD: Seen = Seen { lo: 0, hi: 0, len: 0, act: 0 };
+const NO_WORD: Seen = Seen { lo: 0, hi: 0, len: 0, act: 0, gen: 0 };
 const LEADS: u32 = 1 << 31;
 
 /// A distinct word whose occurrences matter: it leads phrases or stands for sequence parts.
@@ -293,14 +391,22 @@ struct Act {
     first: u32,
     /// Index into `WordIndex::words` when the word leads phrases.
     phrases: u32,
-    /// (sequence part, byte length) found as this word or a stem of it.
-    parts: Vec<(u32, u32)>,
+    /// The (sequence part, byte length) pairs found as this word or a stem of it:
+    /// `Tables::parts[parts.0..parts.1]`.
+    parts: (u32, u32),
 }
 
-/// Buffers of a scan, kept between scans to spare allocations.
+/// Buffers of a scan, kept between scans to spare allocations. The word table is never
+/// cleared: a new scan (or a grown table) starts a new generation, and slots of older ones
+/// count as empty.
 #[derive(Default)]
 pub struct Tables {
     slots: Vec<Seen>,
+    gen: u32,
+    acts: Vec<Act>,
+    parts: Vec<(u32, u32)>,
+    bounds: Vec<usize>,
+    fill: Vec<usize>,
     /// Per act + 1 (0: a sink for words without one): start of the last occurrence.
     lasts: Vec<u32>,
     /// `act << 32 | start` of each occurrence of a word that leads phrases, in text order, in
@@ -323,7 +429,6 @@ pub struct Scan<'a, F: FnMut(Target, usize, usize)> {
     mask: usize,
     count: usize,
     n_occ: usize,
-    acts: Vec<Act>,
     /// Reports one counted occurrence: (target, start, end).
     report: F,
 }
@@ -338,14 +443,30 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         report: F,
     ) -> Self {
         assert!(buf.len() >= n + PAD && n < (u32::MAX >> 1) as usize);
-        let cap = 256;
-        t.slots.clear();
-        t.slots.resize(cap, NO_WORD);
+        // Room for one distinct word per 8 bytes of text (most texts have fewer), up to a
+        // size that stays in cache; the table grows past it when a text needs it.
+        let cap = (n / 4).next_power_of_two().clamp(64, 4096);
+        Self::new_generation(&mut t, cap);
         t.lasts.clear();
         t.lasts.push(0);
         t.occ.clear();
         t.occ.resize(64, 0);
-        Scan { index, buf, n, is_word_at, t, mask: cap - 1, count: 0, n_occ: 0, acts: Vec::new(), report }
+        t.acts.clear();
+        t.parts.clear();
+        Scan { index, buf, n, is_word_at, t, mask: cap - 1, count: 0, n_occ: 0, report }
+    }
+
+    /// Empties the first `cap` slots of the word table (by starting a generation).
+    fn new_generation(t: &mut Tables, cap: usize) {
+        if t.slots.len() < cap {
+            t.slots.resize(cap, NO_WORD);
+        }
+        t.gen = t.gen.wrapping_add(1);
+        if t.gen == 0 {
+            // After 2^32 generations: really clear, once.
+            t.slots.fill(NO_WORD);
+            t.gen = 1;
+        }
     }
 
     #[inline(always)]
@@ -354,29 +475,44 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
     }
 
     fn grow(&mut self) {
-        let cap = self.t.slots.len() * 2;
-        let old = std::mem::replace(&mut self.t.slots, vec![NO_WORD; cap]);
+        let (old_gen, cap) = (self.t.gen, (self.mask + 1) * 2);
+        let filled: Vec<Seen> = self.t.slots[..=self.mask].iter().filter(|s| s.gen == old_gen).copied().collect();
+        Self::new_generation(&mut self.t, cap);
         self.mask = cap - 1;
-        for s in old.into_iter().filter(|s| s.len != 0) {
+        let gen = self.t.gen;
+        for s in filled {
             let mut i = self.slot(s.lo, s.hi, s.len);
-            while self.t.slots[i].len != 0 {
+            while self.t.slots[i].gen == gen {
                 i = (i + 1) & self.mask;
             }
-            self.t.slots[i] = s;
+            self.t.slots[i] = Seen { gen, ..s };
         }
     }
 
     /// One word of the text: `buf[start..end]`.
     #[inline(always)]
     pub fn word(&mut self, start: usize, end: usize) {
-        let len = end - start;
-        if len > self.index.longest {
-            return self.long_word(start, end);
+        let (len, index) = (end - start, self.index);
+        if len > index.longest {
+            if index.filter.stem_may_match(&index.seed, self.buf, start, len) {
+                self.long_word(start, end);
+            }
+            return;
         }
-        let key = self.index.seed.key(self.buf, start, len);
-        let mut i = self.index.seed.slot(&key, self.mask);
+        let key = index.seed.key(self.buf, start, len);
+        let h = index.seed.hash(&key);
+        if !test_bit(&index.filter.words, Filter::word_bit(h))
+            && !index.filter.stem_may_match(&index.seed, self.buf, start, len)
+        {
+            return; // (Recording it would change nothing: see `record`.)
+        }
+        let mut i = (h as usize) & self.mask;
+        let gen = self.t.gen;
         loop {
             let s = &self.t.slots[i];
+            if s.gen != gen {
+                break;
+            }
             if s.lo == key.lo
                 && s.len == key.len
                 && (if len <= 16 {
@@ -388,9 +524,6 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
                 let act = s.act;
                 self.record(act, start);
                 return;
-            }
-            if s.len == 0 {
-                break;
             }
             i = (i + 1) & self.mask;
         }
@@ -411,10 +544,11 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
 
     /// Exact and stem keywords of a word: reported at once (keywords) or collected (parts).
     /// Returns the index of the word in `WordIndex::words` if it leads phrases.
-    fn lookup(&mut self, key: Option<&Key>, start: usize, end: usize, parts: &mut Vec<(u32, u32)>) -> Option<u32> {
+    fn lookup(&mut self, key: Option<&Key>, start: usize, end: usize) -> Option<u32> {
         let (index, buf) = (self.index, self.buf);
         let word = &buf[start..end];
         let report = &mut self.report;
+        let parts = &mut self.t.parts;
         let mut hit = |h: &Hit| match h.target {
             Target::SeqPart(p) => parts.push((p, h.len)),
             t => report(t, start, start + h.len as usize),
@@ -443,9 +577,9 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
     /// A word longer than every whole word and phrase lead: only stems can match it.
     #[cold]
     fn long_word(&mut self, start: usize, end: usize) {
-        let mut parts = Vec::new();
-        self.lookup(None, start, end, &mut parts);
-        for (p, len) in parts {
+        let from = self.t.parts.len();
+        self.lookup(None, start, end);
+        for (p, len) in self.t.parts.drain(from..) {
             (self.report)(Target::SeqPart(p), start, start + len as usize);
         }
     }
@@ -454,23 +588,24 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
     /// remember it in slot `i`.
     #[cold]
     fn first(&mut self, key: Key, i: usize, start: usize, end: usize) {
-        let mut parts = Vec::new();
-        let phrases = self.lookup(Some(&key), start, end, &mut parts);
+        let from = self.t.parts.len() as u32;
+        let phrases = self.lookup(Some(&key), start, end);
+        let to = self.t.parts.len() as u32;
         let mut act = 0;
-        if phrases.is_some() || !parts.is_empty() {
-            act = self.acts.len() as u32 + 1;
+        if phrases.is_some() || to > from {
+            act = self.t.acts.len() as u32 + 1;
             if phrases.is_some() {
                 act |= LEADS;
             }
             let (len, first, phrases) = ((end - start) as u32, start as u32, phrases.unwrap_or(EMPTY));
-            self.acts.push(Act { len, first, phrases, parts });
+            self.t.acts.push(Act { len, first, phrases, parts: (from, to) });
             self.t.lasts.push(0);
         }
         let hi = if key.len > 16 { start as u64 } else { key.hi };
-        self.t.slots[i] = Seen { lo: key.lo, hi, len: key.len, act };
+        self.t.slots[i] = Seen { lo: key.lo, hi, len: key.len, act, gen: self.t.gen };
         self.record(act, start);
         self.count += 1;
-        if self.count * LOAD > self.t.slots.len() {
+        if self.count * LOAD > self.mask + 1 {
             self.grow();
         }
     }
@@ -491,15 +626,19 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
     pub fn finish(mut self) -> Tables {
         // Group the recorded occurrences by act, keeping text order (a counting sort).
         let mut t = std::mem::take(&mut self.t);
+        let n_acts = t.acts.len();
         let occ = &t.occ[..self.n_occ];
-        let mut bounds = vec![0usize; self.acts.len() + 2];
+        let (bounds, fill) = (&mut t.bounds, &mut t.fill);
+        bounds.clear();
+        bounds.resize(n_acts + 2, 0);
         for &o in occ {
             bounds[(o >> 32) as usize + 1] += 1;
         }
-        for a in 0..=self.acts.len() {
+        for a in 0..=n_acts {
             bounds[a + 1] += bounds[a];
         }
-        let mut fill = bounds.clone();
+        fill.clear();
+        fill.extend_from_slice(bounds);
         t.starts.clear();
         t.starts.resize(occ.len(), 0);
         for &o in occ {
@@ -508,16 +647,16 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
             fill[a] += 1;
         }
         let index = self.index;
-        for (a, act) in self.acts.iter().enumerate() {
+        for (a, act) in t.acts.iter().enumerate() {
             let (first, last, len) = (act.first as usize, t.lasts[a + 1] as usize, act.len as usize);
-            for &(p, plen) in &act.parts {
+            for &(p, plen) in &t.parts[act.parts.0 as usize..act.parts.1 as usize] {
                 (self.report)(Target::SeqPart(p), first, first + plen as usize);
                 (self.report)(Target::SeqPart(p), last, last + plen as usize);
             }
             if act.phrases == EMPTY {
                 continue;
             }
-            let at = &t.starts[bounds[a + 1]..bounds[a + 2]];
+            let at = &t.starts[t.bounds[a + 1]..t.bounds[a + 2]];
             for p in &index.words.values[act.phrases as usize].1.phrases {
                 let end = p.hit.len as usize;
                 let Some(&s) = at.iter().find(|&&s| self.phrase_at(p, s as usize + len)) else {

@@ -30,16 +30,21 @@ def test_vectors(scorer: Scorer, case: dict) -> None:
     assert abs(r.score - case["score"]) <= 1e-9
     assert abs(r.confidence - case["confidence"]) <= 1e-9
     assert r.ambiguous == case["ambiguous"]
-    assert list(r._matched) == case["matched"]
-    assert list(r._features) == case["features"]
+    raw, matched, features = r._unpacked()
+    assert list(matched) == case["matched"]
+    assert list(features) == case["features"]
+    assert all(abs(a - b) <= 1e-9 for a, b in zip(raw, case["raw"], strict=True))
+    assert [r.raw_value(d) for d in range(15)] == list(raw)
     assert r.estimated_tokens == -int(-case["tokens"] // 1)
 
 
 def _same(a: Scorer, b: Scorer, text: str, system: str | None = None) -> None:
     x, y = a.score(text, system_prompt=system), b.score(text, system_prompt=system)
     assert (x.tier, x.rule, x.ambiguous, x.estimated_tokens) == (y.tier, y.rule, y.ambiguous, y.estimated_tokens)
-    assert list(x._matched) == list(y._matched)
-    assert tuple(x._features) == tuple(y._features)
+    (xraw, xmatched, xfeatures), (yraw, ymatched, yfeatures) = x._unpacked(), y._unpacked()
+    assert list(xmatched) == list(ymatched)
+    assert tuple(xfeatures) == tuple(yfeatures)
+    assert all(abs(p - q) <= 1e-9 for p, q in zip(xraw, yraw, strict=True))
     assert abs(x.score - y.score) <= 1e-9
     assert abs(x.confidence - y.confidence) <= 1e-9
 

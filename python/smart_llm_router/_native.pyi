@@ -7,9 +7,13 @@ KEYWORD_SETS: Final[list[str]]
 TIERS: Final[list[str]]
 RULES: Final[list[str]]
 
-_Output = tuple[
-    int, float, float, bool, float, int, list[float], list[int], tuple[int, int, int, int]
-]
+class Detail:
+    """What a score found besides its headline numbers (kept native until asked for)."""
+
+    def unpack(self) -> tuple[list[float], list[int], tuple[int, int, int, int]]: ...
+    def raw(self, index: int) -> float: ...
+
+_Output = tuple[int, float, float, bool, float, int, Detail]
 
 class Scorer:
     """A scorer built once from a compiled spec (JSON); immutable and thread-safe."""

@@ -175,7 +175,7 @@ class Router:
             tier = 1
         table = name
         if name == "auto" and self._agentic_mode != "never" and "agentic" in self.tables:
-            agentic_ask = result._raw[_AGENTIC_DIMENSION] >= self._agentic_min_raw
+            agentic_ask = result.raw_value(_AGENTIC_DIMENSION) >= self._agentic_min_raw
             tools_job = has_tools and (self._agentic_mode == "always" or tier > 0)
             if agentic_ask or tools_job:
                 table = "agentic"

@@ -218,7 +218,7 @@ class ScoreResult:
 
     __slots__ = (
         "tier", "score", "confidence", "ambiguous", "estimated_tokens", "rule",
-        "_raw", "_matched", "_features", "_tokens", "_labels", "_dimensions",
+        "_detail", "_tokens", "_labels", "_dimensions",
     )
 
     tier: Tier
@@ -229,25 +229,40 @@ class ScoreResult:
     rule: str
 
     def __init__(self, out: tuple[Any, ...], labels: _Labels) -> None:
-        tier, self.score, self.confidence, self.ambiguous, tokens, rule, raw, matched, feats = out
-        self.tier = TIERS[tier]  # type: ignore[assignment]
-        self.rule = RULES[rule]
+        # `out`: (tier, score, confidence, ambiguous, tokens, rule) and then either the native
+        # backend's `Detail` or the Python backend's (raw values, matched ids, features).
+        self.tier = TIERS[out[0]]  # type: ignore[assignment]
+        self.score = out[1]
+        self.confidence = out[2]
+        self.ambiguous = out[3]
+        self._tokens = tokens = out[4]
         self.estimated_tokens = -int(-tokens // 1)  # ceil without float surprises
-        self._raw = raw
-        self._matched = matched
-        self._features = feats
-        self._tokens = tokens
+        self.rule = RULES[out[5]]
+        self._detail: Any = out[6] if len(out) == 7 else out[6:]
         self._labels = labels
         self._dimensions: tuple[DimensionScore, ...] | None = None
+
+    def _unpacked(self) -> tuple[list[float], list[int], tuple[int, int, int, int]]:
+        """(raw value per dimension, matched keyword ids, (question marks, option letters,
+        numbers, list items))."""
+        if not isinstance(self._detail, tuple):
+            self._detail = self._detail.unpack()
+        return self._detail  # type: ignore[no-any-return]
+
+    def raw_value(self, index: int) -> float:
+        """The raw value (-1..1) of dimension ``DIMENSIONS[index]``."""
+        detail = self._detail
+        return float(detail[0][index] if isinstance(detail, tuple) else detail.raw(index))
 
     @property
     def dimensions(self) -> tuple[DimensionScore, ...]:
         """Per dimension: name, weight, raw value, weighted contribution, what matched."""
         if self._dimensions is None:
+            raw, matched, features = self._unpacked()
             by_set: dict[int, list[str]] = {}
-            for kid in self._matched:
+            for kid in matched:
                 by_set.setdefault(self._labels.keyword_set[kid], []).append(self._labels.keywords[kid])
-            questions, letters, numbers, items = self._features
+            questions, letters, numbers, items = features
             extra: dict[str, list[str]] = {
                 "reasoningMarkers": [], "questionComplexity": [], "multiStepPatterns": []
             }
@@ -262,7 +277,7 @@ class ScoreResult:
             dims = []
             for d, name in enumerate(DIMENSIONS):
                 words = by_set.get(KEYWORD_SETS.index(name), []) if name in KEYWORD_SETS else []
-                w, r = self._labels.weights[d], self._raw[d]
+                w, r = self._labels.weights[d], raw[d]
                 dims.append(DimensionScore(name, w, r, w * r, tuple(words + extra.get(name, []))))
             self._dimensions = tuple(dims)
         return self._dimensions
@@ -272,7 +287,7 @@ class ScoreResult:
         """Matched keywords of the sets that only feed rules (structuredOutput, hardAsks,
         proofAsks)."""
         out: dict[str, list[str]] = {"structuredOutput": [], "hardAsks": [], "proofAsks": []}
-        for kid in self._matched:
+        for kid in self._unpacked()[1]:
             name = KEYWORD_SETS[self._labels.keyword_set[kid]]
             if name in out:
                 out[name].append(self._labels.keywords[kid])
