@@ -163,6 +163,29 @@ def test_bench_on_a_user_corpus() -> None:
     assert all(r["median_us"] > 0 and r["calls"] >= 3 and r["case"] == "corpus.txt" for r in rows)
 
 
+class _Recorder:
+    """A stand-in scorer that logs which backend was called, for the turn-taking test."""
+
+    def __init__(self, backend: str, log: list[str]) -> None:
+        self.backend, self.log = backend, log
+
+    def score(self, prompt: str) -> None:
+        self.log.append(self.backend)
+
+
+def test_bench_interleaves_backends() -> None:
+    from smart_llm_router.bench import time_scorers
+
+    log: list[str] = []
+    scorers = [_Recorder("native", log), _Recorder("python", log)]
+    rows = time_scorers(scorers, ["a", "bb"], min_seconds=0.02, rounds=4)  # type: ignore[arg-type]
+    turns = [b for i, b in enumerate(log) if i == 0 or log[i - 1] != b]
+    assert turns == ["native", "python"] * 4
+    assert [r.backend for r in rows] == ["native", "python"]
+    assert [r.calls for r in rows] == [log.count("native"), log.count("python")]
+    assert all(r.median_us > 0 and r.p99_us >= r.median_us for r in rows)
+
+
 def test_bench_table() -> None:
     done = slr("bench", "--corpus", str(HERE / "corpus.txt"), "--seconds", "0.01")
     assert done.returncode == 0 and "corpus.txt" in done.stdout and "MB/s" in done.stdout

@@ -103,3 +103,28 @@ def test_mixed_scripts(pair: tuple[Scorer, Scorer], text: str) -> None:
 @given(st.sampled_from(KEYWORDS), st.integers(1, 3000), st.sampled_from([" ", "", "\n", "x"]))
 def test_long_repetitions(pair: tuple[Scorer, Scorer], keyword: str, times: int, sep: str) -> None:
     _same(*pair, sep.join([keyword.strip("*")] * times))
+
+
+# Long texts: the native scan looks up the second half of a text's words on another thread
+# (from 128 KB on). A keyword, phrase or sequence must count the same wherever the halves meet.
+FILLER = "lorem ipsum dolor sit amet consectetur "
+LONG = FILLER * 4000  # 156 KB
+
+
+@needs_native
+@pytest.mark.parametrize("offset", range(-12, 13, 3))
+def test_long_text_halves_meet_inside_a_phrase(pair: tuple[Scorer, Scorer], offset: int) -> None:
+    mid = len(LONG) // 2 + offset
+    text = LONG[:mid] + " Prove that first, then " + LONG[mid:]
+    _same(*pair, text)
+    result = pair[0].score(text)
+    assert result.rule_keywords["proofAsks"] == ("prove that",)
+    assert "first ... then" in next(d.matched for d in result.dimensions if d.name == "multiStepPatterns")
+
+
+@needs_native
+@settings(max_examples=30, deadline=None)
+@given(keyword_text, keyword_text, keyword_text)
+def test_long_keyword_stuffed(pair: tuple[Scorer, Scorer], head: str, middle: str, tail: str) -> None:
+    half = len(LONG) // 2
+    _same(*pair, head + LONG[:half] + middle + LONG[half:] + tail)

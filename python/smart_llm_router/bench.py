@@ -98,31 +98,56 @@ class Timing:
     calls: int
 
 
-def time_scorer(scorer: Scorer, prompts: list[str], min_seconds: float, min_calls: int = 3) -> Timing:
-    """Per-call times over the prompts in turn, until both minimums are met."""
-    times: list[float] = []
-    nbytes = 0
-    deadline = time.perf_counter() + min_seconds
-    for prompt in itertools.cycle(prompts):
-        start = time.perf_counter()
-        scorer.score(prompt)
-        times.append(time.perf_counter() - start)
-        nbytes += len(prompt.encode("utf-8", "surrogatepass"))
-        if len(times) >= min_calls and time.perf_counter() >= deadline:
-            break
+ROUNDS = 10
+
+
+def _timing(backend: str, times: list[float], nbytes: int) -> Timing:
     ordered = sorted(times)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return Timing("", scorer.backend, statistics.median(times) * 1e6, p99 * 1e6, nbytes / sum(times) / 1e6, len(times))
+    return Timing("", backend, statistics.median(times) * 1e6, p99 * 1e6, nbytes / sum(times) / 1e6, len(times))
+
+
+def time_scorers(scorers: list[Scorer], prompts: list[str], min_seconds: float,
+                 min_calls: int = 3, rounds: int = ROUNDS) -> list[Timing]:
+    """Per-call times of each scorer over the prompts in turn, until both minimums are met.
+
+    The scorers take turns in `rounds` short rounds rather than one long run each, so a
+    machine that slows down or speeds up part-way (another process, frequency scaling) moves
+    every scorer's median alike and their ratio stays put."""
+    times: list[list[float]] = [[] for _ in scorers]
+    nbytes = [0] * len(scorers)
+    sizes = [len(p.encode("utf-8", "surrogatepass")) for p in prompts]
+    per_round = min_seconds / rounds
+    for _ in range(rounds):
+        for k, scorer in enumerate(scorers):
+            deadline = time.perf_counter() + per_round
+            for i in itertools.cycle(range(len(prompts))):
+                start = time.perf_counter()
+                scorer.score(prompts[i])
+                times[k].append(time.perf_counter() - start)
+                nbytes[k] += sizes[i]
+                if time.perf_counter() >= deadline:
+                    break
+    for k, scorer in enumerate(scorers):
+        # Slow calls (a 10 MB prompt in Python) may end every round after one call.
+        while len(times[k]) < min_calls:
+            i = len(times[k]) % len(prompts)
+            start = time.perf_counter()
+            scorer.score(prompts[i])
+            times[k].append(time.perf_counter() - start)
+            nbytes[k] += sizes[i]
+    return [_timing(s.backend, t, b) for s, t, b in zip(scorers, times, nbytes)]
 
 
 def run_scorer_bench(corpus: dict[str, list[str]], backends: list[str], min_seconds: float = 0.3,
                      on_case: Callable[[str], None] | None = None) -> list[Timing]:
-    scorers = {b: Scorer(backend=b) for b in backends}
+    """Times `score()` on each case's prompts, the backends interleaved (see `time_scorers`)."""
+    scorers = [Scorer(backend=b) for b in backends]
     rows = []
     for case, prompts in corpus.items():
-        for backend, scorer in scorers.items():
+        for scorer in scorers:
             scorer.score(prompts[0])  # warm up
-            timing = time_scorer(scorer, prompts, min_seconds)
+        for timing in time_scorers(scorers, prompts, min_seconds):
             timing.case = case
             rows.append(timing)
         if on_case is not None:
