@@ -679,11 +679,6 @@ impl Scorer {
     /// occurrence satisfies its boundaries; `bits` marks its word characters (see
     /// `text::fold_scan`). The system prompt pass looks for structured-output keywords only;
     /// the prompt pass for all others.
-    ///
-    /// A long text's words are split in two at a non-word byte and the second half is looked up
-    /// on another thread, with its own tables: every keyword occurrence lies within one word
-    /// run (phrases only read on past it), so the halves' matches, OR-ed, and their sequence
-    /// parts, merged as first/last occurrences, are exactly those of one pass.
     #[allow(clippy::too_many_arguments)]
     fn scan(
         &self,
@@ -695,68 +690,11 @@ impl Scorer {
         system: bool,
         scratch: &mut Scratch,
     ) {
-        let mut parts = std::mem::take(&mut scratch.parts);
+        let parts = &mut scratch.parts;
         parts.reset(self.n_parts);
-        let split = if n >= PARALLEL_BYTES && cores() >= 2 { split_point(bits, n) } else { n };
+        let is_word_before = |at: usize| at > 0 && text::bit_at(bits, at - 1);
         let is_word_at = |at: usize| at < n && text::bit_at(bits, at);
-        let mut here = |matched: &mut [u64], parts: &mut Parts| {
-            let is_word_before = |at: usize| at > 0 && text::bit_at(bits, at - 1);
-            let mut report = self.reporter(system, matched, parts);
-            let banks = if ascii { &[&self.free_ascii][..] } else { &[&self.free_ascii, &self.free_other][..] };
-            for bank in banks {
-                bank.for_each(buf, n, |pattern, start, end| {
-                    for entry in &bank.owners[pattern] {
-                        if (entry.need_left && is_word_before(start)) || (entry.need_right && is_word_at(end))
-                        {
-                            continue;
-                        }
-                        report(entry.target, start, end);
-                    }
-                });
-            }
-            let tables = std::mem::take(&mut scratch.tables);
-            scratch.tables = self.scan_words(buf, n, bits, (0, split), &is_word_at, tables, report);
-        };
-        if split == n {
-            here(matched, &mut parts);
-        } else {
-            let (tables, mut other_parts) = (std::mem::take(&mut scratch.other_tables), std::mem::take(&mut scratch.other_parts));
-            std::thread::scope(|threads| {
-                let other = threads.spawn(move || {
-                    let mut matched = vec![0u64; self.keyword_set.len().div_ceil(64)];
-                    other_parts.reset(self.n_parts);
-                    let report = self.reporter(system, &mut matched, &mut other_parts);
-                    let tables = self.scan_words(buf, n, bits, (split, n), &is_word_at, tables, report);
-                    (matched, other_parts, tables)
-                });
-                here(matched, &mut parts);
-                let (other_matched, other_parts, tables) = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-                for (m, o) in matched.iter_mut().zip(&other_matched) {
-                    *m |= o;
-                }
-                parts.merge(&other_parts);
-                scratch.other_tables = tables;
-                scratch.other_parts = other_parts;
-            });
-        }
-        for &(a, b, id) in &self.sequences {
-            let (a, b) = (a as usize, b as usize);
-            if parts.seen(a) && parts.seen(b) && parts.first_end[a] <= parts.last_start[b] {
-                matched[id as usize / 64] |= 1 << (id % 64);
-            }
-        }
-        scratch.parts = parts;
-    }
-
-    /// What a scan does with a counted occurrence: a keyword of the pass's kind (see `scan`)
-    /// sets its bit in `matched`; a sequence part is noted in `parts`.
-    fn reporter<'r>(
-        &'r self,
-        system: bool,
-        matched: &'r mut [u64],
-        parts: &'r mut Parts,
-    ) -> impl FnMut(Target, usize, usize) + 'r {
-        move |target: Target, start: usize, end: usize| match target {
+        let mut report = |target: Target, start: usize, end: usize| match target {
             Target::Keyword(id) => {
                 let id = id as usize;
                 if (self.keyword_set[id] as usize == K_STRUCTURED) == system {
@@ -765,34 +703,24 @@ impl Scorer {
             }
             Target::SeqPart(p) if !system => parts.add(p as usize, start, end),
             Target::SeqPart(_) => {}
+        };
+        let banks = if ascii { &[&self.free_ascii][..] } else { &[&self.free_ascii, &self.free_other][..] };
+        for bank in banks {
+            bank.for_each(buf, n, |pattern, start, end| {
+                for entry in &bank.owners[pattern] {
+                    if (entry.need_left && is_word_before(start)) || (entry.need_right && is_word_at(end))
+                    {
+                        continue;
+                    }
+                    report(entry.target, start, end);
+                }
+            });
         }
-    }
-
-    /// Looks up the words (maximal runs of `bits`) that start in `range`, whose ends must be 0
-    /// or `n` or a non-word byte; returns the tables for reuse.
-    #[allow(clippy::too_many_arguments)]
-    fn scan_words<F: FnMut(Target, usize, usize)>(
-        &self,
-        buf: &[u8],
-        n: usize,
-        bits: &[u64],
-        (lo, hi): (usize, usize),
-        is_word_at: &(dyn Fn(usize) -> bool + Sync),
-        tables: words::Tables,
-        report: F,
-    ) -> words::Tables {
-        let mut scan = Scan::new(&self.words, buf, n, is_word_at, tables, report);
+        let tables = std::mem::take(&mut scratch.tables);
+        let mut scan = Scan::new(&self.words, buf, n, &is_word_at, tables, &mut report);
         // Set bits of `w ^ (w << 1)`: where words start and end, alternately.
         let (mut carry, mut start, mut inside) = (0u64, 0usize, false);
-        let blocks = lo / 64..hi.div_ceil(64).min(bits.len());
-        for (k, &w) in bits[blocks.clone()].iter().enumerate().map(|(i, w)| (blocks.start + i, w)) {
-            let mut w = w;
-            if k == lo / 64 {
-                w &= !0u64 << (lo % 64);
-            }
-            if k == hi / 64 {
-                w &= (1u64 << (hi % 64)) - 1;
-            }
+        for (k, &w) in bits.iter().enumerate() {
             let mut edges = w ^ ((w << 1) | carry);
             carry = w >> 63;
             while edges != 0 {
@@ -807,9 +735,15 @@ impl Scorer {
             }
         }
         if inside {
-            scan.word(start, hi);
+            scan.word(start, n);
         }
-        scan.finish()
+        scratch.tables = scan.finish();
+        for &(a, b, id) in &self.sequences {
+            let (a, b) = (a as usize, b as usize);
+            if parts.seen(a) && parts.seen(b) && parts.first_end[a] <= parts.last_start[b] {
+                matched[id as usize / 64] |= 1 << (id % 64);
+            }
+        }
     }
 
     fn token_raw(&self, t: f64) -> f64 {
@@ -954,37 +888,8 @@ struct Scratch {
     bits: Vec<u64>,
     tables: words::Tables,
     parts: Parts,
-    /// What the second thread of a long scan uses (see `scan`).
-    other_tables: words::Tables,
-    other_parts: Parts,
     matched: Vec<u64>,
     shadowed: Vec<u64>,
-}
-
-/// Texts from this many bytes have half their words looked up on a second thread (when the
-/// machine has two cores): below it, starting a thread costs more than it saves.
-const PARALLEL_BYTES: usize = 128 << 10;
-
-/// The cores this process may use (asked once).
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |c| c.get()))
-}
-
-/// The first non-word byte at or after the middle of `buf[..n]` (`n` if none).
-fn split_point(bits: &[u64], n: usize) -> usize {
-    let mid = n / 2;
-    let from = mid / 64;
-    for (k, &w) in bits[from..n.div_ceil(64).min(bits.len())].iter().enumerate().map(|(i, w)| (from + i, w)) {
-        let mut free = !w;
-        if k == from {
-            free &= !0u64 << (mid % 64);
-        }
-        if free != 0 {
-            return (k * 64 + free.trailing_zeros() as usize).min(n);
-        }
-    }
-    n
 }
 
 /// A thread keeps its buffers while they stay below this size in bytes.

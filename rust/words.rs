@@ -363,15 +363,6 @@ impl Parts {
         self.first_end[p] = self.first_end[p].min(end);
         self.last_start[p] = self.last_start[p].max(start);
     }
-
-    /// Adds what `other` (of another part of the same text) found.
-    pub fn merge(&mut self, other: &Parts) {
-        for (p, (&end, &start)) in other.first_end.iter().zip(&other.last_start).enumerate() {
-            if end != usize::MAX {
-                self.add(p, start, end);
-            }
-        }
-    }
 }
 
 /// The per-scan table of distinct words is kept at most 1/LOAD full.
@@ -433,7 +424,7 @@ pub struct Scan<'a, F: FnMut(Target, usize, usize)> {
     buf: &'a [u8],
     n: usize,
     /// Is the character at a byte offset a word character.
-    is_word_at: &'a (dyn Fn(usize) -> bool + Sync),
+    is_word_at: &'a dyn Fn(usize) -> bool,
     t: Tables,
     mask: usize,
     count: usize,
@@ -447,7 +438,7 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         index: &'a WordIndex,
         buf: &'a [u8],
         n: usize,
-        is_word_at: &'a (dyn Fn(usize) -> bool + Sync),
+        is_word_at: &'a dyn Fn(usize) -> bool,
         mut t: Tables,
         report: F,
     ) -> Self {

@@ -105,15 +105,15 @@ def test_long_repetitions(pair: tuple[Scorer, Scorer], keyword: str, times: int,
     _same(*pair, sep.join([keyword.strip("*")] * times))
 
 
-# Long texts: the native scan looks up the second half of a text's words on another thread
-# (from 128 KB on). A keyword, phrase or sequence must count the same wherever the halves meet.
+# Long texts (the native scan changes buffer and table sizes as texts grow): a phrase and a
+# sequence anywhere in the middle of 156 KB, keyword-stuffed text around it, long mixed text.
 FILLER = "lorem ipsum dolor sit amet consectetur "
 LONG = FILLER * 4000  # 156 KB
 
 
 @needs_native
 @pytest.mark.parametrize("offset", range(-12, 13, 3))
-def test_long_text_halves_meet_inside_a_phrase(pair: tuple[Scorer, Scorer], offset: int) -> None:
+def test_long_text_phrase_in_the_middle(pair: tuple[Scorer, Scorer], offset: int) -> None:
     mid = len(LONG) // 2 + offset
     text = LONG[:mid] + " Prove that first, then " + LONG[mid:]
     _same(*pair, text)
@@ -128,3 +128,15 @@ def test_long_text_halves_meet_inside_a_phrase(pair: tuple[Scorer, Scorer], offs
 def test_long_keyword_stuffed(pair: tuple[Scorer, Scorer], head: str, middle: str, tail: str) -> None:
     half = len(LONG) // 2
     _same(*pair, head + LONG[:half] + middle + LONG[half:] + tail)
+
+
+MIXED_FILLER = "Докажи это. ẞtraße\u3000İstanbul 中文的证明 ΣΊΣΥΦΟΣ 한국어 سؤال؟ "
+
+
+@needs_native
+@settings(max_examples=20, deadline=None)
+@given(keyword_text, mixed_text, st.integers(0, 40))
+def test_long_mixed_text(pair: tuple[Scorer, Scorer], middle: str, tail: str, shift: int) -> None:
+    body = MIXED_FILLER * 3000  # ~230 KB of UTF-8
+    cut = len(body) // 2 + shift
+    _same(*pair, body[:cut] + middle + body[cut:] + tail)
