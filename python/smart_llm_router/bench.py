@@ -98,7 +98,9 @@ class Timing:
     calls: int
 
 
-ROUNDS = 10
+# Scorers take turns about every ROUND_SECONDS (at least MIN_ROUNDS turns each).
+ROUND_SECONDS = 0.02
+MIN_ROUNDS = 4
 
 
 def _timing(backend: str, times: list[float], nbytes: int) -> Timing:
@@ -108,12 +110,15 @@ def _timing(backend: str, times: list[float], nbytes: int) -> Timing:
 
 
 def time_scorers(scorers: list[Scorer], prompts: list[str], min_seconds: float,
-                 min_calls: int = 3, rounds: int = ROUNDS) -> list[Timing]:
+                 min_calls: int = 3, rounds: int | None = None) -> list[Timing]:
     """Per-call times of each scorer over the prompts in turn, until both minimums are met.
 
-    The scorers take turns in `rounds` short rounds rather than one long run each, so a
-    machine that slows down or speeds up part-way (another process, frequency scaling) moves
-    every scorer's median alike and their ratio stays put."""
+    The scorers take turns in short rounds (default: one per ROUND_SECONDS of `min_seconds`)
+    rather than one long run each, so a machine that slows down or speeds up part-way
+    (another process, a busy host) moves every scorer's median alike and their ratio stays
+    put."""
+    if rounds is None:
+        rounds = max(MIN_ROUNDS, round(min_seconds / ROUND_SECONDS))
     times: list[list[float]] = [[] for _ in scorers]
     nbytes = [0] * len(scorers)
     sizes = [len(p.encode("utf-8", "surrogatepass")) for p in prompts]
