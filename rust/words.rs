@@ -182,35 +182,41 @@ struct WordInfo {
     phrases: Vec<Phrase>,
 }
 
-/// log2 of the bits of each `Filter` bitset.
+/// log2 of the bits of the hashed `Filter` bitsets.
 const FILTER_BITS: u32 = 15;
+
+/// Fixed-size bitsets (indexing them needs no bounds check): by hash, and by two bytes.
+const HASH_WORDS: usize = 1 << (FILTER_BITS as usize - 6);
+type HashBits = [u64; HASH_WORDS];
+type PairBits = [u64; 1 << 10];
 
 /// A test, with false positives but none negative, of whether a text word can match anything:
 /// most words of a text match nothing and skip every table.
 #[derive(Debug)]
 struct Filter {
     /// Bits of the hashes (`Seed::hash`, top bits) of the whole words and phrase leads.
-    words: Vec<u64>,
+    words: Box<HashBits>,
     /// Bits of the first two bytes of stems of 1 to 3 bytes (a one-byte stem sets all 256
     /// pairs it starts).
-    short: Vec<u64>,
+    short: Box<PairBits>,
     /// Bits of a hash of the first four bytes of the longer stems.
-    four: Vec<u64>,
+    four: Box<HashBits>,
 }
 
 #[inline(always)]
-fn test_bit(bits: &[u64], i: usize) -> bool {
+fn test_bit<const W: usize>(bits: &[u64; W], i: usize) -> bool {
+    // (`i % (64 * W)`: the caller's indices are in range; this spares the bounds check.)
+    let i = i % (64 * W);
     bits[i >> 6] >> (i & 63) & 1 != 0
 }
 
-fn set_bit(bits: &mut [u64], i: usize) {
+fn set_bit<const W: usize>(bits: &mut [u64; W], i: usize) {
     bits[i >> 6] |= 1 << (i & 63);
 }
 
 impl Filter {
     fn new() -> Self {
-        let words = 1 << (FILTER_BITS - 6);
-        Filter { words: vec![0; words], short: vec![0; 1 << 10], four: vec![0; words] }
+        Filter { words: Box::new([0; HASH_WORDS]), short: Box::new([0; 1 << 10]), four: Box::new([0; HASH_WORDS]) }
     }
 
     #[inline(always)]
