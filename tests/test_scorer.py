@@ -193,3 +193,18 @@ def test_user_keywords_extend_and_replace(scorer: Scorer) -> None:
     assert "flux capacitor" in matched(extended.score("tune the flux capacitor"), "technicalTerms")
     replaced = Scorer({"replace_keywords": {"simpleIndicators": ["howdy"]}}, backend=scorer.backend)
     assert matched(replaced.score("hello howdy"), "simpleIndicators") == ("howdy",)
+
+
+def test_results_copy_and_pickle(scorer: Scorer) -> None:
+    import copy
+    import pickle
+
+    from smart_llm_router import Router
+
+    result = scorer.score("Prove that sqrt(2) is irrational, step by step")
+    for clone in (copy.deepcopy(result), pickle.loads(pickle.dumps(result))):
+        assert (clone.tier, clone.score, clone.rule) == (result.tier, result.score, result.rule)
+        assert clone.dimensions == result.dimensions
+        assert clone.raw_value(0) == result.raw_value(0)
+    decision = Router().route("Prove that sqrt(2) is irrational, step by step")
+    assert copy.deepcopy(decision).to_dict() == decision.to_dict()

@@ -249,6 +249,15 @@ class ScoreResult:
             self._detail = self._detail.unpack()
         return self._detail  # type: ignore[no-any-return]
 
+    def __getstate__(self) -> dict[str, Any]:
+        # For pickle and copy: the native detail becomes plain values first.
+        self._unpacked()
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     def raw_value(self, index: int) -> float:
         """The raw value (-1..1) of dimension ``DIMENSIONS[index]``."""
         detail = self._detail
