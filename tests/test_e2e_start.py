@@ -67,7 +67,7 @@ def test_an_init_config_copied_anywhere_runs_under_plain_litellm(tmp_path: Path)
         elsewhere.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
         env = offline_env({**os.environ, "OPENAI_API_KEY": "sk-fake", "LITELLM_MASTER_KEY": "sk-test-master-0123456789"})
         env.pop("SMART_LLM_ROUTER_CONFIG", None)
-        port = free_port()
+        port = free_port(avoid={upstream_port})  # (the upstream may not have bound it yet)
         with open(tmp_path / "proxy.log", "w") as log:
             proxy = subprocess.Popen([*litellm_command(), "--config", str(elsewhere), "--host", "127.0.0.1", "--port", str(port)],
                                      env=env, cwd=tmp_path, stdout=log, stderr=log, start_new_session=True)
@@ -106,3 +106,26 @@ def test_every_worker_routes(tmp_path: Path) -> None:
     assert len(lines) == 40
     # Both workers answered: each log line names the worker process that routed it.
     assert len({line.split("pid=")[1].split()[0] for line in lines}) == 2
+
+
+def test_the_demo_upstream_never_takes_the_proxy_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The OS may hand out the port just chosen for the proxy again (it is not bound yet)."""
+    import smart_llm_router.proxy as proxy
+
+    handed_out = iter([5000, 5000, 5001])
+
+    class FakeSocket:
+        def __enter__(self) -> FakeSocket:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def bind(self, address: tuple[str, int]) -> None:
+            self.port = next(handed_out)
+
+        def getsockname(self) -> tuple[str, int]:
+            return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr(proxy.socket, "socket", FakeSocket)
+    assert proxy.free_port(avoid={5000}) == 5001

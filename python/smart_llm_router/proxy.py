@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -49,10 +49,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_port(avoid: Collection[int] = ()) -> int:
+    """A port of 127.0.0.1 that nothing listens on now, and not one of ``avoid`` (a port
+    chosen for another process that has not bound it yet: the OS may hand it out again)."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in avoid:
+            return port
+    raise OSError("no free port on 127.0.0.1")
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -186,7 +192,7 @@ def running_proxy(
     try:
         upstream_url = None
         if demo:
-            upstream_port = free_port()
+            upstream_port = free_port(avoid={port})
             upstream = subprocess.Popen(
                 [sys.executable, "-m", "smart_llm_router.upstream", "--port", str(upstream_port)],
                 env=env, start_new_session=True, stdout=log_file, stderr=log_file,
