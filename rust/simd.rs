@@ -74,30 +74,47 @@ mod sse2 {
 
     #[target_feature(enable = "sse2")]
     pub fn word_bits(bytes: &[u8], out: &mut Vec<u64>) {
-        super::blocks(bytes, |c| out.push(mask64(c, Pick::Word)));
+        super::word_bits_by(bytes, out, |c, pick| mask64(c, pick))
     }
 
     #[target_feature(enable = "sse2")]
     pub fn or_word_bits(bytes: &[u8], out: &mut [u64]) {
-        let mut k = 0;
-        super::blocks(bytes, |c| {
-            out[k] |= mask64(c, Pick::Word);
-            k += 1;
-        });
+        super::or_word_bits_by(bytes, out, |c, pick| mask64(c, pick))
     }
 
     #[target_feature(enable = "sse2")]
     pub fn feature_bits(bytes: &[u8], marks: &mut Vec<u64>) -> (u64, u64) {
-        let (mut runs, mut questions, mut carry) = (0u64, 0u64, 0u64);
-        super::blocks(bytes, |c| {
-            let d = mask64(c, Pick::Digit);
-            runs += (d & !((d << 1) | carry)).count_ones() as u64;
-            carry = d >> 63;
-            questions += mask64(c, Pick::Question).count_ones() as u64;
-            marks.push(mask64(c, Pick::Mark));
-        });
-        (runs, questions)
+        super::feature_bits_by(bytes, marks, |c, pick| mask64(c, pick))
     }
+}
+
+// The operations, given a mask function (SSE2 or scalar); inlined into each caller.
+
+#[inline(always)]
+fn word_bits_by(bytes: &[u8], out: &mut Vec<u64>, mask: impl Fn(&[u8; 64], Pick) -> u64) {
+    blocks(bytes, |c| out.push(mask(c, Pick::Word)));
+}
+
+#[inline(always)]
+fn or_word_bits_by(bytes: &[u8], out: &mut [u64], mask: impl Fn(&[u8; 64], Pick) -> u64) {
+    let mut k = 0;
+    blocks(bytes, |c| {
+        out[k] |= mask(c, Pick::Word);
+        k += 1;
+    });
+}
+
+#[inline(always)]
+fn feature_bits_by(bytes: &[u8], marks: &mut Vec<u64>, mask: impl Fn(&[u8; 64], Pick) -> u64) -> (u64, u64) {
+    let (mut runs, mut questions, mut carry) = (0u64, 0u64, 0u64);
+    blocks(bytes, |c| {
+        let d = mask(c, Pick::Digit);
+        runs += (d & !((d << 1) | carry)).count_ones() as u64;
+        carry = d >> 63;
+        questions += mask(c, Pick::Question).count_ones() as u64;
+        marks.push(mask(c, Pick::Mark));
+    });
+    (runs, questions)
 }
 
 /// Calls `f` on each 64-byte block of `bytes`, the last one padded with zero bytes (which no
@@ -133,7 +150,7 @@ pub fn word_bits(bytes: &[u8], out: &mut Vec<u64>) {
         sse2::word_bits(bytes, out)
     }
     #[cfg(not(target_arch = "x86_64"))]
-    blocks(bytes, |c| out.push(scalar_mask64(c, Pick::Word)));
+    word_bits_by(bytes, out, scalar_mask64)
 }
 
 /// Ors the bits of `word_bits` into `out` (at least one u64 per 64 bytes of `bytes`).
@@ -145,13 +162,7 @@ pub fn or_word_bits(bytes: &[u8], out: &mut [u64]) {
         sse2::or_word_bits(bytes, out)
     }
     #[cfg(not(target_arch = "x86_64"))]
-    {
-        let mut k = 0;
-        blocks(bytes, |c| {
-            out[k] |= scalar_mask64(c, Pick::Word);
-            k += 1;
-        });
-    }
+    or_word_bits_by(bytes, out, scalar_mask64)
 }
 
 /// (runs of ASCII digits, '?' bytes) of `bytes`; sets `marks` (cleared first) to the bits of
@@ -165,17 +176,7 @@ pub fn feature_bits(bytes: &[u8], marks: &mut Vec<u64>) -> (u64, u64) {
         sse2::feature_bits(bytes, marks)
     }
     #[cfg(not(target_arch = "x86_64"))]
-    {
-        let (mut runs, mut questions, mut carry) = (0u64, 0u64, 0u64);
-        blocks(bytes, |c| {
-            let d = scalar_mask64(c, Pick::Digit);
-            runs += (d & !((d << 1) | carry)).count_ones() as u64;
-            carry = d >> 63;
-            questions += scalar_mask64(c, Pick::Question).count_ones() as u64;
-            marks.push(scalar_mask64(c, Pick::Mark));
-        });
-        (runs, questions)
-    }
+    feature_bits_by(bytes, marks, scalar_mask64)
 }
 
 #[cfg(test)]
@@ -202,5 +203,22 @@ mod tests {
             assert_eq!(marks[i / 64] >> (i % 64) & 1 == 1, b == b')' || b == b'\n');
         }
         assert_eq!(feature_bits(b"1a22?3?", &mut marks), (3, 2));
+    }
+
+    #[test]
+    fn the_scalar_fallback_gives_the_same_bits() {
+        let text: Vec<u8> = (0..1000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let (mut fast, mut plain) = (Vec::new(), Vec::new());
+        word_bits(&text, &mut fast);
+        word_bits_by(&text, &mut plain, scalar_mask64);
+        assert_eq!(fast, plain);
+        let (mut fast_or, mut plain_or) = (vec![1u64 << 63; fast.len()], vec![1u64 << 63; fast.len()]);
+        or_word_bits(&text, &mut fast_or);
+        or_word_bits_by(&text, &mut plain_or, scalar_mask64);
+        assert_eq!(fast_or, plain_or);
+        let counts = feature_bits(&text, &mut fast);
+        plain.clear();
+        assert_eq!(feature_bits_by(&text, &mut plain, scalar_mask64), counts);
+        assert_eq!(fast, plain);
     }
 }
