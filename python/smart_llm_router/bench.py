@@ -122,25 +122,25 @@ def time_scorers(scorers: list[Scorer], prompts: list[str], min_seconds: float,
     times: list[list[float]] = [[] for _ in scorers]
     nbytes = [0] * len(scorers)
     sizes = [len(p.encode("utf-8", "surrogatepass")) for p in prompts]
+
+    def call(k: int, i: int) -> None:
+        start = time.perf_counter()
+        scorers[k].score(prompts[i])
+        times[k].append(time.perf_counter() - start)
+        nbytes[k] += sizes[i]
+
     per_round = min_seconds / rounds
     for _ in range(rounds):
-        for k, scorer in enumerate(scorers):
+        for k in range(len(scorers)):
             deadline = time.perf_counter() + per_round
             for i in itertools.cycle(range(len(prompts))):
-                start = time.perf_counter()
-                scorer.score(prompts[i])
-                times[k].append(time.perf_counter() - start)
-                nbytes[k] += sizes[i]
+                call(k, i)
                 if time.perf_counter() >= deadline:
                     break
-    for k, scorer in enumerate(scorers):
+    for k in range(len(scorers)):
         # Slow calls (a 10 MB prompt in Python) may end every round after one call.
         while len(times[k]) < min_calls:
-            i = len(times[k]) % len(prompts)
-            start = time.perf_counter()
-            scorer.score(prompts[i])
-            times[k].append(time.perf_counter() - start)
-            nbytes[k] += sizes[i]
+            call(k, len(times[k]) % len(prompts))
     return [_timing(s.backend, t, b) for s, t, b in zip(scorers, times, nbytes)]
 
 
