@@ -37,8 +37,9 @@ pub const DIMENSIONS: [&str; 15] = [
 ];
 
 /// Keyword sets in keyword-id order: every dimension but tokenCount, then the sets that only
-/// feed rules (structured output in the system prompt, hard asks, proof asks).
-pub const KEYWORD_SETS: [&str; 17] = [
+/// feed rules (structured output in the system prompt, hard asks, proof asks) and the
+/// follow-up markers the conversation policy reads (they never change the score).
+pub const KEYWORD_SETS: [&str; 18] = [
     "reasoningMarkers",
     "codePresence",
     "multiStepPatterns",
@@ -56,6 +57,7 @@ pub const KEYWORD_SETS: [&str; 17] = [
     "structuredOutput",
     "hardAsks",
     "proofAsks",
+    "continuations",
 ];
 
 pub const TIERS: [&str; 4] = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"];

@@ -33,7 +33,9 @@ DIMENSIONS = (
     "imperativeVerbs", "outputFormat", "referenceComplexity", "domainSpecificity",
     "simpleIndicators", "negationComplexity",
 )
-KEYWORD_SETS = tuple(d for d in DIMENSIONS if d != "tokenCount") + ("structuredOutput", "hardAsks", "proofAsks")
+KEYWORD_SETS = tuple(d for d in DIMENSIONS if d != "tokenCount") + (
+    "structuredOutput", "hardAsks", "proofAsks", "continuations",
+)
 TIERS = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
 RULES = (
     "score", "ambiguous", "reasoning_markers", "long_context", "hard_ask", "structured_output",
