@@ -21,6 +21,8 @@ import yaml
 from smart_llm_router import Router
 from smart_llm_router.proxy import demo_config, free_port, running_proxy, stop, wait_ready
 
+pytestmark = pytest.mark.e2e
+
 PROOF = "Prove that sqrt(2) is irrational step by step"
 KEY = "sk-anything"
 IMAGE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="

@@ -19,6 +19,8 @@ import yaml
 from smart_llm_router.configure import write_init
 from smart_llm_router.proxy import free_port, litellm_command, offline_env, running_proxy, stop, wait_ready
 
+pytestmark = pytest.mark.e2e
+
 PROOF = "Prove that sqrt(2) is irrational step by step"
 
 

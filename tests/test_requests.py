@@ -49,7 +49,10 @@ def test_the_newest_human_ask_is_scored(router: Router) -> None:
         {"role": "assistant", "content": "Sure. Assume sqrt(2) = p/q ..."},
         user("thanks!"),
     )
-    assert router.route_request(body).tier == "SIMPLE"
+    d = router.route_request(body)
+    # The newest ask alone is SIMPLE; the conversation holds the proof's tier on "thanks!".
+    assert (d.scored_tier, d.tier, d.turn, d.rule) == ("SIMPLE", "REASONING", "held", "held")
+    assert d.result.tier == "SIMPLE"
 
 
 # --- Anthropic messages (Claude Code shapes) --------------------------------------------
@@ -150,7 +153,7 @@ def test_profile_from_the_model_field(router: Router) -> None:
 
 @pytest.mark.parametrize(("body", "message"), [
     ([], "JSON object"),
-    ({"model": "smart/auto"}, "neither 'messages' nor 'input'"),
+    ({"model": "smart/auto"}, "neither 'messages', 'input' nor 'contents'"),
     ({"model": "smart/auto", "messages": []}, "messages must not be empty"),
     ({"model": "smart/auto", "messages": "hi"}, "messages must be a list"),
     ({"model": "smart/auto", "messages": ["hi"]}, r"messages\[0\] must be an object"),

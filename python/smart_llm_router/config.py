@@ -48,6 +48,47 @@ class DecisionLog(BaseModel):
     prompts: Literal["none", "hash", "text"] = "hash"
 
 
+class SessionConfig(BaseModel):
+    """Where a conversation's held tier and model are kept between requests."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    # Entries expire this long after a session's last request.
+    ttl_seconds: int = Field(default=3600, ge=1, le=30 * 86400)
+    # In-memory entries per proxy worker (the oldest go first).
+    max_entries: int = Field(default=10_000, ge=1, le=10_000_000)
+    # auto: share sessions through the Redis that LiteLLM's router is configured with (if any);
+    # off: this worker's memory only.
+    redis: Literal["auto", "off"] = "auto"
+    # A Redis call that takes longer counts as failed; routing then goes on without it.
+    redis_timeout_ms: int = Field(default=50, ge=1, le=5000)
+    # After a Redis failure, sessions stay in memory only for this long before Redis is tried again.
+    redis_retry_seconds: float = Field(default=30, ge=0, le=3600)
+
+
+class ConversationConfig(BaseModel):
+    """How a request's conversation decides its tier (see README, "Conversations")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # hold: route the conversation (step up at once, hold on follow-ups and tool turns, step
+    # down only on a self-contained simpler ask); off: each request's newest ask alone.
+    mode: Literal["hold", "off"] = "hold"
+    # self_contained: a new ask that scores lower and is not a follow-up steps down (never on a
+    # tool turn); never: a conversation's tier only ever rises.
+    step_down: Literal["self_contained", "never"] = "self_contained"
+    # An ask of at most this many estimated tokens is a follow-up ("yes", "why?", "continue").
+    follow_up_tokens: float = Field(default=4, ge=0)
+    # An ask of at most this many estimated tokens with a `continuations` keyword ("now add
+    # tests", "fix that error", "und jetzt die Tests") is a follow-up.
+    reference_tokens: float = Field(default=32, ge=0)
+    # Earlier human asks read per request (the newest is always read): the work per request
+    # does not grow with the conversation beyond this.
+    history_asks: int = Field(default=8, ge=0, le=64)
+    sessions: SessionConfig = SessionConfig()
+
+
 class SmartRouterConfig(BaseModel):
     """The ``smart_router`` section."""
 
@@ -64,6 +105,7 @@ class SmartRouterConfig(BaseModel):
     # Send the chosen tier to the upstream as an x-smart-router-tier request header (the demo
     # upstream quotes it in its replies); off for real providers.
     forward_tier_header: bool = False
+    conversation: ConversationConfig = ConversationConfig()
     profiles: dict[str, dict[Tier, list[str]]]
     scoring: ScoringConfig
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,43 @@ _RULE_TEXT = {
     "proof_ask": "asks for a proof or derivation",
     "agentic_steps": "several agentic actions",
 }
+_TURN_TEXT = {
+    "held": "follow-up: the conversation's tier is held (the ask alone: {scored})",
+    "tool_turn": "tool result: the conversation's tier is held",
+    "stepped_up": "a harder ask: the conversation steps up",
+    "stepped_down": "a self-contained simpler ask: the conversation steps down",
+    "reset": "session reset: the ask alone",
+}
+
+
+# What the conversation did with the newest request's tier (``RoutingDecision.turn``).
+TURNS = ("new", "same", "held", "stepped_up", "stepped_down", "tool_turn", "reset", "off")
+# Turns whose tier is the conversation's, not the newest ask's own: they name the rule.
+_HOLDING_TURNS = frozenset({"held", "tool_turn"})
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A conversation's state between requests: what a session keeps."""
+
+    tier: int
+    table: str
+    model: str | None = None
+
+    def dumps(self) -> str:
+        return json.dumps({"t": self.tier, "tb": self.table, "m": self.model}, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, value: Any) -> Held | None:
+        """The state stored as ``value`` (a JSON string or its dict); None if unreadable."""
+        try:
+            data = json.loads(value) if isinstance(value, (str, bytes)) else value
+            tier, table, model = data["t"], data["tb"], data.get("m")
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return None
+        if not (isinstance(tier, int) and 0 <= tier < len(TIERS) and isinstance(table, str)):
+            return None
+        return cls(tier, table, model if isinstance(model, str) else None)
 
 
 class UnknownProfileError(ConfigError):
@@ -40,15 +79,19 @@ class RoutingDecision:
 
     __slots__ = (
         "tier", "model", "profile", "table", "fallback_chain", "cost_estimate_usd",
-        "baseline_cost_usd", "savings", "estimated_input_tokens", "escalation", "result",
+        "baseline_cost_usd", "savings", "estimated_input_tokens", "escalation", "result", "turn",
+        "scored_tier",
     )
 
     def __init__(
         self, result: ScoreResult, tier: Tier, chain: list[ModelInfo], profile: str, table: str,
         escalation: str | None, input_tokens: float, cost: float | None, baseline: float | None,
-        savings: float | None,
+        savings: float | None, turn: str = "off", scored_tier: Tier | None = None,
     ) -> None:
         self.result = result
+        # What the conversation did (TURNS), and the tier the newest ask scored on its own.
+        self.turn = turn
+        self.scored_tier = scored_tier or result.tier
         self.tier = tier
         self.model = chain[0].name
         self.fallback_chain = [m.name for m in chain]
@@ -74,7 +117,18 @@ class RoutingDecision:
 
     @property
     def rule(self) -> str:
+        """What decided the tier: the conversation ("held", "tool_turn", "stepped_up",
+        "stepped_down") when it moved the tier off the newest ask's own, else the scorer's rule."""
+        if self.turn in _HOLDING_TURNS and self.tier != self.scored_tier:
+            return self.turn
+        if self.turn in ("stepped_up", "stepped_down"):
+            return self.turn
         return self.result.rule
+
+    @property
+    def held(self) -> Held:
+        """The state a session keeps after this decision."""
+        return Held(TIERS.index(self.tier), self.table, self.model)
 
     @property
     def dimensions(self) -> tuple[DimensionScore, ...]:
@@ -88,8 +142,10 @@ class RoutingDecision:
     def reason(self) -> str:
         """One line: tier, why, and any escalation or table switch."""
         why = [f"score {self.score:+.3f}"]
-        if _RULE_TEXT.get(self.rule):
-            why.append(_RULE_TEXT[self.rule])
+        if self.turn not in ("off", "new", "same"):
+            why.append(_TURN_TEXT[self.turn].format(scored=self.scored_tier))
+        if _RULE_TEXT.get(self.result.rule):
+            why.append(_RULE_TEXT[self.result.rule])
         why += self.signals[:2]
         line = f"{self.tier} ({'; '.join(why)}) -> {self.model}"
         if self.table != self.profile:
@@ -102,7 +158,8 @@ class RoutingDecision:
         return {
             "tier": self.tier, "model": self.model, "profile": self.profile, "table": self.table,
             "score": self.score, "confidence": self.confidence, "ambiguous": self.ambiguous,
-            "rule": self.rule, "reason": self.reason, "signals": self.signals,
+            "rule": self.rule, "turn": self.turn, "scored_tier": self.scored_tier,
+            "reason": self.reason, "signals": self.signals,
             "fallback_chain": self.fallback_chain,
             "estimated_input_tokens": self.estimated_input_tokens,
             "cost_estimate_usd": self.cost_estimate_usd,
@@ -165,24 +222,38 @@ class Router:
         max_output_tokens: int | None = None,
         input_tokens: float | None = None,
         json_output: bool = False,
+        history: Sequence[str] = (),
+        tool_turn: bool = False,
+        held: Held | None = None,
     ) -> RoutingDecision:
         """Score ``prompt`` and pick the model. ``input_tokens`` is the whole request's size
-        (defaults to the prompt's); ``json_output`` floors the tier at MEDIUM."""
+        (defaults to the prompt's); ``json_output`` floors the tier at MEDIUM. ``history`` (the
+        earlier human asks, oldest first), ``tool_turn`` (the newest content is a tool result)
+        and ``held`` (a session's state) make it a conversation's decision; see
+        ``smart_router.conversation``."""
         name = profile if profile in self.tables else self.profile_name(profile)
+        conv = self.config.smart_router.conversation
         result = self.scorer.score(prompt, system_prompt=system_prompt)
-        tier = TIERS.index(result.tier)
-        if json_output and tier < 1:
-            tier = 1
+        scored = self._tier(result, json_output)
+        agentic = name == "auto" and self._agentic(result)
+        if conv.mode == "off":
+            tier, turn = scored, "off"
+        else:
+            tier, turn, agentic = self._conversation(
+                history, result, scored, agentic, tool_turn, held, name, system_prompt, json_output
+            )
         table = name
         if name == "auto" and self._agentic_mode != "never" and "agentic" in self.tables:
-            agentic_ask = result.raw_value(_AGENTIC_DIMENSION) >= self._agentic_min_raw
             tools_job = has_tools and (self._agentic_mode == "always" or tier > 0)
-            if agentic_ask or tools_job:
+            if agentic or tools_job:
                 table = "agentic"
         tokens = float(input_tokens) if input_tokens is not None else result._tokens
         chosen, chain, escalation = self._select(
             self.tables[table], tier, has_vision, has_tools, tokens, max_output_tokens, table
         )
+        if held is not None and held.model and chosen == held.tier and held.table == table:
+            # The same tier keeps the model that served the session (its prompt cache is warm).
+            chain.sort(key=lambda m: m.name != held.model)
         out_tokens = max_output_tokens if max_output_tokens is not None else self._assumed_output
         cost = chain[0].cost(tokens, out_tokens)
         baseline = self.baseline.cost(tokens, out_tokens)
@@ -192,26 +263,88 @@ class Router:
         elif cost is not None and baseline:
             savings = max(0.0, 1.0 - cost / baseline)
         return RoutingDecision(
-            result, TIERS[chosen], chain, name, table, escalation, tokens, cost, baseline, savings
+            result, TIERS[chosen], chain, name, table, escalation, tokens, cost, baseline, savings,
+            turn, TIERS[scored],
         )
 
-    def route_request(self, body: Mapping[str, Any], *, profile: str | None = None) -> RoutingDecision:
-        """Route a raw OpenAI chat-completions, Anthropic messages or OpenAI responses body.
-        The profile comes from ``body["model"]`` (``smart/<profile>``) unless given."""
+    def _tier(self, result: ScoreResult, json_output: bool) -> int:
+        tier = TIERS.index(result.tier)
+        return max(tier, 1) if json_output else tier
+
+    def _agentic(self, result: ScoreResult) -> bool:
+        return self._agentic_mode != "never" and result.raw_value(_AGENTIC_DIMENSION) >= self._agentic_min_raw
+
+    def is_follow_up(self, result: ScoreResult) -> bool:
+        """Whether an ask reads as a follow-up within a conversation: very short, or short
+        with a ``continuations`` keyword ("yes", "now add tests", "und jetzt die Tests")."""
+        conv = self.config.smart_router.conversation
+        tokens = result._tokens
+        if tokens <= conv.follow_up_tokens:
+            return True
+        return tokens <= conv.reference_tokens and bool(result.rule_keywords["continuations"])
+
+    def _conversation(
+        self, history: Sequence[str], newest: ScoreResult, scored: int, agentic: bool, tool_turn: bool,
+        held: Held | None, profile: str, system: str | None, json_output: bool,
+    ) -> tuple[int, str, bool]:
+        """The conversation's tier after its newest request, what the newest turn did, and
+        whether the conversation is agentic. The earlier asks are replayed through the same
+        policy from the session's state (if any), so a request that carries its whole history
+        and one that carries only its newest turn end up alike."""
+        conv = self.config.smart_router.conversation
+        step_down = conv.step_down != "never"
+        tier = held.tier if held is not None else None
+        agentic = agentic or (held is not None and held.table == "agentic" and profile == "auto")
+        for ask in history[-conv.history_asks:] if conv.history_asks else ():
+            result = self.scorer.score(ask, system_prompt=system)
+            tier, _ = self._step(tier, self._tier(result, json_output), result, step_down)
+            agentic = agentic or (profile == "auto" and self._agentic(result))
+        if tool_turn:
+            # The newest ask was decided when it was sent; its tool results change nothing,
+            # and an agent loop never steps down.
+            tier, _ = self._step(tier, scored, newest, False)
+            return max(tier, held.tier) if held is not None else tier, "tool_turn", agentic
+        tier, turn = self._step(tier, scored, newest, step_down)
+        return tier, turn, agentic
+
+    def _step(self, tier: int | None, new: int, result: ScoreResult, step_down: bool) -> tuple[int, str]:
+        if tier is None:
+            return new, "new"
+        if new > tier:
+            return new, "stepped_up"
+        if new == tier:
+            return tier, "same"
+        if step_down and not result.ambiguous and not self.is_follow_up(result):
+            return new, "stepped_down"
+        return tier, "held"
+
+    def route_request(
+        self, body: Mapping[str, Any], *, profile: str | None = None, held: Held | None = None
+    ) -> RoutingDecision:
+        """Route a raw OpenAI chat-completions, Anthropic messages, OpenAI responses or Gemini
+        generateContent body, as a conversation (its history counts; ``held`` is a session's
+        state). The profile comes from ``body["model"]`` (``smart/<profile>``) unless given."""
         if profile is None:
             model = body.get("model") if isinstance(body, Mapping) else None
             if not isinstance(model, str) or not model.strip().lower().startswith(SMART_PREFIX):
                 raise RequestError(f"model must name a smart/<profile>, got {model!r}")
             profile = model
-        return self.route_ask(parse_request(body), self.profile_name(profile))
+        ask = parse_request(body, history=self.config.smart_router.conversation.history_asks)
+        return self.route_ask(ask, self.profile_name(profile), held=held)
 
-    def route_ask(self, ask: Ask, profile: str) -> RoutingDecision:
-        """Route an already parsed request (see ``asks.parse_request``)."""
-        return self.route(
+    def route_ask(self, ask: Ask, profile: str, *, held: Held | None = None, reset: bool = False) -> RoutingDecision:
+        """Route an already parsed request (see ``asks.parse_request``). ``reset`` routes the
+        newest ask alone, as if the conversation began with it."""
+        decision = self.route(
             ask.prompt, system_prompt=ask.system, profile=profile, has_tools=ask.has_tools,
             has_vision=ask.has_vision, max_output_tokens=ask.max_output_tokens,
             input_tokens=ask.input_tokens, json_output=ask.json_output,
+            history=() if reset else ask.history, tool_turn=ask.tool_turn and not reset,
+            held=None if reset else held,
         )
+        if reset and decision.turn != "off":
+            decision.turn = "reset"
+        return decision
 
     def _fits(self, m: ModelInfo, vision: bool, tools: bool, tokens: float, out: int | None) -> bool:
         return (
