@@ -6,9 +6,11 @@ Load it from the proxy config by import path, so a config copied anywhere works:
       callbacks: smart_llm_router.hook.handler
 
 It runs in ``async_pre_call_hook``, which LiteLLM calls before routing on
-``/v1/chat/completions``, ``/v1/messages`` and ``/v1/responses`` (streaming or not): the hook
-sets ``model`` to the chosen model and ``fallbacks`` to the rest of the tier's chain, and the
-response carries ``x-smart-router-*`` headers. Requests for concrete models pass untouched.
+``/v1/chat/completions``, ``/v1/messages``, ``/v1/responses`` and Gemini's
+``generateContent`` (streaming or not): the hook routes the request's conversation (with the
+session's held state), sets ``model`` to the chosen model and ``fallbacks`` to the rest of the
+tier's chain, and the response carries ``x-smart-router-*`` headers. Requests for concrete
+models pass untouched.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ from fastapi import HTTPException  # noqa: E402
 from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
 
 from .asks import Ask, RequestError, parse_request  # noqa: E402
-from .router import SMART_PREFIX, Router, RoutingDecision, UnknownProfileError  # noqa: E402
+from .config import TIERS  # noqa: E402
+from .router import SMART_PREFIX, Held, Router, RoutingDecision, UnknownProfileError  # noqa: E402
+from .sessions import (  # noqa: E402
+    Session, SessionHeaderError, SessionStore, identify, request_headers, response_key, scope, wants_reset,
+)
 
 CONFIG_ENV = "SMART_LLM_ROUTER_CONFIG"
 METADATA_KEY = "smart_router"
@@ -70,7 +76,7 @@ def _config_path() -> str | None:
 
 def _size(data: dict[str, Any]) -> int:
     total = 0
-    for key in ("messages", "input", "system", "instructions"):
+    for key in ("messages", "input", "system", "instructions", "contents"):
         value = data.get(key)
         if isinstance(value, str):
             total += len(value)
@@ -96,9 +102,10 @@ def _metadata(data: dict[str, Any]) -> dict[str, Any]:
 class SmartRouterHook(CustomLogger):
     """LiteLLM CustomLogger that routes ``smart/*`` requests."""
 
-    def __init__(self, router: Router | None = None) -> None:
+    def __init__(self, router: Router | None = None, sessions: SessionStore | None = None) -> None:
         super().__init__()
         self._router = router
+        self._sessions = sessions
         self._log_lock = threading.Lock()
 
     @property
@@ -106,6 +113,14 @@ class SmartRouterHook(CustomLogger):
         if self._router is None:
             self._router = Router(_config_path())
         return self._router
+
+    @property
+    def sessions(self) -> SessionStore | None:
+        """The session store, or None when sessions (or the conversation policy) are off."""
+        conv = self.router.config.smart_router.conversation
+        if self._sessions is None and conv.mode != "off" and conv.sessions.enabled:
+            self._sessions = SessionStore(conv.sessions)
+        return self._sessions
 
     def _fallback(self, profile: str, error: Exception) -> tuple[str, list[str], dict[str, Any]]:
         """The profile's MEDIUM chain, used when routing itself failed."""
@@ -125,18 +140,26 @@ class SmartRouterHook(CustomLogger):
         except UnknownProfileError as e:
             raise _bad_request(str(e)) from None
         ask = None
+        session: Session | None = None
         try:
-            ask = parse_request(data)
+            ask = parse_request(data, history=router.config.smart_router.conversation.history_asks)
+            session, held, reset = await self._session(data, ask, user_api_key_dict)
             if _size(data) > OFFLOAD_CHARS:
-                decision = await asyncio.to_thread(router.route_ask, ask, profile)
+                decision = await asyncio.to_thread(router.route_ask, ask, profile, held=held, reset=reset)
             else:
-                decision = router.route_ask(ask, profile)
-        except RequestError as e:
+                decision = router.route_ask(ask, profile, held=held, reset=reset)
+        except (RequestError, SessionHeaderError) as e:
             raise _bad_request(str(e)) from None
         except Exception as e:  # noqa: BLE001 - the router must never fail the request
             chosen, fallbacks, info = self._fallback(profile, e)
         else:
             chosen, fallbacks, info = decision.model, decision.fallback_chain[1:], self._info(decision)
+            if session is not None and self.sessions is not None:
+                self.sessions.put(session.key, decision.held.dumps())
+        if session is not None:
+            info["session"] = session.short
+            info["session_source"] = session.source
+            info["_session_key"] = session.key
         data["model"] = chosen
         if fallbacks:
             data["fallbacks"] = fallbacks
@@ -144,23 +167,69 @@ class SmartRouterHook(CustomLogger):
             headers = data.get("extra_headers")
             data["extra_headers"] = {**(headers if isinstance(headers, dict) else {}), TIER_HEADER: info["tier"]}
         info["model"] = chosen
+        info["_caller"] = scope(user_api_key_dict)
         _metadata(data)[METADATA_KEY] = info
         info["route_us"] = round((time.perf_counter() - started) * 1e6)
         if log.isEnabledFor(logging.INFO):
             log.info("%s", json.dumps({"event": "smart_route", "call_type": str(call_type), "requested": model,
-                                       "fallbacks": fallbacks, **info}))
+                                       "fallbacks": fallbacks, **_public(info)}))
         if ask is not None and router.config.smart_router.decision_log is not None:
             self._write_decision(ask, info)
         return data
+
+    async def _session(
+        self, data: dict[str, Any], ask: Ask, user_api_key_dict: Any, readonly: bool = False
+    ) -> tuple[Session | None, Held | None, bool]:
+        """The request's session, its held state (None if none applies) and whether the client
+        asked to reset it (which drops the state unless ``readonly``). Raises
+        SessionHeaderError for unusable session headers."""
+        store = self.sessions
+        headers = request_headers(data)
+        reset = wants_reset(headers)
+        if store is None:
+            return None, None, reset
+        caller = scope(user_api_key_dict)
+        session = identify(data, headers, ask, caller)
+        if session is None:
+            return None, None, reset
+        if session.source == "response" and ask.previous_response_id:
+            # A Responses API follow-up: the session of the reply it continues.
+            found = await store.get(response_key(caller, ask.previous_response_id))
+            if isinstance(found, str) and found.startswith("smart-router:session:"):
+                session = Session(found, found.rsplit(":", 1)[1][:12], "response", True)
+        if reset:
+            if not readonly:
+                store.delete(session.key)
+            return session, None, True
+        # A session named only by `user` or the first message holds once the conversation
+        # has begun: a new conversation's first request starts afresh.
+        if not (session.explicit or ask.has_history):
+            return session, None, False
+        return session, Held.loads(await store.get(session.key)), False
+
+    async def model_for_count_tokens(self, body: dict[str, Any], user_api_key_dict: Any, headers: Any = None) -> str:
+        """The model a ``smart/*`` request would be routed to (for /v1/messages/count_tokens);
+        reads the session's held state but changes nothing. Raises RequestError or
+        UnknownProfileError for a bad body."""
+        router = self.router
+        profile = router.profile_name(str(body.get("model", "")))
+        ask = parse_request(body, history=router.config.smart_router.conversation.history_asks)
+        data = {**body, "proxy_server_request": {"headers": dict(headers or {})}}
+        try:
+            session, held, reset = await self._session(data, ask, user_api_key_dict, readonly=True)
+        except SessionHeaderError as e:
+            raise RequestError(str(e)) from None
+        return router.route_ask(ask, profile, held=held, reset=reset).model
 
     def _write_decision(self, ask: Ask, info: dict[str, Any]) -> None:
         """Append one line to smart_router.decision_log (never fails the request)."""
         settings = self.router.config.smart_router.decision_log
         assert settings is not None
-        record: dict[str, Any] = {"ts": round(time.time(), 3), **info, "api": ask.api,
+        record: dict[str, Any] = {"ts": round(time.time(), 3), **_public(info), "api": ask.api,
                                   "has_tools": ask.has_tools, "has_vision": ask.has_vision,
                                   "max_output_tokens": ask.max_output_tokens, "json_output": ask.json_output,
-                                  "input_tokens": ask.input_tokens}
+                                  "input_tokens": ask.input_tokens, "tool_turn": ask.tool_turn,
+                                  "has_history": ask.has_history}
         if settings.prompts != "none":
             record["prompt_sha256"] = hashlib.sha256(ask.prompt.encode("utf-8", "surrogatepass")).hexdigest()
         if settings.prompts == "text":
@@ -182,25 +251,64 @@ class SmartRouterHook(CustomLogger):
     @staticmethod
     def _info(d: RoutingDecision) -> dict[str, Any]:
         return {"tier": d.tier, "profile": d.profile, "table": d.table, "score": round(d.score, 6),
-                "confidence": round(d.confidence, 4), "rule": d.rule, "ambiguous": d.ambiguous,
+                "confidence": round(d.confidence, 4), "rule": d.rule, "turn": d.turn,
+                "scored_tier": d.scored_tier, "ambiguous": d.ambiguous,
                 "cost_estimate_usd": d.cost_estimate_usd, "savings": d.savings}
 
     async def async_post_call_response_headers_hook(
         self, data: dict, user_api_key_dict: Any, response: Any, request_headers: Any = None,
         litellm_call_info: Any = None,
     ) -> dict[str, str] | None:
-        info = None
-        for key in ("litellm_metadata", "metadata"):
-            md = data.get(key)
-            if isinstance(md, dict) and isinstance(md.get(METADATA_KEY), dict):
-                info = md[METADATA_KEY]
+        info = _routing_info(data)
         if info is None:
             return None
-        headers = {f"x-smart-router-{k}": str(info[k]) for k in ("tier", "model", "profile", "rule")}
-        for key in ("score", "confidence"):
+        served = _served_model(data) or info["model"]
+        headers = {f"x-smart-router-{k}": str(info[k]) for k in ("tier", "profile", "rule")}
+        headers["x-smart-router-model"] = served
+        if served != info["model"]:
+            headers["x-smart-router-first-choice"] = str(info["model"])
+        for key in ("score", "confidence", "turn", "session"):
             if info.get(key) is not None:
                 headers[f"x-smart-router-{key}"] = str(info[key])
+        self._remember(info, served, response)
         return headers
+
+    def _remember(self, info: dict[str, Any], served: str, response: Any) -> None:
+        """After a reply: keep the model that served it (a fallback, when the first choice
+        failed) for the session, and map a Responses API reply's id to the session so that
+        ``previous_response_id`` finds it."""
+        key = info.get("_session_key")
+        store = self._sessions
+        if not key or store is None or info.get("rule") == "routing_error":
+            return
+        if served != info["model"]:
+            table = info.get("table") or info["profile"]
+            store.put(key, Held(TIERS.index(info["tier"]), table, served).dumps())
+        response_id = getattr(response, "id", None)
+        if response_id is None and isinstance(response, dict):
+            response_id = response.get("id")
+        if isinstance(response_id, str) and response_id.startswith("resp"):
+            store.put(response_key(info["_caller"], response_id), key)
+
+
+def _routing_info(data: dict[str, Any]) -> dict[str, Any] | None:
+    for key in ("litellm_metadata", "metadata"):
+        md = data.get(key)
+        if isinstance(md, dict) and isinstance(md.get(METADATA_KEY), dict):
+            return md[METADATA_KEY]  # type: ignore[no-any-return]
+    return None
+
+
+def _served_model(data: dict[str, Any]) -> str | None:
+    """The model group that answered (a fallback's, when the first choice failed)."""
+    deployment = data.get("deployment")
+    name = deployment.get("model_name") if isinstance(deployment, dict) else getattr(deployment, "model_name", None)
+    return name if isinstance(name, str) and name else None
+
+
+def _public(info: dict[str, Any]) -> dict[str, Any]:
+    """The routing info without the hook's private keys (session store key, caller scope)."""
+    return {k: v for k, v in info.items() if not k.startswith("_")}
 
 
 handler = SmartRouterHook()

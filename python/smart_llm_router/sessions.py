@@ -1,0 +1,259 @@
+"""Sticky sessions: a conversation's held tier and model between requests.
+
+State lives in LiteLLM's own caches: an ``InMemoryCache`` per proxy worker (bounded, with a
+TTL), and the Redis that LiteLLM's router is configured with when there is one, so several
+proxy instances share sessions. Redis is optional in every sense: a failed or slow call
+(``redis_timeout_ms``) makes this worker use its memory alone for ``redis_retry_seconds``, with
+one warning per outage; no request ever fails or waits longer because of it.
+
+Keys are hashes: of the caller's API key and team (the scope), where the session id came from,
+and the id itself. One key can never read, hold or reset another key's session, and no prompt
+or raw key is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .asks import Ask
+from .config import SessionConfig
+
+SESSION_HEADER = "x-smart-router-session"
+RESET_HEADER = "x-smart-router-reset"
+# A client's session id: at most this long, printable, no control characters.
+MAX_SESSION_ID = 256
+_PREFIX = "smart-router:session:"
+_RESPONSE_PREFIX = "smart-router:response:"
+_TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off", ""})
+
+log = logging.getLogger("smart_llm_router")
+
+
+class SessionHeaderError(ValueError):
+    """A session header the router cannot use; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """Where one request's conversation state is kept."""
+
+    key: str  # the store key (scoped hash)
+    short: str  # 12 hex characters of it, for headers and logs
+    source: str  # header, metadata, litellm, response, user or first_message
+    # The client named the session, so it holds even when the body carries no history.
+    explicit: bool
+
+
+def _clean_id(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SessionHeaderError(f"{where} must be a string, got {type(value).__name__}")
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > MAX_SESSION_ID or not value.isprintable():
+        raise SessionHeaderError(f"{where} must be 1-{MAX_SESSION_ID} printable characters")
+    return value
+
+
+def request_headers(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The client's request headers as LiteLLM hands them to a pre-call hook (lower-case
+    names, auth headers removed)."""
+    server = data.get("proxy_server_request")
+    headers = server.get("headers") if isinstance(server, Mapping) else None
+    if isinstance(headers, Mapping):
+        return headers
+    for key in ("litellm_metadata", "metadata"):
+        md = data.get(key)
+        if isinstance(md, Mapping) and isinstance(md.get("headers"), Mapping):
+            return md["headers"]  # type: ignore[no-any-return]
+    return {}
+
+
+def wants_reset(headers: Mapping[str, Any]) -> bool:
+    value = headers.get(RESET_HEADER)
+    if value is None:
+        return False
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SessionHeaderError(f"{RESET_HEADER} must be true or false, got {str(value)[:40]!r}")
+
+
+def scope(user_api_key_dict: Any) -> str:
+    """The caller's identity for session isolation: a hash of LiteLLM's hash of the API key
+    and of the team."""
+    token = getattr(user_api_key_dict, "token", None) or getattr(user_api_key_dict, "api_key", None)
+    team = getattr(user_api_key_dict, "team_id", None)
+    return _digest(str(token or ""), str(team or ""))
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def response_key(caller: str, response_id: str) -> str:
+    """Where a Responses API reply's session is found by the next request's
+    ``previous_response_id``."""
+    return _RESPONSE_PREFIX + _digest(caller, response_id)[:40]
+
+
+def identify(data: Mapping[str, Any], headers: Mapping[str, Any], ask: Ask, caller: str) -> Session | None:
+    """The request's session, first match wins: the ``x-smart-router-session`` header,
+    ``metadata.session_id``, LiteLLM's own session id (``x-litellm-session-id``,
+    ``x-claude-code-session-id``, ...), ``user``, else the system prompt and first user
+    message. Raises SessionHeaderError for an unusable session id."""
+    found: tuple[str, str] | None = None
+    value = _clean_id(headers.get(SESSION_HEADER), SESSION_HEADER)
+    if value is not None:
+        found = ("header", value)
+    if found is None:
+        for key in ("metadata", "litellm_metadata"):
+            md = data.get(key)
+            if isinstance(md, Mapping) and md.get("session_id") is not None:
+                value = _clean_id(md.get("session_id"), f"{key}.session_id")
+                if value is not None:
+                    found = ("metadata", value)
+                    break
+    if found is None:
+        value = data.get("litellm_session_id")
+        if isinstance(value, str) and value.strip():
+            found = ("litellm", value.strip()[:MAX_SESSION_ID])
+    if found is None and ask.previous_response_id:
+        # Resolved to the session of the reply it continues (see SessionStore.follow).
+        found = ("response", ask.previous_response_id)
+    if found is None:
+        user = data.get("user")
+        if isinstance(user, str) and user.strip():
+            found = ("user", user.strip()[:MAX_SESSION_ID])
+    if found is None:
+        if not ask.first_user:
+            return None
+        found = ("first_message", _digest(ask.system or "", ask.first_user))
+    source, value = found
+    digest = _digest(caller, source if source in ("first_message", "response") else "id", value)
+    return Session(_PREFIX + digest[:40], digest[:12], source, source not in ("user", "first_message"))
+
+
+class SessionStore:
+    """Session state in a bounded in-memory cache and, when LiteLLM has one, in Redis."""
+
+    def __init__(self, config: SessionConfig, redis: Any = None, memory: Any = None) -> None:
+        from litellm.caching.in_memory_cache import InMemoryCache
+
+        self.config = config
+        self._ttl = config.ttl_seconds
+        self._timeout = config.redis_timeout_ms / 1000
+        self.memory = memory if memory is not None else InMemoryCache(
+            max_size_in_memory=config.max_entries, default_ttl=config.ttl_seconds
+        )
+        # None: not looked for yet (the proxy's router may not exist at import); False: none.
+        self._redis: Any = redis if redis is not None else (False if config.redis == "off" else None)
+        self._down_until = 0.0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def redis(self) -> Any:
+        if self._redis is None:
+            self._redis = _litellm_redis() or False
+            if self._redis:
+                log.info("smart-router: sessions are shared through LiteLLM's Redis")
+        return self._redis or None
+
+    def _redis_up(self) -> Any:
+        redis = self.redis
+        if redis is None or time.monotonic() < self._down_until:
+            return None
+        return redis
+
+    def _redis_failed(self, error: BaseException) -> None:
+        if self._down_until <= time.monotonic():
+            log.warning(
+                "smart-router: Redis session store unavailable (%s); routing continues with this "
+                "worker's memory for %.0f s",
+                type(error).__name__ if not str(error) else f"{type(error).__name__}: {error}",
+                self.config.redis_retry_seconds,
+            )
+        self._down_until = time.monotonic() + self.config.redis_retry_seconds
+
+    async def get(self, key: str) -> Any:
+        """The stored value, or None (unknown, expired, or the store is unavailable)."""
+        redis = self._redis_up()
+        if redis is not None:
+            try:
+                value = await asyncio.wait_for(redis.async_get_cache(key), self._timeout)
+            except Exception as e:  # noqa: BLE001 - Redis must never fail a request
+                self._redis_failed(e)
+            else:
+                if value is not None:
+                    return value
+        return self.memory.get_cache(key)
+
+    def put(self, key: str, value: str) -> None:
+        """Store ``value`` (its TTL starts again); Redis is written in the background."""
+        self.memory.delete_cache(key)
+        self.memory.set_cache(key, value, ttl=self._ttl)
+        if self._redis_up() is not None:
+            self._spawn(self._redis_set(key, value))
+
+    def delete(self, key: str) -> None:
+        self.memory.delete_cache(key)
+        if self._redis_up() is not None:
+            self._spawn(self._redis_delete(key))
+
+    async def _redis_set(self, key: str, value: str) -> None:
+        try:
+            await asyncio.wait_for(self.redis.async_set_cache(key, value, ttl=self._ttl), self._timeout)
+        except Exception as e:  # noqa: BLE001
+            self._redis_failed(e)
+
+    async def _redis_delete(self, key: str) -> None:
+        try:
+            await asyncio.wait_for(self.redis.async_delete_cache(key), self._timeout)
+        except Exception as e:  # noqa: BLE001
+            self._redis_failed(e)
+
+    def _spawn(self, coroutine: Any) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(coroutine)
+        except RuntimeError:  # no running loop: memory only
+            coroutine.close()
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for the background writes (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _litellm_redis() -> Any:
+    """The RedisCache of the running proxy's router: set under every Redis configuration
+    LiteLLM has (router_settings.redis_*, cache_params, REDIS_HOST, coordination_redis)."""
+    import sys
+
+    server = sys.modules.get("litellm.proxy.proxy_server")
+    router = getattr(server, "llm_router", None)
+    cache = getattr(router, "cache", None)
+    redis = getattr(cache, "redis_cache", None)
+    if redis is None:
+        import litellm
+
+        response_cache = getattr(litellm, "cache", None)
+        inner = getattr(response_cache, "cache", None)
+        redis = getattr(inner, "redis_cache", inner if type(inner).__name__ == "RedisCache" else None)
+    return redis
