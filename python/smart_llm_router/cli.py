@@ -6,10 +6,11 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -320,20 +321,30 @@ def _pct(value: float | None) -> str:
 
 @app.command("eval")
 def eval_file(
-    file: Annotated[Path, typer.Argument(help="JSONL: labelled prompts ({prompt, tier}) or outcomes ({prompt, cheap, strong}).")],
+    paths: Annotated[list[Path], typer.Argument(help="JSONL: labelled prompts ({prompt, tier}), outcomes ({prompt, cheap, strong}), or labelled conversations ({messages}: files or folders of them).")],
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
-    min_accuracy: Annotated[Optional[float], typer.Option("--min-accuracy", min=0, max=1, help="Exit 1 below this accuracy (labelled files).")] = None,
+    min_accuracy: Annotated[Optional[float], typer.Option("--min-accuracy", min=0, max=1, help="Exit 1 below this accuracy (labelled files; per turn for conversations).")] = None,
     strong_from: Annotated[str, typer.Option("--strong-from", help="Tiers from this one up count as the strong model (outcome files).")] = "COMPLEX",
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Draw the cost/quality curve to this PNG (needs matplotlib).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
-    """Accuracy on labelled prompts, or the cost/quality curve and APGR on outcome files."""
-    from .evaluate import evaluate_labelled, evaluate_outcomes, file_kind, plot_curve, read_jsonl
+    """Accuracy on labelled prompts or conversations, or the cost/quality curve and APGR on
+    outcome files."""
+    from .evaluate import (
+        InputFileError, evaluate_labelled, evaluate_outcomes, expand_paths, file_kind, is_conversation_file,
+        plot_curve, read_jsonl,
+    )
 
     if strong_from.upper() not in TIERS:
         raise typer.BadParameter(f"one of {', '.join(TIERS)}", param_hint="--strong-from")
     router = get_router(config)
-    rows = read_jsonl(file)
+    files = [(path, read_jsonl(path)) for path in expand_paths(paths)]
+    if all(is_conversation_file(rows) for _, rows in files):
+        _eval_conversations(files, router, min_accuracy, as_json)
+        return
+    if len(files) != 1:
+        raise InputFileError("labelled-prompt and outcome files are evaluated one at a time")
+    file, rows = files[0]
     if file_kind(rows, file) == "outcomes":
         curve = evaluate_outcomes(rows, file, router, strong_from.upper())
         share, quality, pgr = curve.operating_point
@@ -359,21 +370,52 @@ def eval_file(
         out.print_json(json.dumps({"kind": "labelled", **result.to_dict()}, ensure_ascii=False))
     else:
         out.print(f"accuracy {result.accuracy:.1%} ({result.correct}/{result.total})")
-        table = Table(title="expected (rows) x routed (columns)", title_justify="left")
-        table.add_column("")
-        for t in TIERS:
-            table.add_column(t, justify="right")
-        table.add_column("recall", justify="right")
-        for e in TIERS:
-            table.add_row(e, *(str(result.confusion[(e, g)]) for g in TIERS), _pct(result.recall(e)))
-        table.add_row("precision", *(_pct(result.precision(g)) for g in TIERS), "")
-        out.print(table)
+        out.print(_confusion_table(result.confusion, result.recall, result.precision))
         for m in result.misrouted[:25]:
             out.print(f"line {m['line']}: {m['expected']} -> [bold]{m['got']}[/] {m['prompt']!r}  [dim]{'; '.join(m['signals'])}[/]")
         if len(result.misrouted) > 25:
             out.print(f"... {len(result.misrouted) - 25} more misrouted (--json lists all)")
     if min_accuracy is not None and result.accuracy < min_accuracy:
         err.print(f"accuracy {result.accuracy:.1%} is below --min-accuracy {min_accuracy:.1%}")
+        raise typer.Exit(1)
+
+
+def _confusion_table(confusion: Any, recall: Any, precision: Any) -> Table:
+    table = Table(title="expected (rows) x routed (columns)", title_justify="left")
+    table.add_column("")
+    for t in TIERS:
+        table.add_column(t, justify="right")
+    table.add_column("recall", justify="right")
+    for e in TIERS:
+        table.add_row(e, *(str(confusion[(e, g)]) for g in TIERS), _pct(recall(e)))
+    table.add_row("precision", *(_pct(precision(g)) for g in TIERS), "")
+    return table
+
+
+def _eval_conversations(files: Any, router: Router, min_accuracy: float | None, as_json: bool) -> None:
+    from .evaluate import evaluate_conversations
+
+    result = evaluate_conversations(files, router)
+    if as_json:
+        out.print_json(json.dumps({"kind": "conversations", **result.to_dict()}, ensure_ascii=False))
+    else:
+        n = max(result.turns, 1)
+        out.print(f"{result.conversations} conversations, {result.turns} turns")
+        out.print(f"per-turn accuracy {result.accuracy:.1%} (per-message routing {result.accuracy_per_message:.1%})")
+        out.print(f"mid-task downgrades {result.downgrades} (per-message routing {result.downgrades_per_message}); "
+                  f"under-routed turns {result.under} ({result.under / n:.1%})")
+        ratio = result.cost / result.cost_per_message if result.cost_per_message else None
+        out.print(f"estimated cost {result.cost:.4f} USD vs {result.cost_per_message:.4f} per message"
+                  + (f" ({ratio:.2f}x)" if ratio is not None else ""))
+        out.print(escape("by language: " + ", ".join(
+            f"{k} {c / t:.0%} ({t})" for k, (c, t) in sorted(result.by_language.items()))))
+        out.print(_confusion_table(result.confusion, result.recall, result.precision))
+        for m in result.misrouted[:25]:
+            out.print(escape(f"{m['where']} turn {m['turn']}: {m['expected']} -> {m['got']} ({m['turn_kind']}, {m['rule']}) {m['text']!r}"))
+        if len(result.misrouted) > 25:
+            out.print(f"... {len(result.misrouted) - 25} more misrouted (--json lists all)")
+    if min_accuracy is not None and result.accuracy < min_accuracy:
+        err.print(f"per-turn accuracy {result.accuracy:.1%} is below --min-accuracy {min_accuracy:.1%}")
         raise typer.Exit(1)
 
 

@@ -70,6 +70,30 @@ def _field(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: 
     return value
 
 
+def _recall(confusion: Counter[tuple[str, str]], tier: str) -> float | None:
+    n = sum(v for (e, _), v in confusion.items() if e == tier)
+    return confusion[(tier, tier)] / n if n else None
+
+
+def _precision(confusion: Counter[tuple[str, str]], tier: str) -> float | None:
+    n = sum(v for (_, g), v in confusion.items() if g == tier)
+    return confusion[(tier, tier)] / n if n else None
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for the ``*.jsonl`` files under it, sorted."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.rglob("*.jsonl"))
+            if not found:
+                raise InputFileError(f"{path}: no .jsonl files in this folder")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
 @dataclass
 class EvalResult:
     total: int
@@ -82,12 +106,10 @@ class EvalResult:
         return self.correct / self.total if self.total else 0.0
 
     def recall(self, tier: str) -> float | None:
-        n = sum(v for (e, _), v in self.confusion.items() if e == tier)
-        return self.confusion[(tier, tier)] / n if n else None
+        return _recall(self.confusion, tier)
 
     def precision(self, tier: str) -> float | None:
-        n = sum(v for (_, g), v in self.confusion.items() if g == tier)
-        return self.confusion[(tier, tier)] / n if n else None
+        return _precision(self.confusion, tier)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -221,3 +243,128 @@ def plot_curve(curve: Curve, out: Path) -> None:
     fig.savefig(tmp, dpi=120)
     tmp.replace(out)
     plt.close(fig)
+
+
+# --- Conversations ---------------------------------------------------------------------------
+
+
+@dataclass
+class ConversationEval:
+    """Per-turn results of routing labelled conversations two ways: as the proxy does (the
+    conversation policy with a session) and per message (``conversation.mode: off``)."""
+
+    conversations: int = 0
+    turns: int = 0
+    correct: int = 0
+    correct_per_message: int = 0
+    downgrades: int = 0  # routed below the previous turn while the label did not drop
+    downgrades_per_message: int = 0
+    under: int = 0  # routed below the label
+    cost: float = 0.0
+    cost_per_message: float = 0.0
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    by_language: dict[str, list[int]] = field(default_factory=dict)  # lang -> [correct, turns]
+    misrouted: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.turns if self.turns else 0.0
+
+    @property
+    def accuracy_per_message(self) -> float:
+        return self.correct_per_message / self.turns if self.turns else 0.0
+
+    def recall(self, tier: str) -> float | None:
+        return _recall(self.confusion, tier)
+
+    def precision(self, tier: str) -> float | None:
+        return _precision(self.confusion, tier)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conversations": self.conversations, "turns": self.turns, "accuracy": self.accuracy,
+            "accuracy_per_message": self.accuracy_per_message, "mid_task_downgrades": self.downgrades,
+            "mid_task_downgrades_per_message": self.downgrades_per_message, "under_routed": self.under,
+            "cost_usd": self.cost, "cost_per_message_usd": self.cost_per_message,
+            "by_language": {k: {"accuracy": c / n, "turns": n} for k, (c, n) in sorted(self.by_language.items())},
+            "confusion": {e: {g: self.confusion[(e, g)] for g in TIERS} for e in TIERS},
+            "misrouted": self.misrouted,
+        }
+
+
+def is_conversation_file(rows: list[tuple[int, dict[str, Any]]]) -> bool:
+    return "messages" in rows[0][1] or "contents" in rows[0][1]
+
+
+def per_message_router(router: Router) -> Router:
+    """The same configuration with the conversation policy off."""
+    smart = router.config.smart_router
+    conv = smart.conversation.model_copy(update={"mode": "off"})
+    config = router.config.model_copy(update={"smart_router": smart.model_copy(update={"conversation": conv})})
+    return Router(config, backend=router.scorer.backend)
+
+
+def conversation_requests(obj: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]:
+    """(expected tier, request body) for every labelled message: the body holds every message
+    up to and including it, without the labels."""
+    messages = _field(obj, "messages", list, where, optional=False)
+    tools = obj.get("tools")
+    profile = _field(obj, "profile", str, where) or "auto"
+    requests, clean = [], []
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise InputFileError(f"{where}: messages[{i}] must be an object")
+        clean.append({k: v for k, v in message.items() if k != "tier"})
+        if "tier" in message:
+            if message["tier"] not in TIERS:
+                raise InputFileError(f"{where}: messages[{i}].tier must be one of {', '.join(TIERS)}")
+            body: dict[str, Any] = {"model": f"smart/{profile}", "messages": list(clean)}
+            if tools:
+                body["tools"] = tools
+            requests.append((message["tier"], body))
+    if not requests:
+        raise InputFileError(f"{where}: no message carries a 'tier' label")
+    return requests
+
+
+def evaluate_conversations(files: list[tuple[Path, list[tuple[int, dict[str, Any]]]]], router: Router) -> ConversationEval:
+    """Route every labelled turn with the session's held state carried from the previous
+    turn (as the proxy does), and once more per message."""
+    plain = per_message_router(router)
+    out = ConversationEval()
+    for path, rows in files:
+        for number, obj in rows:
+            where = f"{path} line {number}"
+            held = None
+            previous: tuple[int, int, int] | None = None  # expected, routed, routed per message
+            out.conversations += 1
+            lang = str(obj.get("lang") or "?")
+            for expected, body in conversation_requests(obj, where):
+                try:
+                    decision = router.route_request(body, held=held)
+                    alone = plain.route_request(body)
+                except ValueError as e:
+                    raise InputFileError(f"{where}: cannot route: {e}") from None
+                held = decision.held
+                e, got, got_alone = TIERS.index(expected), TIERS.index(decision.tier), TIERS.index(alone.tier)
+                out.turns += 1
+                out.correct += got == e
+                out.correct_per_message += got_alone == e
+                out.under += got < e
+                out.confusion[(expected, decision.tier)] += 1
+                stats = out.by_language.setdefault(lang, [0, 0])
+                stats[0] += got == e
+                stats[1] += 1
+                out.cost += decision.cost_estimate_usd or 0.0
+                out.cost_per_message += alone.cost_estimate_usd or 0.0
+                if previous is not None and e >= previous[0]:
+                    out.downgrades += got < previous[1]
+                    out.downgrades_per_message += got_alone < previous[2]
+                previous = (e, got, got_alone)
+                if got != e:
+                    last = body["messages"][-1]
+                    text = last.get("content") if isinstance(last.get("content"), str) else ""
+                    out.misrouted.append({"where": f"{where} ({obj.get('id', '?')})", "turn": len(body["messages"]),
+                                          "expected": expected, "got": decision.tier, "rule": decision.rule,
+                                          "turn_kind": decision.turn, "text": (text or "")[:100]})
+    return out
