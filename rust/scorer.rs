@@ -38,8 +38,9 @@ pub const DIMENSIONS: [&str; 15] = [
 
 /// Keyword sets in keyword-id order: every dimension but tokenCount, then the sets that only
 /// feed rules (structured output in the system prompt, hard asks, proof asks) and the
-/// follow-up markers the conversation policy reads (they never change the score).
-pub const KEYWORD_SETS: [&str; 18] = [
+/// follow-up and topic-shift markers the conversation policy reads (they never change the
+/// score).
+pub const KEYWORD_SETS: [&str; 19] = [
     "reasoningMarkers",
     "codePresence",
     "multiStepPatterns",
@@ -58,6 +59,7 @@ pub const KEYWORD_SETS: [&str; 18] = [
     "hardAsks",
     "proofAsks",
     "continuations",
+    "topicShifts",
 ];
 
 pub const TIERS: [&str; 4] = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"];

@@ -34,7 +34,7 @@ DIMENSIONS = (
     "simpleIndicators", "negationComplexity",
 )
 KEYWORD_SETS = tuple(d for d in DIMENSIONS if d != "tokenCount") + (
-    "structuredOutput", "hardAsks", "proofAsks", "continuations",
+    "structuredOutput", "hardAsks", "proofAsks", "continuations", "topicShifts",
 )
 TIERS = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
 RULES = (

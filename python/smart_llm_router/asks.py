@@ -29,6 +29,8 @@ JSON_FORMATS = frozenset({"json_object", "json_schema"})
 # Earlier human asks kept per request when the caller does not say (the conversation policy
 # reads at most this many; see ``conversation.history_asks``).
 HISTORY_ASKS = 8
+# The part of the assistant's last reply kept for the topic check.
+REPLY_CHARS = 4000
 _REMINDER_OPEN, _REMINDER_CLOSE = "<system-reminder>", "</system-reminder>"
 
 
@@ -57,6 +59,8 @@ class Ask:
     # The first user message's text (a conversation's identity when nothing else names it).
     first_user: str = ""
     previous_response_id: str | None = None
+    # The assistant's text just before the newest ask (the start of it), for the topic check.
+    last_reply: str = ""
 
 
 def strip_reminders(text: str) -> str:
@@ -87,6 +91,8 @@ class _Reader:
         self.turns = 0  # messages read, asks included
         self.ask_turn = -1  # index of the newest ask among them
         self.tool_turn = False
+        self.reply = ""  # the newest assistant text
+        self.reply_before_ask = ""  # the assistant text before the newest ask
         self.results = 0  # tool results in the message being read
         self.images = 0
         self.tools = False
@@ -97,6 +103,7 @@ class _Reader:
             self.asks.append(ask)
             self.ask_turn = self.turns
             self.tool_turn = False
+            self.reply_before_ask = self.reply
         elif self.results:
             self.tool_turn = True
 
@@ -156,11 +163,13 @@ class _Reader:
             self.system.append(text)
             return
         if role == "user":
-            if self.first_user is None:
+            if self.first_user is None and text.strip():
                 self.first_user = text
             self.ask(text)
         elif role in ("tool", "function"):
             self.tool_turn = True
+        elif role == "assistant" and text:
+            self.reply = text
         self.turns += 1
 
     def gemini_parts(self, parts: Any, where: str) -> tuple[str, bool]:
@@ -194,6 +203,8 @@ class _Reader:
             raise RequestError(f"{where}.role must be 'user' or 'model', got {role!r}")
         text, result = self.gemini_parts(content.get("parts", []), f"{where}.parts")
         if role == "model":
+            if text:
+                self.reply = text
             self.turns += 1
             return
         self.results = int(result)
@@ -312,6 +323,7 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS) -> Ask:
         has_history=reader.ask_turn > 0 or (reader.ask_turn < 0 and reader.turns > 0) or previous_response_id is not None,
         first_user=reader.first_user or "",
         previous_response_id=previous_response_id,
+        last_reply=reader.reply_before_ask[:REPLY_CHARS],
     )
 
 

@@ -83,6 +83,10 @@ class ConversationConfig(BaseModel):
     # An ask of at most this many estimated tokens with a `continuations` keyword ("now add
     # tests", "fix that error", "und jetzt die Tests") is a follow-up.
     reference_tokens: float = Field(default=32, ge=0)
+    # An ask is also a follow-up when at least this share of its topic words (stems, CJK
+    # pairs) came up earlier in the conversation (0: off); a `topicShifts` keyword ("by the
+    # way", "übrigens", "顺便问一下") overrides every follow-up rule.
+    topic_overlap: float = Field(default=0.2, ge=0, le=1)
     # Earlier human asks read per request (the newest is always read): the work per request
     # does not grow with the conversation beyond this.
     history_asks: int = Field(default=8, ge=0, le=64)

@@ -14,6 +14,7 @@ from .config import TIERS, AppConfig, load_config
 from ._pyscorer import DIMENSIONS
 from .errors import ConfigError
 from .scoring import DimensionScore, Scorer, ScoreResult, Tier
+from .topic import KEEP, newest_first, overlap, topic_words
 
 SMART_PREFIX = "smart/"
 _AGENTIC_DIMENSION = DIMENSIONS.index("agenticTask")
@@ -49,21 +50,24 @@ class Held:
     tier: int
     table: str
     model: str | None = None
+    # Hashes of the conversation's recent topic words (see ``topic``), the newest first.
+    topic: tuple[int, ...] = ()
 
     def dumps(self) -> str:
-        return json.dumps({"t": self.tier, "tb": self.table, "m": self.model}, separators=(",", ":"))
+        return json.dumps({"t": self.tier, "tb": self.table, "m": self.model, "w": self.topic}, separators=(",", ":"))
 
     @classmethod
     def loads(cls, value: Any) -> Held | None:
         """The state stored as ``value`` (a JSON string or its dict); None if unreadable."""
         try:
             data = json.loads(value) if isinstance(value, (str, bytes)) else value
-            tier, table, model = data["t"], data["tb"], data.get("m")
+            tier, table, model, words = data["t"], data["tb"], data.get("m"), data.get("w") or []
         except (TypeError, ValueError, KeyError, AttributeError):
             return None
         if not (isinstance(tier, int) and 0 <= tier < len(TIERS) and isinstance(table, str)):
             return None
-        return cls(tier, table, model if isinstance(model, str) else None)
+        topic = tuple(w for w in words[:KEEP] if isinstance(w, int)) if isinstance(words, list) else ()
+        return cls(tier, table, model if isinstance(model, str) else None, topic)
 
 
 class UnknownProfileError(ConfigError):
@@ -80,7 +84,7 @@ class RoutingDecision:
     __slots__ = (
         "tier", "model", "profile", "table", "fallback_chain", "cost_estimate_usd",
         "baseline_cost_usd", "savings", "estimated_input_tokens", "escalation", "result", "turn",
-        "scored_tier",
+        "scored_tier", "topic",
     )
 
     def __init__(
@@ -92,6 +96,7 @@ class RoutingDecision:
         # What the conversation did (TURNS), and the tier the newest ask scored on its own.
         self.turn = turn
         self.scored_tier = scored_tier or result.tier
+        self.topic: tuple[int, ...] = ()
         self.tier = tier
         self.model = chain[0].name
         self.fallback_chain = [m.name for m in chain]
@@ -128,7 +133,7 @@ class RoutingDecision:
     @property
     def held(self) -> Held:
         """The state a session keeps after this decision."""
-        return Held(TIERS.index(self.tier), self.table, self.model)
+        return Held(TIERS.index(self.tier), self.table, self.model, self.topic)
 
     @property
     def dimensions(self) -> tuple[DimensionScore, ...]:
@@ -225,22 +230,25 @@ class Router:
         history: Sequence[str] = (),
         tool_turn: bool = False,
         held: Held | None = None,
+        last_reply: str = "",
     ) -> RoutingDecision:
         """Score ``prompt`` and pick the model. ``input_tokens`` is the whole request's size
         (defaults to the prompt's); ``json_output`` floors the tier at MEDIUM. ``history`` (the
         earlier human asks, oldest first), ``tool_turn`` (the newest content is a tool result)
-        and ``held`` (a session's state) make it a conversation's decision; see
-        ``smart_router.conversation``."""
+        ``held`` (a session's state) and ``last_reply`` (the assistant's text before ``prompt``)
+        make it a conversation's decision; see ``smart_router.conversation``."""
         name = profile if profile in self.tables else self.profile_name(profile)
         conv = self.config.smart_router.conversation
         result = self.scorer.score(prompt, system_prompt=system_prompt)
         scored = self._tier(result, json_output)
         agentic = name == "auto" and self._agentic(result)
+        topic: tuple[int, ...] = ()
         if conv.mode == "off":
             tier, turn = scored, "off"
         else:
-            tier, turn, agentic = self._conversation(
-                history, result, scored, agentic, tool_turn, held, name, system_prompt, json_output
+            tier, turn, agentic, topic = self._conversation(
+                prompt, history, result, scored, agentic, tool_turn, held, name, system_prompt, json_output,
+                last_reply,
             )
         table = name
         if name == "auto" and self._agentic_mode != "never" and "agentic" in self.tables:
@@ -262,10 +270,12 @@ class Router:
             savings = 0.0
         elif cost is not None and baseline:
             savings = max(0.0, 1.0 - cost / baseline)
-        return RoutingDecision(
+        decision = RoutingDecision(
             result, TIERS[chosen], chain, name, table, escalation, tokens, cost, baseline, savings,
             turn, TIERS[scored],
         )
+        decision.topic = topic
+        return decision
 
     def _tier(self, result: ScoreResult, json_output: bool) -> int:
         tier = TIERS.index(result.tier)
@@ -274,49 +284,63 @@ class Router:
     def _agentic(self, result: ScoreResult) -> bool:
         return self._agentic_mode != "never" and result.raw_value(_AGENTIC_DIMENSION) >= self._agentic_min_raw
 
-    def is_follow_up(self, result: ScoreResult) -> bool:
-        """Whether an ask reads as a follow-up within a conversation: very short, or short
-        with a ``continuations`` keyword ("yes", "now add tests", "und jetzt die Tests")."""
+    def is_follow_up(self, result: ScoreResult, context: frozenset[int] = frozenset(), words: list[int] | None = None) -> bool:
+        """Whether an ask reads as a follow-up within a conversation: very short, short with a
+        ``continuations`` keyword ("yes", "now add tests", "und jetzt die Tests"), or about the
+        conversation's subject (a ``topic_overlap`` share of its topic words is in
+        ``context``) -- unless it says it opens a new subject (a ``topicShifts`` keyword)."""
         conv = self.config.smart_router.conversation
+        markers = result.rule_keywords
+        if markers["topicShifts"]:
+            return False
         tokens = result._tokens
         if tokens <= conv.follow_up_tokens:
             return True
-        return tokens <= conv.reference_tokens and bool(result.rule_keywords["continuations"])
+        if tokens <= conv.reference_tokens and markers["continuations"]:
+            return True
+        return bool(context) and words is not None and overlap(words, context) >= conv.topic_overlap > 0
 
     def _conversation(
-        self, history: Sequence[str], newest: ScoreResult, scored: int, agentic: bool, tool_turn: bool,
-        held: Held | None, profile: str, system: str | None, json_output: bool,
-    ) -> tuple[int, str, bool]:
-        """The conversation's tier after its newest request, what the newest turn did, and
-        whether the conversation is agentic. The earlier asks are replayed through the same
-        policy from the session's state (if any), so a request that carries its whole history
-        and one that carries only its newest turn end up alike."""
+        self, prompt: str, history: Sequence[str], newest: ScoreResult, scored: int, agentic: bool,
+        tool_turn: bool, held: Held | None, profile: str, system: str | None, json_output: bool, last_reply: str,
+    ) -> tuple[int, str, bool, tuple[int, ...]]:
+        """The conversation's tier after its newest request, what the newest turn did, whether
+        the conversation is agentic, and its topic words. The earlier asks are replayed through
+        the same policy from the session's state (if any), so a request that carries its whole
+        history and one that carries only its newest turn end up alike."""
         conv = self.config.smart_router.conversation
         step_down = conv.step_down != "never"
         tier = held.tier if held is not None else None
+        topic = held.topic if held is not None else ()
         agentic = agentic or (held is not None and held.table == "agentic" and profile == "auto")
         for ask in history[-conv.history_asks:] if conv.history_asks else ():
             result = self.scorer.score(ask, system_prompt=system)
-            tier, _ = self._step(tier, self._tier(result, json_output), result, step_down)
+            words = topic_words(ask)
+            tier, _, topic = self._step(tier, self._tier(result, json_output), result, step_down, words, topic)
             agentic = agentic or (profile == "auto" and self._agentic(result))
+        if last_reply:
+            topic = newest_first(topic, topic_words(last_reply), keep=2 * KEEP)
+        words = topic_words(prompt)
         if tool_turn:
             # The newest ask was decided when it was sent; its tool results change nothing,
             # and an agent loop never steps down.
-            tier, _ = self._step(tier, scored, newest, False)
-            return max(tier, held.tier) if held is not None else tier, "tool_turn", agentic
-        tier, turn = self._step(tier, scored, newest, step_down)
-        return tier, turn, agentic
+            tier, _, topic = self._step(tier, scored, newest, False, words, topic)
+            return max(tier, held.tier) if held is not None else tier, "tool_turn", agentic, topic[:KEEP]
+        tier, turn, topic = self._step(tier, scored, newest, step_down, words, topic)
+        return tier, turn, agentic, topic[:KEEP]
 
-    def _step(self, tier: int | None, new: int, result: ScoreResult, step_down: bool) -> tuple[int, str]:
-        if tier is None:
-            return new, "new"
-        if new > tier:
-            return new, "stepped_up"
-        if new == tier:
-            return tier, "same"
-        if step_down and not result.ambiguous and not self.is_follow_up(result):
-            return new, "stepped_down"
-        return tier, "held"
+    def _step(
+        self, tier: int | None, new: int, result: ScoreResult, step_down: bool, words: list[int],
+        topic: tuple[int, ...],
+    ) -> tuple[int, str, tuple[int, ...]]:
+        """One ask through the policy: (tier, what it did, topic words after it)."""
+        if tier is None or new >= tier:
+            turn = "new" if tier is None else "stepped_up" if new > tier else "same"
+            return new, turn, newest_first(words, topic)
+        if step_down and not result.ambiguous and not self.is_follow_up(result, frozenset(topic), words):
+            # A self-contained, simpler new ask: its own subject from here on.
+            return new, "stepped_down", tuple(words[:KEEP])
+        return tier, "held", newest_first(words, topic)
 
     def route_request(
         self, body: Mapping[str, Any], *, profile: str | None = None, held: Held | None = None
@@ -340,7 +364,7 @@ class Router:
             has_vision=ask.has_vision, max_output_tokens=ask.max_output_tokens,
             input_tokens=ask.input_tokens, json_output=ask.json_output,
             history=() if reset else ask.history, tool_turn=ask.tool_turn and not reset,
-            held=None if reset else held,
+            held=None if reset else held, last_reply="" if reset else ask.last_reply,
         )
         if reset and decision.turn != "off":
             decision.turn = "reset"

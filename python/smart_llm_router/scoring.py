@@ -36,7 +36,7 @@ KeywordSet = Literal[
     "creativeMarkers", "questionComplexity", "constraintCount", "agenticTask",
     "imperativeVerbs", "outputFormat", "referenceComplexity", "domainSpecificity",
     "simpleIndicators", "negationComplexity", "structuredOutput", "hardAsks", "proofAsks",
-    "continuations",
+    "continuations", "topicShifts",
 ]
 
 _DATA = files("smart_llm_router") / "data"
@@ -295,8 +295,10 @@ class ScoreResult:
     @property
     def rule_keywords(self) -> dict[str, tuple[str, ...]]:
         """Matched keywords of the sets that only feed rules (structuredOutput, hardAsks,
-        proofAsks) and of the follow-up markers (continuations)."""
-        out: dict[str, list[str]] = {"structuredOutput": [], "hardAsks": [], "proofAsks": [], "continuations": []}
+        proofAsks) and of the conversation markers (continuations, topicShifts)."""
+        out: dict[str, list[str]] = {
+            "structuredOutput": [], "hardAsks": [], "proofAsks": [], "continuations": [], "topicShifts": [],
+        }
         for kid in self._unpacked()[1]:
             name = KEYWORD_SETS[self._labels.keyword_set[kid]]
             if name in out:

@@ -1,0 +1,74 @@
+"""What a conversation is about, as a small set of word hashes: whether a new ask continues
+the conversation's subject is read from how many of its topic words came up before.
+
+Topic words are language-independent and found in linear time: runs of word characters of at
+least four characters (Latin, Cyrillic, Greek, Arabic, ...) cut to their first five (a crude
+stem, so "images"/"imagem" and "payment"/"payments" meet), Hangul words of two or more
+syllables cut to their first two, and every pair of neighbouring CJK characters (Han, kana)
+except pairs of hiragana (grammar, not subject). Digits-only runs are not topics. Only the
+first ``MAX_CHARS`` characters of a text are read, so the cost per request is bounded.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+
+from ._text import CJK_RUN, WORD_RUN, fold
+
+MAX_CHARS = 4000
+# Word hashes a session keeps (the newest first): enough for a few asks.
+KEEP = 64
+_STEM = 5
+
+
+def _hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"
+
+
+def _hiragana(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u309f"
+
+
+def topic_words(text: str) -> list[int]:
+    """Hashes of the topic words of ``text`` (its first MAX_CHARS characters), in order of
+    first appearance, each once."""
+    folded = fold(text[:MAX_CHARS])
+    seen: dict[int, None] = {}
+    for match in WORD_RUN.finditer(folded):
+        word = match.group()
+        if _hangul(word[0]):
+            if len(word) < 2:
+                continue
+            stem = word[:2]
+        elif len(word) < 4 or word.isdigit():
+            continue
+        else:
+            stem = word[:_STEM]
+        seen.setdefault(zlib.crc32(stem.encode("utf-8", "surrogatepass")))
+    for match in CJK_RUN.finditer(folded):
+        run = match.group()
+        for i in range(len(run) - 1):
+            pair = run[i : i + 2]
+            if not (_hiragana(pair[0]) and _hiragana(pair[1])):
+                seen.setdefault(zlib.crc32(pair.encode("utf-8", "surrogatepass")))
+    return list(seen)
+
+
+def overlap(words: list[int], context: Iterable[int]) -> float:
+    """The share of ``words`` that occur in ``context`` (0 when ``words`` is empty)."""
+    if not words:
+        return 0.0
+    known = context if isinstance(context, (set, frozenset)) else set(context)
+    return sum(1 for w in words if w in known) / len(words)
+
+
+def newest_first(*groups: Iterable[int], keep: int = KEEP) -> tuple[int, ...]:
+    """The first ``keep`` distinct hashes of ``groups`` in order (pass the newest first)."""
+    out: dict[int, None] = {}
+    for group in groups:
+        for w in group:
+            out.setdefault(w)
+            if len(out) >= keep:
+                return tuple(out)
+    return tuple(out)
