@@ -153,6 +153,42 @@ def test_replay_needs_prompt_text(tmp_path: Path) -> None:
     assert done.returncode == 2 and "hashed.jsonl line 1: no prompt text" in done.stderr.replace("\n", " ")
 
 
+def test_replay_carries_sessions(tmp_path: Path) -> None:
+    hard = "Design a distributed rate limiter for a multi-region API gateway with Redis and write the Go code."
+    rows = [("s1", hard, False), ("s1", "yes, go ahead", False), ("s1", "", True), ("s2", "yes, go ahead", False)]
+    log = tmp_path / "decisions.jsonl"
+    with log.open("w", encoding="utf-8") as f:
+        for session, prompt, tool_turn in rows:
+            f.write(json.dumps({"profile": "auto", "tier": "SIMPLE", "model": "google/gemini-2.5-flash-lite",
+                                "prompt": prompt, "session": session, "session_source": "header",
+                                "tool_turn": tool_turn, "turn": "new"}) + "\n")
+    done = slr("replay", str(log), "--config", str(bundled_config_path()), "--json", "--top", "10")
+    assert done.returncode == 0, done.stderr
+    moved = {m["line"]: m["to"].split()[0] for m in json.loads(done.stdout)["top_moved"]}
+    # Session s1 holds COMPLEX through its follow-up and its tool turn; s2 has no history.
+    assert moved == {1: "COMPLEX", 2: "COMPLEX", 3: "COMPLEX"}
+
+
+def test_eval_reads_conversation_folders() -> None:
+    folder = Path(__file__).parent / "golden" / "conversations"
+    done = slr("eval", str(folder / "dev"), str(folder / "holdout" / "en.jsonl"), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["kind"] == "conversations" and result["conversations"] >= 60
+    assert set(result) >= {"accuracy", "accuracy_per_message", "mid_task_downgrades", "cost_usd", "by_language"}
+    assert result["mid_task_downgrades"] < result["mid_task_downgrades_per_message"]
+    strict = slr("eval", str(folder / "dev"), "--min-accuracy", "0.99")
+    assert strict.returncode == 1 and "per-turn accuracy" in strict.stdout
+    assert "below --min-accuracy" in strict.stderr
+
+
+def test_eval_names_a_broken_conversation(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"messages": [{"role": "user", "content": "hi", "tier": "HUGE"}]}) + "\n")
+    done = slr("eval", str(bad))
+    assert done.returncode == 2 and "bad.jsonl line 1" in done.stderr and "tier" in done.stderr
+
+
 # --- bench --------------------------------------------------------------------------------
 
 def test_bench_on_a_user_corpus() -> None:

@@ -1,5 +1,7 @@
 """`slr replay LOG --config NEW [--against OLD]`: what a config change would do to logged
-traffic before it is deployed."""
+traffic before it is deployed. Requests of one session (the log's ``session`` hash) are
+replayed in order with the state each router held after the previous one, as the proxy
+would have held it."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from .config import TIERS
 from .evaluate import InputFileError, read_jsonl
-from .router import Router, RoutingDecision
+from .router import Held, Router, RoutingDecision
 
 
 @dataclass
@@ -39,6 +41,8 @@ def replay(log: Path, new: Router, against: Router | None = None) -> ReplayResul
     """Re-route every logged decision with ``new``; compare with ``against`` re-routed, or
     with what the log recorded."""
     result = ReplayResult()
+    # (router, session hash) -> what that router held after the session's previous request.
+    held: dict[tuple[int, str], Held] = {}
     for number, record in read_jsonl(log, required=("profile", "tier", "model")):
         prompt = record.get("prompt")
         if not isinstance(prompt, str):
@@ -47,16 +51,27 @@ def replay(log: Path, new: Router, against: Router | None = None) -> ReplayResul
                 "smart_router.decision_log.prompts: text)"
             )
         system, max_out, tokens = record.get("system"), record.get("max_output_tokens"), record.get("input_tokens")
+        session = record.get("session") if isinstance(record.get("session"), str) else None
+        # A session named only by `user` or the first message held once its conversation had
+        # begun (the proxy's rule); a reset started it afresh.
+        holds = session is not None and record.get("turn") != "reset" and (
+            record.get("session_source") not in ("user", "first_message") or bool(record.get("has_history")))
 
         def route(router: Router) -> RoutingDecision:
-            return router.route(
+            key = (id(router), session or "")
+            decision = router.route(
                 prompt, system_prompt=system if isinstance(system, str) else None,
                 profile=str(record["profile"]), has_tools=bool(record.get("has_tools")),
                 has_vision=bool(record.get("has_vision")),
                 max_output_tokens=max_out if isinstance(max_out, int) else None,
                 input_tokens=tokens if isinstance(tokens, (int, float)) else None,
                 json_output=bool(record.get("json_output")),
+                tool_turn=bool(record.get("tool_turn")) and holds,
+                held=held.get(key) if holds else None,
             )
+            if session is not None:
+                held[key] = decision.held
+            return decision
 
         try:
             after = route(new)
