@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
-from pathlib import Path
 
 import pytest
 
@@ -40,16 +37,10 @@ def scorer(scorers: dict[str, Scorer], backend: str) -> Scorer:
 class RedisServer:
     """A real redis-server (Debian's package) on a free loopback port, for one test module."""
 
-    def __init__(self, port: int, process: subprocess.Popen[bytes]) -> None:
-        self.port, self.process = port, process
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        from smart_llm_router.proxy import redis_port
 
-    def ping(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
+        self.process, self.port = process, redis_port(process)
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -58,24 +49,10 @@ class RedisServer:
 
 
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory):
-    from smart_llm_router.proxy import free_port
+def redis_server():
+    from smart_llm_router.proxy import running_redis
 
-    exe = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not Path(exe).exists():
+    if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed (Debian: apt-get install redis-server); .ci/run installs it")
-    port = free_port()
-    work = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(work)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    server = RedisServer(port, process)
-    deadline = time.monotonic() + 20
-    while not server.ping():
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"redis-server did not start on port {port}")
-        time.sleep(0.05)
-    yield server
-    server.kill()
+    with running_redis() as process:
+        yield RedisServer(process)

@@ -316,7 +316,7 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS) -> Ask:
         has_vision=reader.images > 0,
         max_output_tokens=max_tokens,
         json_output=json_output,
-        input_tokens=estimate_tokens("\n".join(reader.everything)) + _tool_tokens(tools) + IMAGE_TOKENS * reader.images,
+        input_tokens=_text_tokens(reader.everything) + _tool_tokens(tools) + IMAGE_TOKENS * reader.images,
         api=api,
         history=tuple(asks),
         tool_turn=reader.tool_turn,
@@ -325,6 +325,16 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS) -> Ask:
         previous_response_id=previous_response_id,
         last_reply=reader.reply_before_ask[:REPLY_CHARS],
     )
+
+
+def _text_tokens(texts: list[str]) -> float:
+    """Estimated tokens of ``texts`` joined by newlines. ASCII text is a quarter token per
+    character, so only non-ASCII texts are scanned: a long history of ASCII turns costs
+    nothing per character."""
+    total = 0.25 * max(len(texts) - 1, 0)
+    for text in texts:
+        total += len(text) * 0.25 if text.isascii() else estimate_tokens(text)
+    return total
 
 
 def _tool_tokens(tools: list[Any] | None) -> float:

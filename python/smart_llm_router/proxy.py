@@ -73,7 +73,10 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def proxy_config(data: dict[str, Any]) -> dict[str, Any]:
     """The LiteLLM config to run: ``data`` plus what the router needs, where not already set
-    (the hook, smart/* aliases for /v1/models, no cooldowns, no retries on the same model)."""
+    (the hook, smart/* aliases for /v1/models, no cooldowns, no retries on the same model,
+    local token counts for OpenAI-compatible servers)."""
+    from urllib.parse import urlsplit
+
     data = copy.deepcopy(data)
     settings = data.setdefault("litellm_settings", {}) or {}
     data["litellm_settings"] = settings
@@ -102,6 +105,20 @@ def proxy_config(data: dict[str, Any]) -> dict[str, Any]:
         provider = str(params.get("model", "")).split("/", 1)[0]
         if provider in CHAT_ONLY_PROVIDERS or (provider == "openai" and params.get("api_base")):
             params.setdefault("use_chat_completions_api", True)
+        api_base = params.get("api_base")
+        try:
+            host = (urlsplit(api_base).hostname or "") if isinstance(api_base, str) else ""
+        except ValueError:
+            host = ""
+        if provider == "openai" and api_base and not (host == "openai.com" or host.endswith(".openai.com")):
+            # /v1/messages/count_tokens: LiteLLM asks an openai/ deployment's server for
+            # {api_base}/responses/input_tokens, which OpenAI-compatible servers lack (404), and
+            # answers with that 404. A token_count_framing (a non-negative int of tokens added
+            # to the estimate) makes it fall back to its local estimate on a 400/404 instead.
+            info = entry.get("model_info")
+            info = dict(info) if isinstance(info, dict) else {}
+            info.setdefault("token_count_framing", 0)
+            entry["model_info"] = info
     return data
 
 
@@ -231,3 +248,44 @@ def running_proxy(
         stop(proxy)
         stop(upstream)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def redis_ping(port: int) -> bool:
+    """Whether a Redis server answers PING on 127.0.0.1:``port``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def running_redis(startup_timeout: float = 20) -> Iterator[subprocess.Popen[bytes]]:
+    """A throwaway redis-server (Debian's package) on a free loopback port, nothing saved to
+    disk; yields the process (its port in ``.args``' ``--port``: use ``redis_port``)."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="smart-llm-router-redis-")
+    process = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not redis_ping(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+        yield process
+    finally:
+        stop(process, grace=5)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def redis_port(process: subprocess.Popen[bytes]) -> int:
+    args = list(process.args)  # type: ignore[arg-type]
+    return int(args[args.index("--port") + 1])
+

@@ -14,7 +14,7 @@ from .config import TIERS, AppConfig, load_config
 from ._pyscorer import DIMENSIONS
 from .errors import ConfigError
 from .scoring import DimensionScore, Scorer, ScoreResult, Tier
-from .topic import KEEP, newest_first, overlap, topic_words
+from .topic import KEEP, Topic, overlap, topic_words
 
 SMART_PREFIX = "smart/"
 _AGENTIC_DIMENSION = DIMENSIONS.index("agenticTask")
@@ -96,7 +96,7 @@ class RoutingDecision:
         # What the conversation did (TURNS), and the tier the newest ask scored on its own.
         self.turn = turn
         self.scored_tier = scored_tier or result.tier
-        self.topic: tuple[int, ...] = ()
+        self.topic = Topic()
         self.tier = tier
         self.model = chain[0].name
         self.fallback_chain = [m.name for m in chain]
@@ -133,7 +133,7 @@ class RoutingDecision:
     @property
     def held(self) -> Held:
         """The state a session keeps after this decision."""
-        return Held(TIERS.index(self.tier), self.table, self.model, self.topic)
+        return Held(TIERS.index(self.tier), self.table, self.model, self.topic.words())
 
     @property
     def dimensions(self) -> tuple[DimensionScore, ...]:
@@ -242,7 +242,7 @@ class Router:
         result = self.scorer.score(prompt, system_prompt=system_prompt)
         scored = self._tier(result, json_output)
         agentic = name == "auto" and self._agentic(result)
-        topic: tuple[int, ...] = ()
+        topic = Topic()
         if conv.mode == "off":
             tier, turn = scored, "off"
         else:
@@ -284,10 +284,10 @@ class Router:
     def _agentic(self, result: ScoreResult) -> bool:
         return self._agentic_mode != "never" and result.raw_value(_AGENTIC_DIMENSION) >= self._agentic_min_raw
 
-    def is_follow_up(self, result: ScoreResult, context: frozenset[int] = frozenset(), words: list[int] | None = None) -> bool:
+    def is_follow_up(self, result: ScoreResult, context: Any = (), words: list[int] | None = None) -> bool:
         """Whether an ask reads as a follow-up within a conversation: very short, short with a
         ``continuations`` keyword ("yes", "now add tests", "und jetzt die Tests"), or about the
-        conversation's subject (a ``topic_overlap`` share of its topic words is in
+        conversation's subject (a ``topic_overlap`` share of its topic ``words`` is in
         ``context``) -- unless it says it opens a new subject (a ``topicShifts`` keyword)."""
         conv = self.config.smart_router.conversation
         markers = result.rule_keywords
@@ -303,44 +303,46 @@ class Router:
     def _conversation(
         self, prompt: str, history: Sequence[str], newest: ScoreResult, scored: int, agentic: bool,
         tool_turn: bool, held: Held | None, profile: str, system: str | None, json_output: bool, last_reply: str,
-    ) -> tuple[int, str, bool, tuple[int, ...]]:
+    ) -> tuple[int, str, bool, Topic]:
         """The conversation's tier after its newest request, what the newest turn did, whether
-        the conversation is agentic, and its topic words. The earlier asks are replayed through
-        the same policy from the session's state (if any), so a request that carries its whole
+        the conversation is agentic, and its topic. The earlier asks are replayed through the
+        same policy from the session's state (if any), so a request that carries its whole
         history and one that carries only its newest turn end up alike."""
         conv = self.config.smart_router.conversation
         step_down = conv.step_down != "never"
         tier = held.tier if held is not None else None
-        topic = held.topic if held is not None else ()
+        topic = Topic(held.topic if held is not None else ())
         agentic = agentic or (held is not None and held.table == "agentic" and profile == "auto")
         for ask in history[-conv.history_asks:] if conv.history_asks else ():
             result = self.scorer.score(ask, system_prompt=system)
-            words = topic_words(ask)
-            tier, _, topic = self._step(tier, self._tier(result, json_output), result, step_down, words, topic)
+            tier, _ = self._step(tier, self._tier(result, json_output), result, step_down, ask, topic)
             agentic = agentic or (profile == "auto" and self._agentic(result))
-        if last_reply:
-            topic = newest_first(topic, topic_words(last_reply), keep=2 * KEEP)
-        words = topic_words(prompt)
         if tool_turn:
             # The newest ask was decided when it was sent; its tool results change nothing,
             # and an agent loop never steps down.
-            tier, _, topic = self._step(tier, scored, newest, False, words, topic)
-            return max(tier, held.tier) if held is not None else tier, "tool_turn", agentic, topic[:KEEP]
-        tier, turn, topic = self._step(tier, scored, newest, step_down, words, topic)
-        return tier, turn, agentic, topic[:KEEP]
+            tier, _ = self._step(tier, scored, newest, False, prompt, topic)
+            return max(tier, held.tier) if held is not None else tier, "tool_turn", agentic, topic
+        tier, turn = self._step(tier, scored, newest, step_down, prompt, topic, last_reply)
+        return tier, turn, agentic, topic
 
     def _step(
-        self, tier: int | None, new: int, result: ScoreResult, step_down: bool, words: list[int],
-        topic: tuple[int, ...],
-    ) -> tuple[int, str, tuple[int, ...]]:
-        """One ask through the policy: (tier, what it did, topic words after it)."""
+        self, tier: int | None, new: int, result: ScoreResult, step_down: bool, ask: str, topic: Topic,
+        reply: str = "",
+    ) -> tuple[int, str]:
+        """One ask through the policy: (tier, what it did); ``topic`` takes the ask in."""
         if tier is None or new >= tier:
-            turn = "new" if tier is None else "stepped_up" if new > tier else "same"
-            return new, turn, newest_first(words, topic)
-        if step_down and not result.ambiguous and not self.is_follow_up(result, frozenset(topic), words):
-            # A self-contained, simpler new ask: its own subject from here on.
-            return new, "stepped_down", tuple(words[:KEEP])
-        return tier, "held", newest_first(words, topic)
+            topic.add(ask)
+            return new, "new" if tier is None else "stepped_up" if new > tier else "same"
+        if step_down and not result.ambiguous:
+            context = set(topic.words())
+            if reply:
+                context.update(topic_words(reply))
+            if not self.is_follow_up(result, context, topic_words(ask)):
+                # A self-contained, simpler new ask: its own subject from here on.
+                topic.restart(ask)
+                return new, "stepped_down"
+        topic.add(ask)
+        return tier, "held"
 
     def route_request(
         self, body: Mapping[str, Any], *, profile: str | None = None, held: Held | None = None

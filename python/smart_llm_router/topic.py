@@ -6,17 +6,18 @@ least four characters (Latin, Cyrillic, Greek, Arabic, ...) cut to their first f
 stem, so "images"/"imagem" and "payment"/"payments" meet), Hangul words of two or more
 syllables cut to their first two, and every pair of neighbouring CJK characters (Han, kana)
 except pairs of hiragana (grammar, not subject). Digits-only runs are not topics. Only the
-first ``MAX_CHARS`` characters of a text are read, so the cost per request is bounded.
+first ``MAX_CHARS`` characters of a text are read, so the cost per request is bounded, and
+``Topic`` reads a text only when a decision needs its words.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from ._text import CJK_RUN, WORD_RUN, fold
 
-MAX_CHARS = 4000
+MAX_CHARS = 1500
 # Word hashes a session keeps (the newest first): enough for a few asks.
 KEEP = 64
 _STEM = 5
@@ -63,8 +64,9 @@ def overlap(words: list[int], context: Iterable[int]) -> float:
     return sum(1 for w in words if w in known) / len(words)
 
 
-def newest_first(*groups: Iterable[int], keep: int = KEEP) -> tuple[int, ...]:
-    """The first ``keep`` distinct hashes of ``groups`` in order (pass the newest first)."""
+def newest_first(groups: Iterable[Iterable[int]], keep: int = KEEP) -> tuple[int, ...]:
+    """The first ``keep`` distinct hashes of ``groups`` in order (the newest group first; a
+    lazy iterable is read only as far as needed)."""
     out: dict[int, None] = {}
     for group in groups:
         for w in group:
@@ -72,3 +74,34 @@ def newest_first(*groups: Iterable[int], keep: int = KEEP) -> tuple[int, ...]:
             if len(out) >= keep:
                 return tuple(out)
     return tuple(out)
+
+
+class Topic:
+    """A conversation's topic words: a session's stored hashes plus the asks since, each read
+    only when the words are asked for."""
+
+    __slots__ = ("_held", "_texts", "_words")
+
+    def __init__(self, held: tuple[int, ...] = ()) -> None:
+        self._held = held
+        self._texts: list[str] = []
+        self._words: tuple[int, ...] | None = None
+
+    def add(self, text: str) -> None:
+        self._texts.append(text)
+        self._words = None
+
+    def restart(self, text: str) -> None:
+        """A new subject: only ``text`` from here on."""
+        self._held, self._texts, self._words = (), [text], None
+
+    def _groups(self) -> Iterator[Iterable[int]]:
+        for text in reversed(self._texts):
+            yield topic_words(text)
+        yield self._held
+
+    def words(self) -> tuple[int, ...]:
+        """The newest KEEP distinct word hashes."""
+        if self._words is None:
+            self._words = newest_first(self._groups())
+        return self._words
