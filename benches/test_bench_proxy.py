@@ -1,5 +1,6 @@
 """The hook's added latency: `smart/auto` against the concrete model it picks, through the
-same running proxy (demo upstream on 127.0.0.1), side by side in one run.
+same running proxy (demo upstream on 127.0.0.1), side by side in one run; sessions kept in
+the proxy's memory, and shared through a real redis-server.
 
     pytest benches/test_bench_proxy.py --benchmark-only --benchmark-group-by=group --benchmark-columns=median,min,rounds -s
 
@@ -16,9 +17,15 @@ import pytest
 import asyncio
 import statistics
 
+import contextlib
+import subprocess
+import sys
+
+import yaml
+
 from smart_llm_router import route
 from smart_llm_router.bench import run_ab
-from smart_llm_router.proxy import free_port, running_proxy
+from smart_llm_router.proxy import demo_config, free_port, redis_port, running_proxy, running_redis, stop, wait_ready
 
 from conftest import EN_SEEDS, make_prompts, rotating
 
@@ -32,6 +39,30 @@ def client(tmp_path_factory: pytest.TempPathFactory):
                             env={"SMART_LLM_ROUTER_LOG_LEVEL": "WARNING"}) as info:
         with httpx.Client(base_url=info["url"], headers={"Authorization": "Bearer x"}, timeout=60) as c:
             yield c
+
+
+@pytest.fixture(scope="module")
+def redis_client(tmp_path_factory: pytest.TempPathFactory):
+    """The demo stack with `router_settings.redis_*` set: sessions go through Redis."""
+    tmp = tmp_path_factory.mktemp("proxy-redis")
+    port = free_port()
+    upstream = subprocess.Popen([sys.executable, "-m", "smart_llm_router.upstream", "--port", str(port)],
+                                start_new_session=True)
+    try:
+        with contextlib.ExitStack() as stack:
+            redis = stack.enter_context(running_redis())
+            wait_ready(f"http://127.0.0.1:{port}/v1/models", upstream, 30)
+            data = demo_config(port)
+            data["router_settings"].update({"redis_host": "127.0.0.1", "redis_port": redis_port(redis)})
+            config = tmp / "config.yaml"
+            config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+            log = stack.enter_context(open(tmp / "proxy.log", "w"))
+            info = stack.enter_context(running_proxy(config, port=free_port(avoid={port}), log_file=log,
+                                                     env={"SMART_LLM_ROUTER_LOG_LEVEL": "WARNING"}))
+            yield stack.enter_context(httpx.Client(base_url=info["url"], headers={"Authorization": "Bearer x"},
+                                                   timeout=60))
+    finally:
+        stop(upstream)
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -54,18 +85,29 @@ def test_proxy_latency(benchmark, client: httpx.Client, size: str, target: str) 
     assert benchmark.pedantic(call, rounds=150, iterations=1) == 200
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_interleaved_ratio(benchmark, client: httpx.Client, size: str) -> None:
+def interleaved(benchmark, client: httpx.Client, size: str, sessions: bool, label: str) -> None:
     prompts = make_prompts(SIZES[size], count=24, seeds=EN_SEEDS)
     model = route(prompts[0]).model
     prompts = [p for p in prompts if route(p).model == model][:8]
     rounds = 20 if benchmark.disabled else 600  # a smoke run under --benchmark-disable
     benchmark.group = "proxy A/B run (whole run; the ratio is printed)"
     smart, concrete = benchmark.pedantic(
-        lambda: asyncio.run(run_ab(str(client.base_url), prompts, "smart/auto", model, rounds=rounds)),
+        lambda: asyncio.run(run_ab(str(client.base_url), prompts, "smart/auto", model, rounds=rounds,
+                                   sessions=sessions)),
         rounds=1, iterations=1,
     )
     ratio = statistics.median(smart) / statistics.median(concrete)
-    print(f"\n{size} chars: smart/auto {statistics.median(smart) * 1000:.2f} ms, "
+    print(f"\n{size} chars, {label}: smart/auto {statistics.median(smart) * 1000:.2f} ms, "
           f"{model} {statistics.median(concrete) * 1000:.2f} ms, median ratio {ratio:.3f}")
     assert smart and concrete
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("sessions", [False, True], ids=["no session id", "session in memory"])
+def test_interleaved_ratio(benchmark, client: httpx.Client, size: str, sessions: bool) -> None:
+    interleaved(benchmark, client, size, sessions, "session in memory" if sessions else "no session id")
+
+
+@pytest.mark.parametrize("size", ["50", "500"])
+def test_interleaved_ratio_redis(benchmark, redis_client: httpx.Client, size: str) -> None:
+    interleaved(benchmark, redis_client, size, True, "session in Redis")

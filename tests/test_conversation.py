@@ -391,3 +391,26 @@ def test_the_decision_log_records_session_and_turn(tmp_path: Path) -> None:
     assert [r["turn"] for r in lines] == ["new", "held"]
     assert lines[0]["session"] == lines[1]["session"] and len(lines[0]["session"]) == 12
     assert not any(k.startswith("_") for r in lines for k in r)
+
+
+def test_older_messages_read_lightly_give_the_same_ask(monkeypatch: pytest.MonkeyPatch) -> None:
+    import smart_llm_router.asks as asks
+
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "Be terse."}]
+    for i in range(60):
+        messages += [user(f"step {i}: éè 你好 please look at module_{i}"), reply(f"done {i}")]
+        if i % 7 == 0:
+            messages += [TOOL_CALL, {"role": "tool", "tool_call_id": "c1", "content": f"output {i}"}]
+        if i % 11 == 0:
+            messages.append({"role": "user", "content": [
+                {"type": "text", "text": "<system-reminder>x</system-reminder>"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]})
+        if i == 30:
+            messages.append({"role": "developer", "content": "Answer in JSON."})
+    messages.append(user("now add tests"))
+    body = chat(*messages, tools=TOOLS)
+    assert asks._tail_start(messages, 8) > 0
+    light = parse_request(body, history=8)
+    monkeypatch.setattr(asks, "_tail_start", lambda _messages, _history: 0)
+    assert parse_request(body, history=8) == light
+    assert light.has_vision and light.has_tools and light.system and "JSON" in light.system

@@ -96,6 +96,21 @@ class _Reader:
         self.results = 0  # tool results in the message being read
         self.images = 0
         self.tools = False
+        self.anthropic_parts = False  # tool_use, tool_result or image blocks: Anthropic's shape
+
+    def older(self, message: Any, index: int) -> None:
+        """A message before the asks the policy reads: only what sizes and filters the
+        request is taken from a plain text turn; anything else is read in full."""
+        if type(message) is dict:
+            content, role = message.get("content"), message.get("role")
+            if (type(content) is str and (role == "assistant" or role == "user")
+                    and not message.get("tool_calls") and not message.get("function_call")):
+                self.everything.append(content)
+                if role == "user" and self.first_user is None and content.strip():
+                    self.first_user = content
+                self.turns += 1
+                return
+        self.message(message, f"messages[{index}]")
 
     def ask(self, text: str) -> None:
         ask = strip_reminders(text).strip()
@@ -125,6 +140,8 @@ class _Reader:
             if not isinstance(part, Mapping):
                 raise RequestError(f"{where}[{i}] must be an object")
             kind = part.get("type")
+            if kind in ("tool_use", "tool_result", "image"):
+                self.anthropic_parts = True
             if kind in TEXT_PARTS:
                 text = part.get("text")
                 if not isinstance(text, str):
@@ -246,11 +263,13 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS) -> Ask:
         if "system" in body:
             api = "messages"
             reader.system.append(reader.content(body["system"], "system"))
-        for i, message in enumerate(messages):
-            reader.message(message, f"messages[{i}]")
-            if isinstance(message, Mapping) and isinstance(message.get("content"), list):
-                if any(isinstance(p, Mapping) and p.get("type") in ("tool_use", "tool_result", "image") for p in message["content"]):
-                    api = "messages"
+        tail = _tail_start(messages, history)
+        for i in range(tail):
+            reader.older(messages[i], i)
+        for i in range(tail, len(messages)):
+            reader.message(messages[i], f"messages[{i}]")
+        if reader.anthropic_parts:
+            api = "messages"
         max_tokens = _max_tokens(body, "max_completion_tokens", "max_tokens")
         json_output = _format_type(body.get("response_format")) in JSON_FORMATS
     elif "input" in body:
@@ -325,6 +344,30 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS) -> Ask:
         previous_response_id=previous_response_id,
         last_reply=reader.reply_before_ask[:REPLY_CHARS],
     )
+
+
+def _tail_start(messages: list[Any], history: int) -> int:
+    """Where the messages that hold the newest ``history`` + 1 asks begin (0 for short
+    conversations): the messages before are read only for size and capabilities."""
+    if len(messages) <= 4 * (history + 2):
+        return 0
+    asks = 0
+    for i in range(len(messages) - 1, -1, -1):
+        m = messages[i]
+        if type(m) is dict and m.get("role") == "user" and _has_text(m.get("content")):
+            asks += 1
+            if asks > history:
+                return i
+    return 0
+
+
+def _has_text(content: Any) -> bool:
+    if isinstance(content, str):
+        return bool(strip_reminders(content).strip())
+    if isinstance(content, list):
+        return any(isinstance(p, Mapping) and p.get("type") in TEXT_PARTS and isinstance(p.get("text"), str)
+                   and strip_reminders(p["text"]).strip() for p in content)
+    return False
 
 
 def _text_tokens(texts: list[str]) -> float:

@@ -234,16 +234,20 @@ async def run_load(
 
 
 async def run_ab(url: str, prompts: list[str], model_a: str, model_b: str, *, rounds: int,
-                 api_key: str = "sk-anything", timeout: float = 60.0) -> tuple[list[float], list[float]]:
+                 api_key: str = "sk-anything", timeout: float = 60.0,
+                 sessions: bool = False) -> tuple[list[float], list[float]]:
     """Latencies of ``model_a`` and ``model_b`` on the same prompts, one request at a time,
-    alternating which goes first each round so drift and warm-up hit both alike."""
+    alternating which goes first each round so drift and warm-up hit both alike. With
+    ``sessions``, each prompt's requests carry their own ``x-smart-router-session``, so the
+    router reads and writes a session on every request."""
     a: list[float] = []
     b: list[float] = []
     async with httpx.AsyncClient(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {api_key}"},
                                  timeout=timeout) as client:
         async def once(model: str, prompt: str) -> float:
+            headers = {"x-smart-router-session": f"bench-{prompts.index(prompt)}"} if sessions else {}
             start = time.perf_counter()
-            response = await client.post("/v1/chat/completions",
+            response = await client.post("/v1/chat/completions", headers=headers,
                                          json={"model": model, "messages": [{"role": "user", "content": prompt}]})
             response.raise_for_status()
             return time.perf_counter() - start
