@@ -316,7 +316,7 @@ def test_memory_is_bounded() -> None:
     for i in range(50):
         store.put(f"k{i}", "v")
     assert len(store.memory.cache_dict) <= 10
-    assert store.memory.get_cache("k49") == "v"
+    assert asyncio.run(store.get("k49")) == "v"
 
 
 # --- the hook -------------------------------------------------------------------------------

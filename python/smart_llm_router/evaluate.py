@@ -343,8 +343,8 @@ def evaluate_conversations(files: list[tuple[Path, list[tuple[int, dict[str, Any
                 try:
                     decision = router.route_request(body, held=held)
                     alone = plain.route_request(body)
-                except ValueError as e:
-                    raise InputFileError(f"{where}: cannot route: {e}") from None
+                except ValueError as error:
+                    raise InputFileError(f"{where}: cannot route: {error}") from None
                 held = decision.held
                 e, got, got_alone = TIERS.index(expected), TIERS.index(decision.tier), TIERS.index(alone.tier)
                 out.turns += 1

@@ -312,3 +312,9 @@ def _public(info: dict[str, Any]) -> dict[str, Any]:
 
 
 handler = SmartRouterHook()
+
+# /v1/messages/count_tokens for smart/* (LiteLLM runs no pre-call hook there); a no-op when
+# the hook is imported outside a running proxy.
+from .count_tokens import install_route as _install_count_tokens_route  # noqa: E402
+
+_install_count_tokens_route()

@@ -126,6 +126,9 @@ def demo_config(upstream_port: int) -> dict[str, Any]:
     """The bundled config with every model served by the demo upstream."""
     data = read_yaml(bundled_config_path())
     data["smart_router"]["forward_tier_header"] = True
+    # Offline: count tokens of llama-named models with the built-in tokenizer instead of
+    # downloading one from Hugging Face (/v1/messages/count_tokens for smart/free).
+    data["litellm_settings"]["disable_hf_tokenizer_download"] = True
     for entry in data["model_list"]:
         entry["litellm_params"] = {
             "model": f"openai/{entry['model_name']}",
@@ -286,6 +289,6 @@ def running_redis(startup_timeout: float = 20) -> Iterator[subprocess.Popen[byte
 
 
 def redis_port(process: subprocess.Popen[bytes]) -> int:
-    args = list(process.args)  # type: ignore[arg-type]
+    args = [str(a) for a in process.args]  # type: ignore[union-attr]
     return int(args[args.index("--port") + 1])
 
