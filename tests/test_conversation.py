@@ -414,3 +414,14 @@ def test_older_messages_read_lightly_give_the_same_ask(monkeypatch: pytest.Monke
     monkeypatch.setattr(asks, "_tail_start", lambda _messages, _history: 0)
     assert parse_request(body, history=8) == light
     assert light.has_vision and light.has_tools and light.system and "JSON" in light.system
+
+
+def test_unquoted_off_in_yaml_means_off(tmp_path: Path) -> None:
+    from smart_llm_router.config import bundled_config_path
+
+    text = bundled_config_path().read_text("utf-8")
+    text = text.replace("    mode: hold ", "    mode: off ").replace("      redis: auto ", "      redis: off ")
+    path = tmp_path / "c.yaml"
+    path.write_text(text, "utf-8")
+    conv = Router(path).config.smart_router.conversation
+    assert (conv.mode, conv.sessions.redis) == ("off", "off")

@@ -48,6 +48,11 @@ class DecisionLog(BaseModel):
     prompts: Literal["none", "hash", "text"] = "hash"
 
 
+def _yaml_off(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted `off` as false.
+    return "off" if value is False else value
+
+
 class SessionConfig(BaseModel):
     """Where a conversation's held tier and model are kept between requests."""
 
@@ -65,6 +70,11 @@ class SessionConfig(BaseModel):
     redis_timeout_ms: int = Field(default=50, ge=1, le=5000)
     # After a Redis failure, sessions stay in memory only for this long before Redis is tried again.
     redis_retry_seconds: float = Field(default=30, ge=0, le=3600)
+
+    @field_validator("redis", mode="before")
+    @classmethod
+    def _redis_off(cls, value: Any) -> Any:
+        return _yaml_off(value)
 
 
 class ConversationConfig(BaseModel):
@@ -91,6 +101,11 @@ class ConversationConfig(BaseModel):
     # does not grow with the conversation beyond this.
     history_asks: int = Field(default=8, ge=0, le=64)
     sessions: SessionConfig = SessionConfig()
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_off(cls, value: Any) -> Any:
+        return _yaml_off(value)
 
 
 class SmartRouterConfig(BaseModel):

@@ -154,7 +154,7 @@ class SmartRouterHook(CustomLogger):
             chosen, fallbacks, info = self._fallback(profile, e)
         else:
             chosen, fallbacks, info = decision.model, decision.fallback_chain[1:], self._info(decision)
-            if session is not None and self.sessions is not None:
+            if session is not None and self.sessions is not None and _worth_keeping(session, ask, router):
                 self.sessions.put(session.key, decision.held.dumps())
         if session is not None:
             info["session"] = session.short
@@ -289,6 +289,17 @@ class SmartRouterHook(CustomLogger):
             response_id = response.get("id")
         if isinstance(response_id, str) and response_id.startswith("resp"):
             store.put(response_key(info["_caller"], response_id), key)
+
+
+def _worth_keeping(session: Session, ask: Ask, router: Router) -> bool:
+    """Whether the state after this request must be stored. A session derived from the
+    first message only exists while the client sends the whole conversation, which the
+    router replays anyway; its state matters once the conversation outgrows the replay
+    window, or for Responses API requests (the next one may carry only
+    ``previous_response_id``)."""
+    if session.source != "first_message" or ask.api == "responses":
+        return True
+    return len(ask.history) >= router.config.smart_router.conversation.history_asks
 
 
 def _routing_info(data: dict[str, Any]) -> dict[str, Any] | None:
