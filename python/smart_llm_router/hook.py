@@ -40,8 +40,8 @@ from .sessions import (  # noqa: E402
 CONFIG_ENV = "SMART_LLM_ROUTER_CONFIG"
 METADATA_KEY = "smart_router"
 TIER_HEADER = "x-smart-router-tier"
-# Requests whose text is longer than this are routed in a worker thread: the native scorer
-# releases the GIL, so the event loop keeps serving other requests meanwhile.
+# Requests whose asks are longer than this (characters) are scored in a worker thread: the
+# native scorer releases the GIL, so the event loop keeps serving other requests meanwhile.
 OFFLOAD_CHARS = 32_768
 
 log = logging.getLogger("smart_llm_router")
@@ -72,19 +72,6 @@ def _config_path() -> str | None:
         if isinstance(value, str) and value and os.path.isfile(value):
             return value
     return None
-
-
-def _size(data: dict[str, Any]) -> int:
-    total = 0
-    for key in ("messages", "input", "system", "instructions", "contents"):
-        value = data.get(key)
-        if isinstance(value, str):
-            total += len(value)
-        elif isinstance(value, list):
-            for item in value:
-                content = item.get("content") if isinstance(item, dict) else item
-                total += len(content) if isinstance(content, str) else len(str(content))
-    return total
 
 
 def _bad_request(message: str) -> HTTPException:
@@ -143,8 +130,9 @@ class SmartRouterHook(CustomLogger):
         session: Session | None = None
         try:
             ask = parse_request(data, history=router.config.smart_router.conversation.history_asks)
-            session, held, reset = await self._session(data, ask, user_api_key_dict)
-            if _size(data) > OFFLOAD_CHARS:
+            caller = scope(user_api_key_dict)
+            session, held, reset = await self._session(data, ask, caller)
+            if len(ask.prompt) + sum(map(len, ask.history)) > OFFLOAD_CHARS:
                 decision = await asyncio.to_thread(router.route_ask, ask, profile, held=held, reset=reset)
             else:
                 decision = router.route_ask(ask, profile, held=held, reset=reset)
@@ -160,6 +148,7 @@ class SmartRouterHook(CustomLogger):
             info["session"] = session.short
             info["session_source"] = session.source
             info["_session_key"] = session.key
+            info["_caller"] = caller
         data["model"] = chosen
         if fallbacks:
             data["fallbacks"] = fallbacks
@@ -167,7 +156,6 @@ class SmartRouterHook(CustomLogger):
             headers = data.get("extra_headers")
             data["extra_headers"] = {**(headers if isinstance(headers, dict) else {}), TIER_HEADER: info["tier"]}
         info["model"] = chosen
-        info["_caller"] = scope(user_api_key_dict)
         _metadata(data)[METADATA_KEY] = info
         info["route_us"] = round((time.perf_counter() - started) * 1e6)
         if log.isEnabledFor(logging.INFO):
@@ -178,7 +166,7 @@ class SmartRouterHook(CustomLogger):
         return data
 
     async def _session(
-        self, data: dict[str, Any], ask: Ask, user_api_key_dict: Any, readonly: bool = False
+        self, data: dict[str, Any], ask: Ask, caller: str, readonly: bool = False
     ) -> tuple[Session | None, Held | None, bool]:
         """The request's session, its held state (None if none applies) and whether the client
         asked to reset it (which drops the state unless ``readonly``). Raises
@@ -188,7 +176,6 @@ class SmartRouterHook(CustomLogger):
         reset = wants_reset(headers)
         if store is None:
             return None, None, reset
-        caller = scope(user_api_key_dict)
         session = identify(data, headers, ask, caller)
         if session is None:
             return None, None, reset
@@ -216,7 +203,7 @@ class SmartRouterHook(CustomLogger):
         ask = parse_request(body, history=router.config.smart_router.conversation.history_asks)
         data = {**body, "proxy_server_request": {"headers": dict(headers or {})}}
         try:
-            session, held, reset = await self._session(data, ask, user_api_key_dict, readonly=True)
+            session, held, reset = await self._session(data, ask, scope(user_api_key_dict), readonly=True)
         except SessionHeaderError as e:
             raise RequestError(str(e)) from None
         return router.route_ask(ask, profile, held=held, reset=reset).model

@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .asks import Ask
@@ -95,7 +96,12 @@ def scope(user_api_key_dict: Any) -> str:
     and of the team."""
     token = getattr(user_api_key_dict, "token", None) or getattr(user_api_key_dict, "api_key", None)
     team = getattr(user_api_key_dict, "team_id", None)
-    return _digest(str(token or ""), str(team or ""))
+    return _scope(str(token or ""), str(team or ""))
+
+
+@lru_cache(maxsize=4096)
+def _scope(token: str, team: str) -> str:
+    return _digest(token, team)
 
 
 def _digest(*parts: str) -> str:
