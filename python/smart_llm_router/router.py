@@ -322,22 +322,21 @@ class Router:
             # and an agent loop never steps down.
             tier, _ = self._step(tier, scored, newest, False, prompt, topic)
             return max(tier, held.tier) if held is not None else tier, "tool_turn", agentic, topic
-        tier, turn = self._step(tier, scored, newest, step_down, prompt, topic, last_reply)
+        if last_reply:
+            # The assistant's last reply names the subject too (and the session keeps it).
+            topic.add(last_reply)
+        tier, turn = self._step(tier, scored, newest, step_down, prompt, topic)
         return tier, turn, agentic, topic
 
     def _step(
         self, tier: int | None, new: int, result: ScoreResult, step_down: bool, ask: str, topic: Topic,
-        reply: str = "",
     ) -> tuple[int, str]:
         """One ask through the policy: (tier, what it did); ``topic`` takes the ask in."""
         if tier is None or new >= tier:
             topic.add(ask)
             return new, "new" if tier is None else "stepped_up" if new > tier else "same"
         if step_down and not result.ambiguous:
-            context = set(topic.words())
-            if reply:
-                context.update(topic_words(reply))
-            if not self.is_follow_up(result, context, topic_words(ask)):
+            if not self.is_follow_up(result, set(topic.words()), topic_words(ask)):
                 # A self-contained, simpler new ask: its own subject from here on.
                 topic.restart(ask)
                 return new, "stepped_down"

@@ -15,12 +15,14 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Iterator
 
-from ._text import CJK_RUN, WORD_RUN, fold
+from ._text import CJK_RUN, WORD, WORD_RUN, char_class, fold
 
-MAX_CHARS = 1500
+MAX_CHARS = 1000
 # Word hashes a session keeps (the newest first): enough for a few asks.
 KEEP = 64
 _STEM = 5
+# ASCII characters that end a word run (the same split as WORD_RUN on ASCII text).
+_ASCII_BREAKS = str.maketrans({chr(c): " " for c in range(128) if char_class(chr(c)) != WORD})
 
 
 def _hangul(ch: str) -> bool:
@@ -31,13 +33,19 @@ def _hiragana(ch: str) -> bool:
     return "\u3040" <= ch <= "\u309f"
 
 
+def _words(folded: str) -> list[str]:
+    """The word runs of folded text, in order (ASCII text split at C speed)."""
+    if folded.isascii():
+        return folded.translate(_ASCII_BREAKS).split()
+    return WORD_RUN.findall(folded)
+
+
 def topic_words(text: str) -> list[int]:
     """Hashes of the topic words of ``text`` (its first MAX_CHARS characters), in order of
     first appearance, each once."""
     folded = fold(text[:MAX_CHARS])
     seen: dict[int, None] = {}
-    for match in WORD_RUN.finditer(folded):
-        word = match.group()
+    for word in _words(folded):
         if _hangul(word[0]):
             if len(word) < 2:
                 continue
@@ -47,12 +55,12 @@ def topic_words(text: str) -> list[int]:
         else:
             stem = word[:_STEM]
         seen.setdefault(zlib.crc32(stem.encode("utf-8", "surrogatepass")))
-    for match in CJK_RUN.finditer(folded):
-        run = match.group()
-        for i in range(len(run) - 1):
-            pair = run[i : i + 2]
-            if not (_hiragana(pair[0]) and _hiragana(pair[1])):
-                seen.setdefault(zlib.crc32(pair.encode("utf-8", "surrogatepass")))
+    if not folded.isascii():
+        for run in CJK_RUN.findall(folded):
+            for i in range(len(run) - 1):
+                pair = run[i : i + 2]
+                if not (_hiragana(pair[0]) and _hiragana(pair[1])):
+                    seen.setdefault(zlib.crc32(pair.encode("utf-8", "surrogatepass")))
     return list(seen)
 
 
