@@ -4,7 +4,7 @@
     pytest benches/test_bench_conversation.py --benchmark-only --benchmark-group-by=group --benchmark-columns=median,min,rounds
 
 The scorer reads at most `conversation.history_asks` earlier asks (8) plus the newest, and the
-topic check at most 1,500 characters of a text; the rest of the history costs one walk over
+topic check at most 1,000 characters of a text; the rest of the history costs one walk over
 its messages and a token count of its non-ASCII text.
 """
 

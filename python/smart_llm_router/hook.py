@@ -143,7 +143,8 @@ class SmartRouterHook(CustomLogger):
         else:
             chosen, fallbacks, info = decision.model, decision.fallback_chain[1:], self._info(decision)
             if session is not None and self.sessions is not None and _worth_keeping(session, ask, router):
-                self.sessions.put(session.key, decision.held.dumps())
+                # Redis gets it when the reply starts (see _remember): off the upstream call's path.
+                self.sessions.put(session.key, decision.held.dumps(), later=True)
         if session is not None:
             info["session"] = session.short
             info["session_source"] = session.source
@@ -257,10 +258,10 @@ class SmartRouterHook(CustomLogger):
         for key in ("score", "confidence", "turn", "session"):
             if info.get(key) is not None:
                 headers[f"x-smart-router-{key}"] = str(info[key])
-        self._remember(info, served, response)
+        await self._remember(info, served, response)
         return headers
 
-    def _remember(self, info: dict[str, Any], served: str, response: Any) -> None:
+    async def _remember(self, info: dict[str, Any], served: str, response: Any) -> None:
         """After a reply: keep the model that served it (a fallback, when the first choice
         failed) for the session, and map a Responses API reply's id to the session so that
         ``previous_response_id`` finds it."""
@@ -269,8 +270,12 @@ class SmartRouterHook(CustomLogger):
         if not key or store is None or info.get("rule") == "routing_error":
             return
         if served != info["model"]:
+            held = Held.loads(store.local(key))
+            topic = held.topic if held is not None else ()
             table = info.get("table") or info["profile"]
-            store.put(key, Held(TIERS.index(info["tier"]), table, served).dumps())
+            store.put(key, Held(TIERS.index(info["tier"]), table, served, topic).dumps())
+        else:
+            store.publish(key)
         response_id = getattr(response, "id", None)
         if response_id is None and isinstance(response, dict):
             response_id = response.get("id")

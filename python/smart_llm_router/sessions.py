@@ -171,6 +171,9 @@ class SessionStore:
         self._redis: Any = redis if redis is not None else (False if config.redis == "off" else None)
         self._down_until = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
+        # Keys whose Redis write waits for the reply (``publish``), oldest first.
+        self._pending: dict[str, None] = {}
+        self._clients: tuple[Any, Any, str] | None = None  # (event loop, client, key prefix)
 
     @property
     def redis(self) -> Any:
@@ -209,8 +212,11 @@ class SessionStore:
         init = getattr(redis, "init_async_client", None)
         if init is None:
             return None, ""
-        namespace = getattr(redis, "namespace", None)
-        return init(), f"{namespace}:" if namespace else ""
+        loop = asyncio.get_running_loop()
+        if self._clients is None or self._clients[0] is not loop:
+            namespace = getattr(redis, "namespace", None)
+            self._clients = (loop, init(), f"{namespace}:" if namespace else "")
+        return self._clients[1], self._clients[2]
 
     async def get(self, key: str) -> Any:
         """The stored value, or None (unknown, expired, or the store is unavailable)."""
@@ -228,20 +234,39 @@ class SessionStore:
             else:
                 if value is not None:
                     return value
+        return self.local(key)
+
+    def local(self, key: str) -> Any:
+        """The value this worker's memory holds for ``key`` (None if none)."""
         entry = self.memory.get_cache(key)
         return entry[0] if isinstance(entry, tuple) else entry
 
-    def put(self, key: str, value: str) -> None:
-        """Store ``value`` (its TTL starts again); Redis is written in the background, unless
-        this worker wrote the same value there less than a tenth of the TTL ago (agent loops
-        repeat their state on every tool turn)."""
+    def put(self, key: str, value: str, *, later: bool = False) -> None:
+        """Store ``value`` (its TTL starts again); Redis is written in the background, at once
+        or (``later``) when ``publish(key)`` says so, unless this worker wrote the same value
+        there less than a tenth of the TTL ago (agent loops repeat their state on every tool
+        turn)."""
         now = time.monotonic()
         entry = self.memory.get_cache(key)
         fresh = isinstance(entry, tuple) and entry[0] == value and now - entry[1] < self._ttl / 10
         self.memory.delete_cache(key)
         self.memory.set_cache(key, (value, entry[1] if fresh else now), ttl=self._ttl)
-        if not fresh and self._redis_up() is not None:
+        if fresh or self._redis_up() is None:
+            return
+        if not later:
             self._spawn(self._redis_set(key, value))
+            return
+        self._pending[key] = None
+        if len(self._pending) > self.config.max_entries:  # replies that never came
+            del self._pending[next(iter(self._pending))]
+
+    def publish(self, key: str) -> None:
+        """Write a ``later`` value to Redis now (the hook calls this as the reply starts, so
+        the write never delays the call upstream)."""
+        if self._pending.pop(key, 0) is None and self._redis_up() is not None:
+            entry = self.memory.get_cache(key)
+            if isinstance(entry, tuple):
+                self._spawn(self._redis_set(key, entry[0]))
 
     def delete(self, key: str) -> None:
         self.memory.delete_cache(key)
