@@ -18,14 +18,12 @@ import asyncio
 import statistics
 
 import contextlib
-import subprocess
-import sys
 
 import yaml
 
 from smart_llm_router import route
 from smart_llm_router.bench import run_ab
-from smart_llm_router.proxy import demo_config, free_port, redis_port, running_proxy, running_redis, stop, wait_ready
+from smart_llm_router.proxy import demo_config, free_port, redis_port, running_proxy, running_redis, running_upstream
 
 from conftest import EN_SEEDS, make_prompts, rotating
 
@@ -45,24 +43,18 @@ def client(tmp_path_factory: pytest.TempPathFactory):
 def redis_client(tmp_path_factory: pytest.TempPathFactory):
     """The demo stack with `router_settings.redis_*` set: sessions go through Redis."""
     tmp = tmp_path_factory.mktemp("proxy-redis")
-    port = free_port()
-    upstream = subprocess.Popen([sys.executable, "-m", "smart_llm_router.upstream", "--port", str(port)],
-                                start_new_session=True)
-    try:
-        with contextlib.ExitStack() as stack:
-            redis = stack.enter_context(running_redis())
-            wait_ready(f"http://127.0.0.1:{port}/v1/models", upstream, 30)
-            data = demo_config(port)
-            data["router_settings"].update({"redis_host": "127.0.0.1", "redis_port": redis_port(redis)})
-            config = tmp / "config.yaml"
-            config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-            log = stack.enter_context(open(tmp / "proxy.log", "w"))
-            info = stack.enter_context(running_proxy(config, port=free_port(avoid={port}), log_file=log,
-                                                     env={"SMART_LLM_ROUTER_LOG_LEVEL": "WARNING"}))
-            yield stack.enter_context(httpx.Client(base_url=info["url"], headers={"Authorization": "Bearer x"},
-                                                   timeout=60))
-    finally:
-        stop(upstream)
+    with contextlib.ExitStack() as stack:
+        redis = stack.enter_context(running_redis())
+        port = stack.enter_context(running_upstream())
+        data = demo_config(port)
+        data["router_settings"].update({"redis_host": "127.0.0.1", "redis_port": redis_port(redis)})
+        config = tmp / "config.yaml"
+        config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+        log = stack.enter_context(open(tmp / "proxy.log", "w"))
+        info = stack.enter_context(running_proxy(config, port=free_port(avoid={port}), log_file=log,
+                                                 env={"SMART_LLM_ROUTER_LOG_LEVEL": "WARNING"}))
+        yield stack.enter_context(httpx.Client(base_url=info["url"], headers={"Authorization": "Bearer x"},
+                                               timeout=60))
 
 
 @pytest.mark.parametrize("size", list(SIZES))

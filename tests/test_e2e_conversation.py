@@ -6,8 +6,6 @@ process is stopped after the module; all traffic stays on loopback."""
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -20,7 +18,7 @@ import pytest
 import yaml
 
 from smart_llm_router import Router
-from smart_llm_router.proxy import demo_config, free_port, running_proxy, stop, wait_ready
+from smart_llm_router.proxy import demo_config, free_port, running_proxy, running_upstream
 
 pytestmark = pytest.mark.e2e
 
@@ -61,23 +59,16 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, redis_server: Any):
     tmp = tmp_path_factory.mktemp("conversation")
-    port = free_port()
-    upstream = subprocess.Popen(
-        [sys.executable, "-m", "smart_llm_router.upstream", "--port", str(port)], start_new_session=True,
-    )
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/v1/models", upstream, 30)
+    with contextlib.ExitStack() as stack:
+        port = stack.enter_context(running_upstream())
         data = demo_config(port)
         data["router_settings"].update({"redis_host": "127.0.0.1", "redis_port": redis_server.port})
         config = tmp / "config.yaml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-        with contextlib.ExitStack() as stack, open(tmp / "a.log", "w") as log_a, open(tmp / "b.log", "w") as log_b:
-            a = stack.enter_context(running_proxy(config, port=free_port(), log_file=log_a))
-            b = stack.enter_context(running_proxy(config, port=free_port(avoid={int(a["url"].rsplit(":", 1)[1])}),
-                                                  log_file=log_b))
-            yield Stack(Proxy(a["url"]), Proxy(b["url"]), f"http://127.0.0.1:{port}", config, redis_server)
-    finally:
-        stop(upstream)
+        a = stack.enter_context(running_proxy(config, port=free_port(), log_file=stack.enter_context(open(tmp / "a.log", "w"))))
+        b_port = free_port(avoid={int(a["url"].rsplit(":", 1)[1])})
+        b = stack.enter_context(running_proxy(config, port=b_port, log_file=stack.enter_context(open(tmp / "b.log", "w"))))
+        yield Stack(Proxy(a["url"]), Proxy(b["url"]), f"http://127.0.0.1:{port}", config, redis_server)
 
 
 def user(text: str) -> dict[str, Any]:

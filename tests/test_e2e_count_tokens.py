@@ -7,8 +7,6 @@ The hook installs the route when LiteLLM imports it (``count_tokens.install_rout
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ import pytest
 import yaml
 
 from smart_llm_router import Router
-from smart_llm_router.proxy import demo_config, free_port, running_proxy, stop, wait_ready
+from smart_llm_router.proxy import demo_config, free_port, running_proxy, running_upstream
 
 pytestmark = pytest.mark.e2e
 
@@ -49,12 +47,7 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("count_tokens")
-    port = free_port()
-    upstream = subprocess.Popen(
-        [sys.executable, "-m", "smart_llm_router.upstream", "--port", str(port)], start_new_session=True,
-    )
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/v1/models", upstream, 30)
+    with running_upstream() as port:
         data = demo_config(port)
         data["general_settings"]["enable_claude_code_gateway"] = True
         config = tmp / "config.yaml"
@@ -63,8 +56,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
             config, port=free_port(avoid={port}), log_file=log, env={"LITELLM_MASTER_KEY": KEY},
         ) as info:
             yield Stack(info["url"], config)
-    finally:
-        stop(upstream)
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ import pytest
 import yaml
 
 from smart_llm_router import Router
-from smart_llm_router.proxy import demo_config, free_port, running_proxy, stop, wait_ready
+from smart_llm_router.proxy import demo_config, free_port, running_proxy, running_upstream
 
 pytestmark = pytest.mark.e2e
 
@@ -47,22 +45,15 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("proxy")
-    port = free_port()
-    upstream = subprocess.Popen(
-        [sys.executable, "-m", "smart_llm_router.upstream", "--port", str(port)], start_new_session=True,
-    )
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/v1/models", upstream, 30)
+    with running_upstream() as port:
         data = demo_config(port)
         for entry in data["model_list"]:
             entry["litellm_params"]["timeout"] = 4
         data["smart_router"]["decision_log"] = {"path": "decisions.jsonl", "prompts": "text"}
         config = tmp / "config.yaml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-        with open(tmp / "proxy.log", "w") as log, running_proxy(config, port=free_port(), log_file=log) as info:
+        with open(tmp / "proxy.log", "w") as log, running_proxy(config, port=free_port(avoid={port}), log_file=log) as info:
             yield Stack(info["url"], f"http://127.0.0.1:{port}", config)
-    finally:
-        stop(upstream)
 
 
 @pytest.fixture

@@ -70,14 +70,21 @@ def _field(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: 
     return value
 
 
-def _recall(confusion: Counter[tuple[str, str]], tier: str) -> float | None:
-    n = sum(v for (e, _), v in confusion.items() if e == tier)
-    return confusion[(tier, tier)] / n if n else None
+class _ByTier:
+    """Per-tier figures of a (expected, routed) confusion count."""
 
+    confusion: Counter[tuple[str, str]]
 
-def _precision(confusion: Counter[tuple[str, str]], tier: str) -> float | None:
-    n = sum(v for (_, g), v in confusion.items() if g == tier)
-    return confusion[(tier, tier)] / n if n else None
+    def recall(self, tier: str) -> float | None:
+        n = sum(v for (e, _), v in self.confusion.items() if e == tier)
+        return self.confusion[(tier, tier)] / n if n else None
+
+    def precision(self, tier: str) -> float | None:
+        n = sum(v for (_, g), v in self.confusion.items() if g == tier)
+        return self.confusion[(tier, tier)] / n if n else None
+
+    def confusion_dict(self) -> dict[str, dict[str, int]]:
+        return {e: {g: self.confusion[(e, g)] for g in TIERS} for e in TIERS}
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -95,7 +102,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 
 
 @dataclass
-class EvalResult:
+class EvalResult(_ByTier):
     total: int
     correct: int
     confusion: Counter[tuple[str, str]]
@@ -105,17 +112,11 @@ class EvalResult:
     def accuracy(self) -> float:
         return self.correct / self.total if self.total else 0.0
 
-    def recall(self, tier: str) -> float | None:
-        return _recall(self.confusion, tier)
-
-    def precision(self, tier: str) -> float | None:
-        return _precision(self.confusion, tier)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "total": self.total, "correct": self.correct, "accuracy": self.accuracy,
             "per_tier": {t: {"precision": self.precision(t), "recall": self.recall(t)} for t in TIERS},
-            "confusion": {e: {g: self.confusion[(e, g)] for g in TIERS} for e in TIERS},
+            "confusion": self.confusion_dict(),
             "misrouted": self.misrouted,
         }
 
@@ -249,7 +250,7 @@ def plot_curve(curve: Curve, out: Path) -> None:
 
 
 @dataclass
-class ConversationEval:
+class ConversationEval(_ByTier):
     """Per-turn results of routing labelled conversations two ways: as the proxy does (the
     conversation policy with a session) and per message (``conversation.mode: off``)."""
 
@@ -274,12 +275,6 @@ class ConversationEval:
     def accuracy_per_message(self) -> float:
         return self.correct_per_message / self.turns if self.turns else 0.0
 
-    def recall(self, tier: str) -> float | None:
-        return _recall(self.confusion, tier)
-
-    def precision(self, tier: str) -> float | None:
-        return _precision(self.confusion, tier)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "conversations": self.conversations, "turns": self.turns, "accuracy": self.accuracy,
@@ -287,7 +282,7 @@ class ConversationEval:
             "mid_task_downgrades_per_message": self.downgrades_per_message, "under_routed": self.under,
             "cost_usd": self.cost, "cost_per_message_usd": self.cost_per_message,
             "by_language": {k: {"accuracy": c / n, "turns": n} for k, (c, n) in sorted(self.by_language.items())},
-            "confusion": {e: {g: self.confusion[(e, g)] for g in TIERS} for e in TIERS},
+            "confusion": self.confusion_dict(),
             "misrouted": self.misrouted,
         }
 

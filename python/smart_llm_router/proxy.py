@@ -253,6 +253,22 @@ def running_proxy(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+@contextmanager
+def running_upstream(avoid: Collection[int] = (), log_file: Any = None) -> Iterator[int]:
+    """The demo/test upstream (``python -m smart_llm_router.upstream``) on a free loopback
+    port, ready; yields the port and stops it after."""
+    port = free_port(avoid)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smart_llm_router.upstream", "--port", str(port)],
+        env=offline_env(), start_new_session=True, stdout=log_file, stderr=log_file,
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/v1/models", process, 30)
+        yield port
+    finally:
+        stop(process)
+
+
 def redis_ping(port: int) -> bool:
     """Whether a Redis server answers PING on 127.0.0.1:``port``."""
     try:
