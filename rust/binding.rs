@@ -60,8 +60,20 @@ type Output = (u8, f64, f64, bool, f64, u8, Detail);
 fn to_tuple(out: ScoreOutput) -> Output {
     let f = out.features;
     let features = (f.question_marks, f.choice_letters, f.numbers, f.list_items);
-    let detail = Detail { raw: out.raw, matched: out.matched, features };
-    (out.tier, out.score, out.confidence, out.ambiguous, out.tokens, out.rule, detail)
+    let detail = Detail {
+        raw: out.raw,
+        matched: out.matched,
+        features,
+    };
+    (
+        out.tier,
+        out.score,
+        out.confidence,
+        out.ambiguous,
+        out.tokens,
+        out.rule,
+        detail,
+    )
 }
 
 #[pymethods]
@@ -114,7 +126,11 @@ fn char_classes(text: &str) -> Vec<u8> {
 #[pyfunction]
 fn estimate_tokens(py: Python<'_>, text: PyBackedStr) -> f64 {
     let run = || text::count_chars(&text).tokens();
-    if text.len() > DETACH_BYTES { py.detach(run) } else { run() }
+    if text.len() > DETACH_BYTES {
+        py.detach(run)
+    } else {
+        run()
+    }
 }
 
 /// `text` case-folded as the scanner sees it: for parity tests and `slr test --explain`.

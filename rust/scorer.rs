@@ -167,7 +167,10 @@ enum Search {
     Overlapping(AhoCorasick),
     /// The leftmost occurrence start at or after a position, then an anchored walk of `walk`
     /// from there for every pattern starting at it.
-    Leftmost { find: AhoCorasick, walk: aho_corasick::dfa::DFA },
+    Leftmost {
+        find: AhoCorasick,
+        walk: aho_corasick::dfa::DFA,
+    },
     /// Patterns that all start with a multi-byte character: a hash lookup of the first bytes
     /// at each character start.
     Prefix(Prefix),
@@ -212,7 +215,9 @@ fn load16(buf: &[u8], at: usize) -> u128 {
 impl Prefix {
     /// `None` unless every pattern starts with a multi-byte character.
     fn build(cores: &[String]) -> Option<Prefix> {
-        let firsts = cores.iter().map(|c| c.as_bytes().first().copied().unwrap_or(0));
+        let firsts = cores
+            .iter()
+            .map(|c| c.as_bytes().first().copied().unwrap_or(0));
         let low = firsts.min()?;
         if low < 0xC0 {
             return None;
@@ -232,7 +237,11 @@ impl Prefix {
                 groups.len() - 1
             });
             let head_len = b.len().min(16);
-            let head_mask = if head_len == 16 { !0 } else { (1u128 << (8 * head_len)) - 1 };
+            let head_mask = if head_len == 16 {
+                !0
+            } else {
+                (1u128 << (8 * head_len)) - 1
+            };
             groups[g].push(PrefixPattern {
                 head: load16(&buf, 0) & head_mask,
                 head_mask,
@@ -254,7 +263,15 @@ impl Prefix {
             }
             slots[i] = (key, g as u32 + 1);
         }
-        Some(Prefix { top: if low >= 0xE0 { 3 } else { 2 }, first, k, key_mask, filter, slots, groups })
+        Some(Prefix {
+            top: if low >= 0xE0 { 3 } else { 2 },
+            first,
+            k,
+            key_mask,
+            filter,
+            slots,
+            groups,
+        })
     }
 
     /// Patterns starting at `at` of `buf[..n]` (followed by `words::PAD` readable bytes).
@@ -315,9 +332,17 @@ impl Prefix {
 }
 
 impl Bank {
-    fn build(patterns: Patterns, kind: AhoCorasickKind, by_prefix: bool) -> Result<Self, SpecError> {
+    fn build(
+        patterns: Patterns,
+        kind: AhoCorasickKind,
+        by_prefix: bool,
+    ) -> Result<Self, SpecError> {
         let (cores, owners): (Vec<String>, Vec<Vec<Entry>>) = patterns.into_iter().unzip();
-        let prefix = if by_prefix { Prefix::build(&cores) } else { None };
+        let prefix = if by_prefix {
+            Prefix::build(&cores)
+        } else {
+            None
+        };
         let search = if let Some(p) = prefix {
             Search::Prefix(p)
         } else if cores.len() <= FEW_PATTERNS {
@@ -362,7 +387,9 @@ impl Bank {
                     let start = m.start();
                     // Matches of a state include patterns ending there that start later
                     // (suffixes): keep those of the right length.
-                    let Ok(mut sid) = walk.start_state(Anchored::Yes) else { return };
+                    let Ok(mut sid) = walk.start_state(Anchored::Yes) else {
+                        return;
+                    };
                     for (i, &b) in hay[start..].iter().enumerate() {
                         sid = walk.next_state(Anchored::Yes, sid, b);
                         if walk.is_dead(sid) {
@@ -447,21 +474,31 @@ fn tier_index(name: &str, key: &str) -> Result<u8, SpecError> {
         .iter()
         .position(|t| *t == name)
         .map(|i| i as u8)
-        .ok_or_else(|| SpecError(format!("{key}: unknown tier {name:?} (expected one of {TIERS:?})")))
+        .ok_or_else(|| {
+            SpecError(format!(
+                "{key}: unknown tier {name:?} (expected one of {TIERS:?})"
+            ))
+        })
 }
 
 fn finite(value: f64, key: &str) -> Result<f64, SpecError> {
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(SpecError(format!("{key}: must be a finite number, got {value}")))
+        Err(SpecError(format!(
+            "{key}: must be a finite number, got {value}"
+        )))
     }
 }
 
 /// Folds and normalises one keyword; `None` when nothing is left.
 fn parse_needle(raw: &str) -> Result<Needle, String> {
     let folded: String = raw.chars().map(text::fold).collect();
-    let normal = folded.split(' ').filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
+    let normal = folded
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     let (left_star, rest) = match normal.strip_prefix('*') {
         Some(r) => (true, r),
         None => (false, normal.as_str()),
@@ -486,8 +523,8 @@ fn parse_needle(raw: &str) -> Result<Needle, String> {
 impl Scorer {
     /// Builds a scorer from the JSON form of a `Spec`.
     pub fn from_json(spec: &str) -> Result<Self, SpecError> {
-        let spec: Spec =
-            serde_json::from_str(spec).map_err(|e| SpecError(format!("invalid scorer spec: {e}")))?;
+        let spec: Spec = serde_json::from_str(spec)
+            .map_err(|e| SpecError(format!("invalid scorer spec: {e}")))?;
         Self::new(&spec)
     }
 
@@ -506,7 +543,9 @@ impl Scorer {
                     .get(*name)
                     .ok_or_else(|| SpecError(format!("saturation.{name}: missing")))?;
                 if !(s.is_finite() && *s > 0.0) {
-                    return Err(SpecError(format!("saturation.{name}: must be > 0, got {s}")));
+                    return Err(SpecError(format!(
+                        "saturation.{name}: must be > 0, got {s}"
+                    )));
                 }
                 saturation[i] = *s;
             }
@@ -523,11 +562,15 @@ impl Scorer {
         }
         let b = spec.boundaries;
         if !(b.iter().all(|x| x.is_finite()) && b[0] < b[1] && b[1] < b[2]) {
-            return Err(SpecError(format!("boundaries: must be finite and ascending, got {b:?}")));
+            return Err(SpecError(format!(
+                "boundaries: must be finite and ascending, got {b:?}"
+            )));
         }
         let t = spec.token_scale;
         if !(t.iter().all(|x| x.is_finite()) && 0.0 < t[0] && t[0] < t[1] && t[1] < t[2]) {
-            return Err(SpecError(format!("token_scale: must be positive and ascending, got {t:?}")));
+            return Err(SpecError(format!(
+                "token_scale: must be positive and ascending, got {t:?}"
+            )));
         }
         if !(spec.confidence_steepness.is_finite() && spec.confidence_steepness > 0.0) {
             return Err(SpecError("confidence_steepness: must be > 0".into()));
@@ -551,7 +594,11 @@ impl Scorer {
                 patterns.push((needle.core.clone(), Vec::new()));
                 patterns.len() - 1
             });
-            let entry = Entry { target, need_left: needle.need_left, need_right: needle.need_right };
+            let entry = Entry {
+                target,
+                need_left: needle.need_left,
+                need_right: needle.need_right,
+            };
             patterns[pid].1.push(entry);
         };
         let mut cores: Vec<Option<String>> = Vec::new();
@@ -594,7 +641,9 @@ impl Scorer {
                     needle.core
                 };
                 if let Some(previous) = seen.insert(key, raw) {
-                    return Err(err(format!("{raw:?} is listed twice (also as {previous:?})")));
+                    return Err(err(format!(
+                        "{raw:?} is listed twice (also as {previous:?})"
+                    )));
                 }
             }
         }
@@ -605,7 +654,11 @@ impl Scorer {
             let (anchored, free): (Vec<Entry>, Vec<Entry>) =
                 entries.into_iter().partition(|e| e.need_left);
             if !free.is_empty() {
-                let bank = if core.is_ascii() { &mut free_ascii } else { &mut free_other };
+                let bank = if core.is_ascii() {
+                    &mut free_ascii
+                } else {
+                    &mut free_other
+                };
                 bank.push((core.clone(), free));
             }
             if anchored.is_empty() {
@@ -644,7 +697,10 @@ impl Scorer {
             override_confidence: spec.override_confidence,
             reasoning_min_markers: spec.reasoning_min_markers,
             long_context_tokens: finite(spec.long_context_tokens, "long_context_tokens")?,
-            word_problem_min_tokens: finite(spec.word_problem_min_tokens, "word_problem_min_tokens")?,
+            word_problem_min_tokens: finite(
+                spec.word_problem_min_tokens,
+                "word_problem_min_tokens",
+            )?,
             structured_floor: tier_index(&spec.structured_output_floor, "structured_output_floor")?,
             hard_floor: tier_index(&spec.hard_ask_floor, "hard_ask_floor")?,
             proof_floor: tier_index(&spec.proof_ask_floor, "proof_ask_floor")?,
@@ -662,7 +718,15 @@ impl Scorer {
             let buf = words::padded(core.as_bytes());
             let system = set as usize == K_STRUCTURED;
             text::word_bits(core, &mut bits);
-            scorer.scan(&buf, core.len(), core.is_ascii(), &bits, &mut inner, system, &mut scratch);
+            scorer.scan(
+                &buf,
+                core.len(),
+                core.is_ascii(),
+                &bits,
+                &mut inner,
+                system,
+                &mut scratch,
+            );
             subsumes[id] = bit_ids(&inner)
                 .filter(|&k| k as usize != id && scorer.keyword_set[k as usize] == set)
                 .collect();
@@ -708,11 +772,16 @@ impl Scorer {
             Target::SeqPart(p) if !system => parts.add(p as usize, start, end),
             Target::SeqPart(_) => {}
         };
-        let banks = if ascii { &[&self.free_ascii][..] } else { &[&self.free_ascii, &self.free_other][..] };
+        let banks = if ascii {
+            &[&self.free_ascii][..]
+        } else {
+            &[&self.free_ascii, &self.free_other][..]
+        };
         for bank in banks {
             bank.for_each(buf, n, |pattern, start, end| {
                 for entry in &bank.owners[pattern] {
-                    if (entry.need_left && is_word_before(start)) || (entry.need_right && is_word_at(end))
+                    if (entry.need_left && is_word_before(start))
+                        || (entry.need_right && is_word_at(end))
                     {
                         continue;
                     }
@@ -788,7 +857,15 @@ impl Scorer {
         let mut buf = std::mem::take(&mut scratch.buf);
         let mut bits = std::mem::take(&mut scratch.bits);
         let folded = text::fold_scan(prompt, &mut buf, words::PAD, &mut bits);
-        self.scan(&buf, folded.n, folded.ascii, &bits, &mut matched, false, scratch);
+        self.scan(
+            &buf,
+            folded.n,
+            folded.ascii,
+            &bits,
+            &mut matched,
+            false,
+            scratch,
+        );
         if let Some(system) = system {
             let f = text::fold_scan(system, &mut buf, words::PAD, &mut bits);
             self.scan(&buf, f.n, f.ascii, &bits, &mut matched, true, scratch);
@@ -807,7 +884,8 @@ impl Scorer {
         for (m, s) in matched.iter_mut().zip(shadowed.iter()) {
             *m &= !s;
         }
-        let mut ids: Vec<u32> = Vec::with_capacity(matched.iter().map(|w| w.count_ones() as usize).sum());
+        let mut ids: Vec<u32> =
+            Vec::with_capacity(matched.iter().map(|w| w.count_ones() as usize).sum());
         ids.extend(bit_ids(&matched));
         scratch.matched = matched;
         let mut per_set = [0u32; KEYWORD_SETS.len()];
@@ -849,7 +927,11 @@ impl Scorer {
         }
 
         let mut tier = self.boundaries.iter().filter(|&&b| score >= b).count() as u8;
-        let distance = self.boundaries.iter().map(|b| (score - b).abs()).fold(f64::INFINITY, f64::min);
+        let distance = self
+            .boundaries
+            .iter()
+            .map(|b| (score - b).abs())
+            .fold(f64::INFINITY, f64::min);
         let mut confidence = self.sigmoid(distance);
         let mut rule = 0u8;
         let mut ambiguous = false;
@@ -869,7 +951,11 @@ impl Scorer {
             (per_set[K_PROOF] >= 1, self.proof_floor, 6),
             (tokens > self.long_context_tokens, 2, 3),
             (per_set[K_HARD] >= 1 && co_signal >= 1, self.hard_floor, 4),
-            (steps > 0 && per_set[K_AGENTIC] >= steps, self.agentic_steps_floor, 7),
+            (
+                steps > 0 && per_set[K_AGENTIC] >= steps,
+                self.agentic_steps_floor,
+                7,
+            ),
             (per_set[K_STRUCTURED] >= 1, self.structured_floor, 5),
         ];
         for (applies, floor, code) in floors {
@@ -880,7 +966,17 @@ impl Scorer {
                 confidence = self.override_confidence;
             }
         }
-        ScoreOutput { tier, score, confidence, ambiguous, tokens, rule, raw, matched: ids, features }
+        ScoreOutput {
+            tier,
+            score,
+            confidence,
+            ambiguous,
+            tokens,
+            rule,
+            raw,
+            matched: ids,
+            features,
+        }
     }
 }
 
@@ -926,7 +1022,9 @@ pub fn features(text: &str) -> Features {
     let questions = if text.is_ascii() {
         0
     } else {
-        text.chars().filter(|&c| c == '\u{FF1F}' || c == '\u{061F}').count() as u64
+        text.chars()
+            .filter(|&c| c == '\u{FF1F}' || c == '\u{061F}')
+            .count() as u64
     };
     ascii_features(text, questions)
 }
@@ -1001,14 +1099,26 @@ mod tests {
 
     #[test]
     fn index_constants_name_the_right_sets() {
-        for (d, name) in [(D_REASONING, "reasoningMarkers"), (D_MULTISTEP, "multiStepPatterns"),
-            (D_TOKENS, "tokenCount"), (D_QUESTION, "questionComplexity"), (D_SIMPLE, "simpleIndicators")] {
+        for (d, name) in [
+            (D_REASONING, "reasoningMarkers"),
+            (D_MULTISTEP, "multiStepPatterns"),
+            (D_TOKENS, "tokenCount"),
+            (D_QUESTION, "questionComplexity"),
+            (D_SIMPLE, "simpleIndicators"),
+        ] {
             assert_eq!(DIMENSIONS[d], name);
         }
-        for (k, name) in [(K_REASONING, "reasoningMarkers"), (K_CODE, "codePresence"),
-            (K_MULTISTEP, "multiStepPatterns"), (K_TECHNICAL, "technicalTerms"), (K_AGENTIC, "agenticTask"),
-            (K_DOMAIN, "domainSpecificity"), (K_STRUCTURED, "structuredOutput"), (K_HARD, "hardAsks"),
-            (K_PROOF, "proofAsks")] {
+        for (k, name) in [
+            (K_REASONING, "reasoningMarkers"),
+            (K_CODE, "codePresence"),
+            (K_MULTISTEP, "multiStepPatterns"),
+            (K_TECHNICAL, "technicalTerms"),
+            (K_AGENTIC, "agenticTask"),
+            (K_DOMAIN, "domainSpecificity"),
+            (K_STRUCTURED, "structuredOutput"),
+            (K_HARD, "hardAsks"),
+            (K_PROOF, "proofAsks"),
+        ] {
             assert_eq!(KEYWORD_SETS[k], name);
         }
     }
@@ -1016,7 +1126,10 @@ mod tests {
     #[test]
     fn needles() {
         let n = parse_needle("  Step  By Step ").unwrap();
-        assert_eq!((n.core.as_str(), n.need_left, n.need_right), ("step by step", true, true));
+        assert_eq!(
+            (n.core.as_str(), n.need_left, n.need_right),
+            ("step by step", true, true)
+        );
         let n = parse_needle("deriv*").unwrap();
         assert_eq!((n.need_left, n.need_right), (true, false));
         let n = parse_needle("证明").unwrap();

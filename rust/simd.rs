@@ -51,7 +51,10 @@ mod sse2 {
         let m = match pick {
             Pick::Word => _mm_or_si128(
                 _mm_or_si128(in_range(v, b'a', 26), in_range(v, b'A', 26)),
-                _mm_or_si128(in_range(v, b'0', 10), _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8))),
+                _mm_or_si128(
+                    in_range(v, b'0', 10),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)),
+                ),
             ),
             Pick::Digit => in_range(v, b'0', 10),
             Pick::Question => _mm_cmpeq_epi8(v, _mm_set1_epi8(b'?' as i8)),
@@ -105,7 +108,11 @@ fn or_word_bits_by(bytes: &[u8], out: &mut [u64], mask: impl Fn(&[u8; 64], Pick)
 }
 
 #[inline(always)]
-fn feature_bits_by(bytes: &[u8], marks: &mut Vec<u64>, mask: impl Fn(&[u8; 64], Pick) -> u64) -> (u64, u64) {
+fn feature_bits_by(
+    bytes: &[u8],
+    marks: &mut Vec<u64>,
+    mask: impl Fn(&[u8; 64], Pick) -> u64,
+) -> (u64, u64) {
     let (mut runs, mut questions, mut carry) = (0u64, 0u64, 0u64);
     blocks(bytes, |c| {
         let d = mask(c, Pick::Digit);
@@ -135,7 +142,9 @@ fn blocks(bytes: &[u8], mut f: impl FnMut(&[u8; 64])) {
 
 #[allow(dead_code)]
 fn scalar_mask64(c: &[u8; 64], pick: Pick) -> u64 {
-    c.iter().enumerate().fold(0, |m, (i, &b)| m | (scalar_pick(b, pick) as u64) << i)
+    c.iter()
+        .enumerate()
+        .fold(0, |m, (i, &b)| m | (scalar_pick(b, pick) as u64) << i)
 }
 
 /// Appends one u64 per 64 bytes of `bytes` (cleared first): bit i of word k is set when byte
@@ -189,7 +198,11 @@ mod tests {
         let mut bits = Vec::new();
         word_bits(&text, &mut bits);
         for (i, &b) in text.iter().enumerate() {
-            assert_eq!(bits[i / 64] >> (i % 64) & 1 == 1, scalar_pick(b, Pick::Word), "byte {b}");
+            assert_eq!(
+                bits[i / 64] >> (i % 64) & 1 == 1,
+                scalar_pick(b, Pick::Word),
+                "byte {b}"
+            );
         }
         let runs = text
             .iter()
@@ -212,7 +225,8 @@ mod tests {
         word_bits(&text, &mut fast);
         word_bits_by(&text, &mut plain, scalar_mask64);
         assert_eq!(fast, plain);
-        let (mut fast_or, mut plain_or) = (vec![1u64 << 63; fast.len()], vec![1u64 << 63; fast.len()]);
+        let (mut fast_or, mut plain_or) =
+            (vec![1u64 << 63; fast.len()], vec![1u64 << 63; fast.len()]);
         or_word_bits(&text, &mut fast_or);
         or_word_bits_by(&text, &mut plain_or, scalar_mask64);
         assert_eq!(fast_or, plain_or);

@@ -1,5 +1,5 @@
 //! Text primitives shared by every part of the scan: character classes, case folding and the
-//! token estimate. `docs/matching` in the README defines them in words; the pure-Python twin
+//! token estimate. The README's "How matching works" defines them in words; the pure-Python twin
 //! (`python/smart_llm_router/_text.py`) implements the same tables, and a test compares the two
 //! over every code point.
 
@@ -234,13 +234,6 @@ fn fold_byte(b: u8) -> u8 {
     }
 }
 
-/// Folds `text` into `out` (cleared first) followed by `pad` zero bytes; returns the folded
-/// length and whether the text is ASCII. The folded bytes are valid UTF-8.
-pub fn fold_padded(text: &str, out: &mut Vec<u8>, pad: usize) -> (usize, bool) {
-    let f = fold_scan(text, out, pad, &mut Vec::new());
-    (f.n, f.ascii)
-}
-
 /// What the fused pass of `fold_scan` learns about a text besides its folded form.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Folded {
@@ -273,8 +266,16 @@ pub fn fold_scan(text: &str, out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>)
         crate::simd::word_bits(out, bits);
         bits.push(0);
         out.resize(src.len() + pad, 0);
-        let counts = CharCounts { quarter: src.len() as u64, ..CharCounts::default() };
-        return Folded { n: src.len(), ascii, counts, questions: 0 };
+        let counts = CharCounts {
+            quarter: src.len() as u64,
+            ..CharCounts::default()
+        };
+        return Folded {
+            n: src.len(),
+            ascii,
+            counts,
+            questions: 0,
+        };
     }
     fold_multi(src, out, pad, bits)
 }
@@ -285,7 +286,8 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
     let ascii = false;
     bits.resize(src.len() / 64 + 2, 0);
     // Counts of non-ASCII characters (all, `Word`, `Space`), their bytes, question marks.
-    let (mut chars, mut words, mut spaces, mut multi, mut questions) = (0u64, 0u64, 0u64, 0usize, 0u64);
+    let (mut chars, mut words, mut spaces, mut multi, mut questions) =
+        (0u64, 0u64, 0u64, 0usize, 0u64);
     // Input bytes dropped so far, and the start of the input not yet moved back by `delta`.
     let (mut delta, mut pending) = (0usize, 0usize);
     // Word bits of the 64 output bytes from `acc_k * 64`, not yet in `bits`.
@@ -298,7 +300,9 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
                 r += 1;
                 // Skip ASCII 8 bytes at a time.
                 while let Some(c) = src.get(r..r + 8) {
-                    if u64::from_le_bytes(c.try_into().unwrap_or_default()) & 0x8080_8080_8080_8080 != 0 {
+                    if u64::from_le_bytes(c.try_into().unwrap_or_default()) & 0x8080_8080_8080_8080
+                        != 0
+                    {
                         break;
                     }
                     r += 8;
@@ -311,7 +315,10 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
             } else if b0 < 0xF0 {
                 ((b0 & 0x0F) << 12 | at(r + 1) << 6 | at(r + 2), 3)
             } else {
-                ((b0 & 0x07) << 18 | at(r + 1) << 12 | at(r + 2) << 6 | at(r + 3), 4)
+                (
+                    (b0 & 0x07) << 18 | at(r + 1) << 12 | at(r + 2) << 6 | at(r + 3),
+                    4,
+                )
             };
             let e = match BMP.get(cp as usize) {
                 Some(&e) => e,
@@ -368,7 +375,12 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
         half: words,
         whole: chars - words - spaces,
     };
-    Folded { n, ascii, counts, questions }
+    Folded {
+        n,
+        ascii,
+        counts,
+        questions,
+    }
 }
 
 /// Sets `bits` as `fold_scan` does, for text that is already folded.
@@ -390,33 +402,6 @@ pub fn word_bits(folded: &str, bits: &mut Vec<u64>) {
 #[inline]
 pub fn bit_at(bits: &[u64], at: usize) -> bool {
     bits.get(at / 64).is_some_and(|w| w >> (at % 64) & 1 == 1)
-}
-
-/// The class of the character starting at byte `at` of the UTF-8 `text` (`None` at the end).
-#[inline]
-pub fn class_at(text: &[u8], at: usize) -> Option<Class> {
-    let b = *text.get(at)?;
-    if b < 0x80 {
-        return Some(CLASSES[(BMP[b as usize] & CLASS_BITS) as usize]);
-    }
-    let width = if b >= 0xF0 { 4 } else if b >= 0xE0 { 3 } else { 2 };
-    let s = text.get(at..at + width).and_then(|c| std::str::from_utf8(c).ok())?;
-    s.chars().next().map(class)
-}
-
-/// The class of the character ending at byte `at` of the UTF-8 `text` (`None` at the start).
-#[inline]
-pub fn class_before(text: &[u8], at: usize) -> Option<Class> {
-    let b = *text.get(at.checked_sub(1)?)?;
-    if b < 0x80 {
-        return Some(CLASSES[(BMP[b as usize] & CLASS_BITS) as usize]);
-    }
-    let mut start = at - 1;
-    while start > 0 && at - start < 4 && text[start] & 0xC0 == 0x80 {
-        start -= 1;
-    }
-    let s = std::str::from_utf8(&text[start..at]).ok()?;
-    s.chars().next_back().map(class)
 }
 
 /// Character counts behind the token estimate.
@@ -467,7 +452,12 @@ mod tests {
     fn ranges_are_sorted_and_disjoint() {
         for pair in RANGES.windows(2) {
             assert!(pair[0].0 <= pair[0].1);
-            assert!(pair[0].1 < pair[1].0, "{:x?} overlaps {:x?}", pair[0], pair[1]);
+            assert!(
+                pair[0].1 < pair[1].0,
+                "{:x?} overlaps {:x?}",
+                pair[0],
+                pair[1]
+            );
         }
     }
 
@@ -514,12 +504,19 @@ mod tests {
             assert!(out[f.n..].iter().all(|&b| b == 0) && out.len() == f.n + 16);
             assert_eq!(f.counts, count_chars(text));
             assert_eq!(f.ascii, text.is_ascii());
-            let q = text.chars().filter(|&c| c == '\u{FF1F}' || c == '\u{061F}').count() as u64;
+            let q = text
+                .chars()
+                .filter(|&c| c == '\u{FF1F}' || c == '\u{061F}')
+                .count() as u64;
             assert_eq!(f.questions, q);
             let mut reference = Vec::new();
             word_bits(&expect, &mut reference);
             for i in 0..f.n + 64 {
-                assert_eq!(bit_at(&bits, i), bit_at(&reference, i), "byte {i} of {text:?}");
+                assert_eq!(
+                    bit_at(&bits, i),
+                    bit_at(&reference, i),
+                    "byte {i} of {text:?}"
+                );
             }
         }
     }

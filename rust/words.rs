@@ -62,7 +62,10 @@ struct Seed {
 impl Seed {
     fn new() -> Self {
         let s = std::collections::hash_map::RandomState::new();
-        Seed { a: s.hash_one(0x5eed_u64) | 1, b: s.hash_one(0xbeef_u64) | 1 }
+        Seed {
+            a: s.hash_one(0x5eed_u64) | 1,
+            b: s.hash_one(0xbeef_u64) | 1,
+        }
     }
 
     /// Key of `buf[start..start + len]`; `buf` must extend at least 16 bytes past `start`
@@ -72,7 +75,11 @@ impl Seed {
         if len <= 16 {
             let w = u128::from_le_bytes(buf[start..start + 16].try_into().unwrap_or_default());
             let w = w & LOW_BYTES[len];
-            Key { lo: w as u64, hi: (w >> 64) as u64, len: len as u32 }
+            Key {
+                lo: w as u64,
+                hi: (w >> 64) as u64,
+                len: len as u32,
+            }
         } else {
             let mut h = self.a ^ len as u64;
             for c in buf[start..start + len].chunks(16) {
@@ -81,7 +88,11 @@ impl Seed {
                 let w = u128::from_le_bytes(block);
                 h = fold_mul(h ^ w as u64, self.b ^ (w >> 64) as u64);
             }
-            Key { lo: h, hi: 0, len: len as u32 }
+            Key {
+                lo: h,
+                hi: 0,
+                len: len as u32,
+            }
         }
     }
 
@@ -119,7 +130,11 @@ const EMPTY: u32 = u32::MAX;
 impl<V> Table<V> {
     fn build(seed: &Seed, items: Vec<(Vec<u8>, V)>) -> Self {
         let cap = (items.len() * 2).next_power_of_two().max(16);
-        let mut t = Table { slots: vec![(Key::default(), EMPTY); cap], mask: cap - 1, values: Vec::new() };
+        let mut t = Table {
+            slots: vec![(Key::default(), EMPTY); cap],
+            mask: cap - 1,
+            values: Vec::new(),
+        };
         for (word, value) in items {
             let buf = padded(&word);
             let k = seed.key(&buf, 0, word.len());
@@ -216,7 +231,11 @@ fn set_bit<const W: usize>(bits: &mut [u64; W], i: usize) {
 
 impl Filter {
     fn new() -> Self {
-        Filter { words: Box::new([0; HASH_WORDS]), short: Box::new([0; 1 << 10]), four: Box::new([0; HASH_WORDS]) }
+        Filter {
+            words: Box::new([0; HASH_WORDS]),
+            short: Box::new([0; 1 << 10]),
+            four: Box::new([0; HASH_WORDS]),
+        }
     }
 
     #[inline(always)]
@@ -233,7 +252,10 @@ impl Filter {
         match stem.len() {
             0 => {}
             1 => (0..256).for_each(|b| set_bit(&mut self.short, stem[0] as usize | b << 8)),
-            2 | 3 => set_bit(&mut self.short, u16::from_le_bytes([stem[0], stem[1]]) as usize),
+            2 | 3 => set_bit(
+                &mut self.short,
+                u16::from_le_bytes([stem[0], stem[1]]) as usize,
+            ),
             _ => {
                 let first4 = u32::from_le_bytes([stem[0], stem[1], stem[2], stem[3]]);
                 set_bit(&mut self.four, Self::four_bit(seed, first4))
@@ -282,7 +304,10 @@ impl WordIndex {
         let mut word_ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut stems: Vec<(Vec<u8>, Hit)> = Vec::new();
         for (core, shape, need_right, target) in items {
-            let hit = Hit { target, len: core.len() as u32 };
+            let hit = Hit {
+                target,
+                len: core.len() as u32,
+            };
             let mut info = |w: &[u8]| -> usize {
                 *word_ids.entry(w.to_vec()).or_insert_with(|| {
                     words.push((w.to_vec(), WordInfo::default()));
@@ -299,7 +324,11 @@ impl WordIndex {
                     let rest = &core.as_bytes()[lead..];
                     let head_len = rest.len().min(16);
                     let head = load16(&padded(rest), 0);
-                    let head_mask = if head_len == 16 { !0 } else { (1u128 << (8 * head_len)) - 1 };
+                    let head_mask = if head_len == 16 {
+                        !0
+                    } else {
+                        (1u128 << (8 * head_len)) - 1
+                    };
                     let phrase = Phrase {
                         head: head & head_mask,
                         head_mask,
@@ -317,10 +346,12 @@ impl WordIndex {
         let mut groups: Vec<StemGroup> = Vec::new();
         let mut group_ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         for (stem, hit) in stems {
-            let id = *group_ids.entry(stem[..stem_key].to_vec()).or_insert_with(|| {
-                groups.push((stem[..stem_key].to_vec(), Vec::new()));
-                groups.len() - 1
-            });
+            let id = *group_ids
+                .entry(stem[..stem_key].to_vec())
+                .or_insert_with(|| {
+                    groups.push((stem[..stem_key].to_vec(), Vec::new()));
+                    groups.len() - 1
+                });
             groups[id].1.push((stem.into_boxed_slice(), hit));
         }
         let mut filter = Filter::new();
@@ -388,7 +419,13 @@ struct Seen {
     gen: u32,
 }
 
-const NO_WORD: Seen = Seen { lo: 0, hi: 0, len: 0, act: 0, gen: 0 };
+const NO_WORD: Seen = Seen {
+    lo: 0,
+    hi: 0,
+    len: 0,
+    act: 0,
+    gen: 0,
+};
 const LEADS: u32 = 1 << 31;
 
 /// A distinct word whose occurrences matter: it leads phrases or stands for sequence parts.
@@ -459,7 +496,17 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         t.occ.resize(64, 0);
         t.acts.clear();
         t.parts.clear();
-        Scan { index, buf, n, is_word_at, t, mask: cap - 1, count: 0, n_occ: 0, report }
+        Scan {
+            index,
+            buf,
+            n,
+            is_word_at,
+            t,
+            mask: cap - 1,
+            count: 0,
+            n_occ: 0,
+            report,
+        }
     }
 
     /// Empties the first `cap` slots of the word table (by starting a generation).
@@ -477,12 +524,23 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
 
     #[inline(always)]
     fn slot(&self, lo: u64, hi: u64, len: u32) -> usize {
-        self.index.seed.slot(&Key { lo, hi: if len <= 16 { hi } else { 0 }, len }, self.mask)
+        self.index.seed.slot(
+            &Key {
+                lo,
+                hi: if len <= 16 { hi } else { 0 },
+                len,
+            },
+            self.mask,
+        )
     }
 
     fn grow(&mut self) {
         let (old_gen, cap) = (self.t.gen, (self.mask + 1) * 2);
-        let filled: Vec<Seen> = self.t.slots[..=self.mask].iter().filter(|s| s.gen == old_gen).copied().collect();
+        let filled: Vec<Seen> = self.t.slots[..=self.mask]
+            .iter()
+            .filter(|s| s.gen == old_gen)
+            .copied()
+            .collect();
         Self::new_generation(&mut self.t, cap);
         self.mask = cap - 1;
         let gen = self.t.gen;
@@ -500,7 +558,10 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
     pub fn word(&mut self, start: usize, end: usize) {
         let (len, index) = (end - start, self.index);
         if len > index.longest {
-            if index.filter.stem_may_match(&index.seed, self.buf, start, len) {
+            if index
+                .filter
+                .stem_may_match(&index.seed, self.buf, start, len)
+            {
                 self.long_word(start, end);
             }
             return;
@@ -508,7 +569,9 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         let key = index.seed.key(self.buf, start, len);
         let h = index.seed.hash(&key);
         if !test_bit(&index.filter.words, Filter::word_bit(h))
-            && !index.filter.stem_may_match(&index.seed, self.buf, start, len)
+            && !index
+                .filter
+                .stem_may_match(&index.seed, self.buf, start, len)
         {
             return; // (Recording it would change nothing: see `record`.)
         }
@@ -603,12 +666,24 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
             if phrases.is_some() {
                 act |= LEADS;
             }
-            let (len, first, phrases) = ((end - start) as u32, start as u32, phrases.unwrap_or(EMPTY));
-            self.t.acts.push(Act { len, first, phrases, parts: (from, to) });
+            let (len, first, phrases) =
+                ((end - start) as u32, start as u32, phrases.unwrap_or(EMPTY));
+            self.t.acts.push(Act {
+                len,
+                first,
+                phrases,
+                parts: (from, to),
+            });
             self.t.lasts.push(0);
         }
         let hi = if key.len > 16 { start as u64 } else { key.hi };
-        self.t.slots[i] = Seen { lo: key.lo, hi, len: key.len, act, gen: self.t.gen };
+        self.t.slots[i] = Seen {
+            lo: key.lo,
+            hi,
+            len: key.len,
+            act,
+            gen: self.t.gen,
+        };
         self.record(act, start);
         self.count += 1;
         if self.count * LOAD > self.mask + 1 {
@@ -654,7 +729,11 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         }
         let index = self.index;
         for (a, act) in t.acts.iter().enumerate() {
-            let (first, last, len) = (act.first as usize, t.lasts[a + 1] as usize, act.len as usize);
+            let (first, last, len) = (
+                act.first as usize,
+                t.lasts[a + 1] as usize,
+                act.len as usize,
+            );
             for &(p, plen) in &t.parts[act.parts.0 as usize..act.parts.1 as usize] {
                 (self.report)(Target::SeqPart(p), first, first + plen as usize);
                 (self.report)(Target::SeqPart(p), last, last + plen as usize);
@@ -670,7 +749,11 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
                 };
                 (self.report)(p.hit.target, s as usize, s as usize + end);
                 if let Target::SeqPart(_) = p.hit.target {
-                    if let Some(&s) = at.iter().rev().find(|&&s| self.phrase_at(p, s as usize + len)) {
+                    if let Some(&s) = at
+                        .iter()
+                        .rev()
+                        .find(|&&s| self.phrase_at(p, s as usize + len))
+                    {
                         (self.report)(p.hit.target, s as usize, s as usize + end);
                     }
                 }

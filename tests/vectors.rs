@@ -4,8 +4,12 @@
 use smart_llm_router_native::scorer::{Scorer, SpecError};
 
 fn vectors() -> serde_json::Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/scorer_vectors.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read vectors")).expect("parse vectors")
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/scorer_vectors.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read vectors"))
+        .expect("parse vectors")
 }
 
 fn spec(v: &serde_json::Value) -> String {
@@ -15,23 +19,45 @@ fn spec(v: &serde_json::Value) -> String {
 #[test]
 fn every_vector_matches() {
     let v = vectors();
-    let Ok(scorer) = Scorer::from_json(&spec(&v)) else { panic!("default spec builds") };
+    let Ok(scorer) = Scorer::from_json(&spec(&v)) else {
+        panic!("default spec builds")
+    };
     let cases = v["cases"].as_array().expect("cases");
     assert!(cases.len() >= 20);
     for case in cases {
         let prompt = case["prompt"].as_str().unwrap();
         let out = scorer.score(prompt, case["system"].as_str());
-        let matched: Vec<u32> =
-            case["matched"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect();
-        assert_eq!(out.tier as u64, case["tier"].as_u64().unwrap(), "tier of {prompt:?}");
+        let matched: Vec<u32> = case["matched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap() as u32)
+            .collect();
+        assert_eq!(
+            out.tier as u64,
+            case["tier"].as_u64().unwrap(),
+            "tier of {prompt:?}"
+        );
         assert_eq!(out.matched, matched, "keywords of {prompt:?}");
-        assert_eq!(out.rule as u64, case["rule"].as_u64().unwrap(), "rule of {prompt:?}");
+        assert_eq!(
+            out.rule as u64,
+            case["rule"].as_u64().unwrap(),
+            "rule of {prompt:?}"
+        );
         assert_eq!(out.ambiguous, case["ambiguous"].as_bool().unwrap());
-        assert!((out.score - case["score"].as_f64().unwrap()).abs() <= 1e-9, "score of {prompt:?}");
+        assert!(
+            (out.score - case["score"].as_f64().unwrap()).abs() <= 1e-9,
+            "score of {prompt:?}"
+        );
         assert!((out.confidence - case["confidence"].as_f64().unwrap()).abs() <= 1e-9);
         assert_eq!(out.tokens, case["tokens"].as_f64().unwrap());
         let f = &case["features"];
-        let features = [out.features.question_marks, out.features.choice_letters, out.features.numbers, out.features.list_items];
+        let features = [
+            out.features.question_marks,
+            out.features.choice_letters,
+            out.features.numbers,
+            out.features.list_items,
+        ];
         for (k, value) in features.iter().enumerate() {
             assert_eq!(*value, f[k].as_u64().unwrap(), "feature {k} of {prompt:?}");
         }
@@ -53,7 +79,12 @@ fn error_of(built: Result<Scorer, SpecError>) -> String {
 
 #[test]
 fn bad_specs_are_errors_not_panics() {
-    let dup = build_with(|s| s["keywords"]["technicalTerms"].as_array_mut().unwrap().push("KUBERNETES".into()));
+    let dup = build_with(|s| {
+        s["keywords"]["technicalTerms"]
+            .as_array_mut()
+            .unwrap()
+            .push("KUBERNETES".into())
+    });
     assert!(error_of(dup).contains("listed twice"));
     let seq = build_with(|s| s["keywords"]["codePresence"] = serde_json::json!(["a ... b"]));
     assert!(error_of(seq).contains("only allowed in multiStepPatterns"));
@@ -73,14 +104,18 @@ fn bad_specs_are_errors_not_panics() {
 
 #[test]
 fn empty_keyword_sets_build_and_score() {
-    let Ok(scorer) = build_with(|s| s["keywords"] = serde_json::json!({})) else { panic!("builds") };
+    let Ok(scorer) = build_with(|s| s["keywords"] = serde_json::json!({})) else {
+        panic!("builds")
+    };
     let out = scorer.score("prove it step by step", None);
     assert!(out.matched.is_empty());
 }
 
 #[test]
 fn pathological_inputs() {
-    let Ok(scorer) = Scorer::from_json(&spec(&vectors())) else { panic!("builds") };
+    let Ok(scorer) = Scorer::from_json(&spec(&vectors())) else {
+        panic!("builds")
+    };
     for text in ["", " ", "\0\0\0", "(((((", "1.\n2.\n", "a)", "(a", "?？؟"] {
         let _ = scorer.score(text, Some(text));
     }
