@@ -1,5 +1,5 @@
 //! PyO3 binding: `smart_llm_router._native`. Thin by design: parse arguments, call the core,
-//! return plain tuples. The GIL is released while long prompts are scanned.
+//! return a frozen `Score`. The GIL is released while long prompts are scanned.
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -28,18 +28,34 @@ struct Scorer {
     inner: scorer::Scorer,
 }
 
-/// What a score found besides its headline numbers, kept native until asked for: most
-/// callers read only the tier, and building ~25 Python objects per call would cost more
-/// than scoring a short prompt.
+/// One prompt's score: the headline numbers as attributes, the rest (per-dimension raw
+/// values, matched keyword ids, features) kept native until asked for: most callers read only
+/// the tier, and building ~25 Python objects per call would cost more than scoring a short
+/// prompt. `_pyscorer.Score` is the pure-Python twin with the same attributes and methods.
 #[pyclass(frozen, module = "smart_llm_router._native")]
-struct Detail {
+struct Score {
+    /// Index into TIERS.
+    #[pyo3(get)]
+    tier: u8,
+    #[pyo3(get)]
+    score: f64,
+    #[pyo3(get)]
+    confidence: f64,
+    #[pyo3(get)]
+    ambiguous: bool,
+    /// Estimated tokens (unrounded).
+    #[pyo3(get)]
+    tokens: f64,
+    /// Index into RULES.
+    #[pyo3(get)]
+    rule: u8,
     raw: [f64; 15],
     matched: Vec<u32>,
     features: (u64, u64, u64, u64),
 }
 
 #[pymethods]
-impl Detail {
+impl Score {
     /// (raw value per dimension, matched keyword ids, (question marks, option letters,
     /// numbers, list items)).
     fn unpack(&self) -> (Vec<f64>, Vec<u32>, (u64, u64, u64, u64)) {
@@ -55,25 +71,21 @@ impl Detail {
     }
 }
 
-type Output = (u8, f64, f64, bool, f64, u8, Detail);
-
-fn to_tuple(out: ScoreOutput) -> Output {
-    let f = out.features;
-    let features = (f.question_marks, f.choice_letters, f.numbers, f.list_items);
-    let detail = Detail {
-        raw: out.raw,
-        matched: out.matched,
-        features,
-    };
-    (
-        out.tier,
-        out.score,
-        out.confidence,
-        out.ambiguous,
-        out.tokens,
-        out.rule,
-        detail,
-    )
+impl From<ScoreOutput> for Score {
+    fn from(out: ScoreOutput) -> Self {
+        let f = out.features;
+        Score {
+            tier: out.tier,
+            score: out.score,
+            confidence: out.confidence,
+            ambiguous: out.ambiguous,
+            tokens: out.tokens,
+            rule: out.rule,
+            raw: out.raw,
+            matched: out.matched,
+            features: (f.question_marks, f.choice_letters, f.numbers, f.list_items),
+        }
+    }
 }
 
 #[pymethods]
@@ -85,17 +97,17 @@ impl Scorer {
             .map_err(|e| config_error(py, e.0))
     }
 
-    /// Scores `text`; returns (tier, score, confidence, ambiguous, tokens, rule, detail).
+    /// Scores `text`.
     #[pyo3(signature = (text, system_prompt = None))]
     fn score(
         &self,
         py: Python<'_>,
         text: PyBackedStr,
         system_prompt: Option<PyBackedStr>,
-    ) -> Output {
+    ) -> Score {
         let long = text.len() + system_prompt.as_ref().map_or(0, |s| s.len()) > DETACH_BYTES;
         let run = || self.inner.score(&text, system_prompt.as_deref());
-        to_tuple(if long { py.detach(run) } else { run() })
+        Score::from(if long { py.detach(run) } else { run() })
     }
 
     #[getter]
@@ -144,7 +156,7 @@ fn fold(text: &str) -> String {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Scorer>()?;
-    m.add_class::<Detail>()?;
+    m.add_class::<Score>()?;
     m.add_function(wrap_pyfunction!(char_classes, m)?)?;
     m.add_function(wrap_pyfunction!(fold, m)?)?;
     m.add_function(wrap_pyfunction!(estimate_tokens, m)?)?;

@@ -52,7 +52,30 @@ _K_REASONING, _K_CODE, _K_MULTISTEP, _K_TECHNICAL, _K_DOMAIN, _K_AGENTIC, _K_STR
 )
 _SEQUENCE_SEP = " ... "
 
-Output = tuple[int, float, float, bool, float, int, list[float], list[int], tuple[int, int, int, int]]
+Features = tuple[int, int, int, int]
+
+
+class Score:
+    """One prompt's score: the twin of the native ``Score`` (same attributes and methods)."""
+
+    __slots__ = ("tier", "score", "confidence", "ambiguous", "tokens", "rule", "_raw", "_matched", "_features")
+
+    def __init__(
+        self, tier: int, score: float, confidence: float, ambiguous: bool, tokens: float, rule: int,
+        raw: list[float], matched: list[int], features: Features,
+    ) -> None:
+        self.tier, self.score, self.confidence, self.ambiguous = tier, score, confidence, ambiguous
+        self.tokens, self.rule = tokens, rule
+        self._raw, self._matched, self._features = raw, matched, features
+
+    def unpack(self) -> tuple[list[float], list[int], Features]:
+        """(raw value per dimension, matched keyword ids, (question marks, option letters,
+        numbers, list items))."""
+        return list(self._raw), list(self._matched), self._features
+
+    def raw(self, index: int) -> float:
+        """The raw value of dimension ``index``."""
+        return self._raw[index]
 
 
 class Needle(NamedTuple):
@@ -385,8 +408,8 @@ class PyScorer:
                     found.add(kid)
         return found
 
-    def score(self, text: str, system_prompt: str | None = None) -> Output:
-        """Same tuple as the native ``Scorer.score``."""
+    def score(self, text: str, system_prompt: str | None = None) -> Score:
+        """Same as the native ``Scorer.score``."""
         found = self._scan(fold(text), False)
         if system_prompt is not None:
             found |= self._scan(fold(system_prompt), True)
@@ -447,4 +470,4 @@ class PyScorer:
         if floored:
             ambiguous = False
             confidence = self.override_confidence
-        return (tier, score, confidence, ambiguous, tokens, rule, raw, ids, feats)
+        return Score(tier, score, confidence, ambiguous, tokens, rule, raw, ids, feats)

@@ -1,8 +1,9 @@
 """The public scorer: configuration, backend dispatch and the result types.
 
 ``Scorer`` compiles a ``ScoringConfig`` into a spec (plain data), hands it to the native or the
-pure-Python backend once, then scores prompts with it. Both backends return the same compact
-tuple; ``ScoreResult`` wraps it and builds the per-dimension detail only when asked.
+pure-Python backend once, then scores prompts with it. Both backends return a ``Score`` with
+the same attributes (``_native.Score`` or ``_pyscorer.Score``); ``ScoreResult`` wraps it and
+builds the per-dimension detail only when asked.
 """
 
 from __future__ import annotations
@@ -218,8 +219,8 @@ class ScoreResult:
     """The outcome of scoring one prompt. ``dimensions`` is built on first access."""
 
     __slots__ = (
-        "tier", "score", "confidence", "ambiguous", "estimated_tokens", "rule",
-        "_detail", "_tokens", "_labels", "_dimensions",
+        "tier", "score", "confidence", "ambiguous", "estimated_tokens", "rule", "tokens",
+        "_detail", "_labels", "_dimensions",
     )
 
     tier: Tier
@@ -228,18 +229,19 @@ class ScoreResult:
     ambiguous: bool
     estimated_tokens: int
     rule: str
+    # Estimated tokens, unrounded (``estimated_tokens`` is this rounded up).
+    tokens: float
 
-    def __init__(self, out: tuple[Any, ...], labels: _Labels) -> None:
-        # `out`: (tier, score, confidence, ambiguous, tokens, rule) and then either the native
-        # backend's `Detail` or the Python backend's (raw values, matched ids, features).
-        self.tier = TIERS[out[0]]  # type: ignore[assignment]
-        self.score = out[1]
-        self.confidence = out[2]
-        self.ambiguous = out[3]
-        self._tokens = tokens = out[4]
+    def __init__(self, out: Any, labels: _Labels) -> None:
+        # `out`: a backend's Score; its detail stays there until read.
+        self.tier = TIERS[out.tier]  # type: ignore[assignment]
+        self.score = out.score
+        self.confidence = out.confidence
+        self.ambiguous = out.ambiguous
+        self.tokens = tokens = out.tokens
         self.estimated_tokens = -int(-tokens // 1)  # ceil without float surprises
-        self.rule = RULES[out[5]]
-        self._detail: Any = out[6] if len(out) == 7 else out[6:]
+        self.rule = RULES[out.rule]
+        self._detail: Any = out
         self._labels = labels
         self._dimensions: tuple[DimensionScore, ...] | None = None
 
@@ -276,7 +278,7 @@ class ScoreResult:
             extra: dict[str, list[str]] = {
                 "reasoningMarkers": [], "questionComplexity": [], "multiStepPatterns": []
             }
-            if numbers >= 2 and questions >= 1 and self._tokens >= self._labels.word_problem_min_tokens:
+            if numbers >= 2 and questions >= 1 and self.tokens >= self._labels.word_problem_min_tokens:
                 extra["reasoningMarkers"].append(f"word problem ({numbers} numbers in a question)")
             if questions > 1:
                 extra["questionComplexity"].append(f"{questions} question marks")
