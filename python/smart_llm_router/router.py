@@ -255,7 +255,7 @@ class Router:
             tools_job = has_tools and (self._agentic_mode == "always" or tier > 0)
             if agentic or tools_job:
                 table = "agentic"
-        tokens = float(input_tokens) if input_tokens is not None else result._tokens
+        tokens = float(input_tokens) if input_tokens is not None else result.tokens
         chosen, chain, escalation = self._select(
             self.tables[table], tier, has_vision, has_tools, tokens, max_output_tokens, table
         )
@@ -293,7 +293,7 @@ class Router:
         markers = result.rule_keywords
         if markers["topicShifts"]:
             return False
-        tokens = result._tokens
+        tokens = result.tokens
         if tokens <= conv.follow_up_tokens:
             return True
         if tokens <= conv.reference_tokens and markers["continuations"]:
