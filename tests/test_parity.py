@@ -16,6 +16,16 @@ from smart_llm_router.scoring import ScoringConfig, compile_spec
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "scorer_vectors.json").read_text("utf-8"))
 
 
+@pytest.mark.parametrize("name", ["DIMENSIONS", "KEYWORD_SETS", "TIERS", "RULES"])
+def test_both_backends_number_things_alike(name: str) -> None:
+    from smart_llm_router import tables
+    from smart_llm_router._backend import native_module
+
+    if not native_available():
+        pytest.skip("native module not built")
+    assert list(getattr(native_module(), name)) == list(getattr(tables, name))
+
+
 def test_vectors_match_the_current_defaults() -> None:
     assert VECTORS["spec"] == compile_spec(ScoringConfig.load()), (
         "bundled keywords or scoring defaults changed: run `python tests/gen_vectors.py` "

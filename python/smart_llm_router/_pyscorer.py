@@ -26,21 +26,7 @@ from ._text import (
     CJK, CJK_RUN, WORD, WORD_RUN, char_class, estimate_tokens, features, fold, has_cjk, split_words,
 )
 from .errors import ConfigError
-
-DIMENSIONS = (
-    "reasoningMarkers", "codePresence", "multiStepPatterns", "technicalTerms", "tokenCount",
-    "creativeMarkers", "questionComplexity", "constraintCount", "agenticTask",
-    "imperativeVerbs", "outputFormat", "referenceComplexity", "domainSpecificity",
-    "simpleIndicators", "negationComplexity",
-)
-KEYWORD_SETS = tuple(d for d in DIMENSIONS if d != "tokenCount") + (
-    "structuredOutput", "hardAsks", "proofAsks", "continuations", "topicShifts",
-)
-TIERS = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
-RULES = (
-    "score", "ambiguous", "reasoning_markers", "long_context", "hard_ask", "structured_output",
-    "proof_ask", "agentic_steps",
-)
+from .tables import DIMENSIONS, KEYWORD_SETS, TIERS
 
 _D_TOKENS, _D_SIMPLE = (DIMENSIONS.index(d) for d in ("tokenCount", "simpleIndicators"))
 _K_REASONING, _K_CODE, _K_MULTISTEP, _K_TECHNICAL, _K_DOMAIN, _K_AGENTIC, _K_STRUCTURED, _K_HARD, _K_PROOF, _K_QUESTION = (

@@ -21,11 +21,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
 
 from . import _backend
-from ._pyscorer import DIMENSIONS, KEYWORD_SETS, RULES, TIERS, PyScorer
+from ._pyscorer import PyScorer
 from ._text import estimate_tokens as _py_estimate_tokens
 from .errors import ConfigError
+from .tables import DIMENSIONS, KEYWORD_SETS, RULES, TIERS, Tier
 
-Tier = Literal["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
 Dimension = Literal[
     "reasoningMarkers", "codePresence", "multiStepPatterns", "technicalTerms", "tokenCount",
     "creativeMarkers", "questionComplexity", "constraintCount", "agenticTask",
