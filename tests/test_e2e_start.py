@@ -5,10 +5,17 @@ process is stopped."""
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -17,7 +24,10 @@ import pytest
 import yaml
 
 from smart_llm_router.configure import write_init
-from smart_llm_router.proxy import free_port, litellm_command, offline_env, running_proxy, stop, wait_ready
+from smart_llm_router.proxy import (
+    PortInUseError, _listening_ports_lsof, _listening_ports_proc, free_port, litellm_command, listening_ports,
+    offline_env, port_in_use, running_proxy, stop, wait_ready,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -131,3 +141,128 @@ def test_the_demo_upstream_never_takes_the_proxy_port(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(proxy.socket, "socket", FakeSocket)
     assert proxy.free_port(avoid={5000}) == 5001
+
+
+# --- a port that belongs to someone else ------------------------------------------------------
+
+class _AlwaysAlive(BaseHTTPRequestHandler):
+    """Answers every GET with 200, as a LiteLLM proxy left running answers /health/liveliness."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"I'm alive!")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def foreign_server(port: int = 0) -> Iterator[int]:
+    """Another program's HTTP server on 127.0.0.1 (``port``, or a free one); yields its port.
+    If ``port`` is taken already, something else plays the part and is left alone."""
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), _AlwaysAlive)
+    except OSError:
+        yield port
+        return
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def slr_start(*args: str, timeout: float = 120) -> tuple[int, str, str]:
+    """Run `slr start ARGS`; one that is still running after ``timeout`` is stopped like
+    Ctrl-C (so its children go too) and the test fails."""
+    exe = shutil.which("slr")
+    cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
+    process = subprocess.Popen([*cmd, "start", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=offline_env(), start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+        pytest.fail(f"slr start {' '.join(args)} was still running after {timeout:.0f} s:\n{stdout}\n{stderr}")
+    return process.returncode, stdout, stderr
+
+
+def test_start_refuses_a_taken_port() -> None:
+    with foreign_server() as port:
+        started = time.monotonic()
+        code, stdout, stderr = slr_start("--demo", "--port", str(port))
+    assert code == 2, (stdout, stderr)
+    assert f"port {port} on 127.0.0.1 is already in use" in stderr and "--port" in stderr
+    assert "proxy ready" not in stdout and "Traceback" not in stderr
+    assert time.monotonic() - started < 30  # nothing was started: no LiteLLM start-up to wait for
+
+
+def test_start_never_takes_a_server_on_4000_for_the_proxy() -> None:
+    """The user's case: `slr start --demo` with 4000 held by another server that answers
+    /health/liveliness. LiteLLM would move to a random port and the other server answer the
+    readiness check; it must be an immediate error instead."""
+    with foreign_server(4000):
+        code, stdout, stderr = slr_start("--demo")
+    assert code == 2, (stdout, stderr)
+    assert "port 4000 on 127.0.0.1 is already in use" in stderr and "--port" in stderr
+    assert "proxy ready" not in stdout
+
+
+def _http_server_child(port: int, *, via_shell: bool = False) -> subprocess.Popen[bytes]:
+    """A child in a new process group listening on ``port`` (via a shell: a grandchild does)."""
+    serve = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    cmd = ["/bin/sh", "-c", f"{shlex.join(serve)}; true"] if via_shell else serve
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def test_readiness_is_not_answered_by_a_foreign_server() -> None:
+    with foreign_server() as port:
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+        try:
+            with pytest.raises(RuntimeError, match="did not answer") as caught:
+                wait_ready(f"http://127.0.0.1:{port}/health/liveliness", child, 3, port=port)
+            assert not isinstance(caught.value, PortInUseError)
+        finally:
+            stop(child)
+
+
+def test_readiness_sees_a_proxy_that_moved_off_its_port() -> None:
+    with foreign_server() as port:
+        moved = free_port(avoid={port})
+        child = _http_server_child(moved)
+        try:
+            started = time.monotonic()
+            with pytest.raises(PortInUseError) as caught:
+                wait_ready(f"http://127.0.0.1:{port}/health/liveliness", child, 60, port=port)
+            assert (caught.value.port, caught.value.moved_to) == (port, moved)
+            assert time.monotonic() - started < 30
+        finally:
+            stop(child)
+
+
+@pytest.mark.parametrize("via_shell", [False, True])
+def test_readiness_accepts_our_own_child(via_shell: bool) -> None:
+    port = free_port()
+    child = _http_server_child(port, via_shell=via_shell)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/", child, 30, port=port)
+        assert listening_ports(child.pid) == {port}
+        assert _listening_ports_proc(child.pid) == {port}
+        if shutil.which("lsof"):
+            assert _listening_ports_lsof(child.pid) == {port}
+    finally:
+        stop(child)
+
+
+def test_port_in_use() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        assert port_in_use("127.0.0.1", port)  # bound without SO_REUSEADDR: uvicorn's bind would fail too
+        s.listen()
+        assert port_in_use("127.0.0.1", port) and port_in_use("0.0.0.0", port)
+    assert not port_in_use("127.0.0.1", port)

@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from . import _backend
 from .asks import RequestError
+from .catalog import ModelInfo
 from .config import TIERS
 from .errors import ConfigError
 from .evaluate import InputFileError
@@ -29,8 +33,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Everything printed holds user or config text (prompts, model and profile names, paths, error
+# messages): "[/]" in it would crash Rich markup, "[bold]" vanish and "x:free: ..." turn into
+# an emoji. So the consoles parse neither; styling is explicit (Text spans, table styles).
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 TIER_STYLE = {"SIMPLE": "green", "MEDIUM": "cyan", "COMPLEX": "yellow", "REASONING": "magenta"}
 
@@ -49,10 +56,10 @@ def _render(result: ScoreResult) -> None:
     if result.rule not in ("score", "ambiguous"):
         flags.append(f"rule: {result.rule}")
     extra = f"  ({', '.join(flags)})" if flags else ""
-    out.print(
-        f"[bold {style}]{result.tier}[/]  score {result.score:+.4f}  "
-        f"confidence {result.confidence:.2f}  ~{result.estimated_tokens} tokens{extra}"
-    )
+    out.print(Text.assemble(
+        (result.tier, f"bold {style}"),
+        f"  score {result.score:+.4f}  confidence {result.confidence:.2f}  ~{result.estimated_tokens} tokens{extra}",
+    ))
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("dimension")
     table.add_column("weight", justify="right")
@@ -84,8 +91,8 @@ def _render_decision(d: RoutingDecision, router: Router, explain: bool) -> None:
         saving = f"savings vs {baseline} unknown (price missing)"
     else:
         saving = f"{d.savings:.0%} savings vs {baseline}"
-    out.print(f"[bold {style}]{d.tier}[/] / [bold]{d.model}[/] / {saving}")
-    out.print(f"[dim]{d.reason}[/]")
+    out.print(Text.assemble((d.tier, f"bold {style}"), " / ", (d.model, "bold"), f" / {saving}"))
+    out.print(Text(d.reason, style="dim"))
     out.print(
         f"profile {d.profile}"
         + (f" ({d.table} table)" if d.table != d.profile else "")
@@ -128,35 +135,88 @@ def test_prompt(
 
 
 def _per_million(value: float | None) -> str:
-    return "?" if value is None else f"{value * 1e6:.2f}"
+    """A per-token price as USD per 1M tokens, short: 0.1, 2.5, 15, 0.075."""
+    return "?" if value is None else f"{value * 1e6:.4g}"
+
+
+def _short_count(n: int | None) -> str:
+    """A context window in five characters or less: 1,048,576 -> 1.05M, 131,072 -> 131K."""
+    if n is None:
+        return "?"
+    for unit, size in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        # (the 0.9995 keeps 999,999 from printing as "1e+03K")
+        if n >= size * 0.9995:
+            return f"{n / size:.3g}{unit}"
+    return str(n)
+
+
+MODEL_COLUMNS = ("tier", "model", "in", "out", "ctx", "img", "tools")
+# Fields of ModelInfo under the names LiteLLM's cost map and smart_router.models use.
+MODEL_JSON_NAMES = {"input_cost": "input_cost_per_token", "output_cost": "output_cost_per_token",
+                    "vision": "supports_vision", "tools": "supports_function_calling", "source": "price_source"}
+
+
+def _model_rows(models: list[ModelInfo]) -> list[list[str]]:
+    """One row per model: the tier's primary first (the only row naming the tier), then its
+    fallbacks in the order they are tried."""
+    return [[
+        "", m.name, _per_million(m.input_cost), _per_million(m.output_cost), _short_count(m.max_input_tokens),
+        "yes" if m.vision else "-", "yes" if m.tools else "-",
+    ] for m in models]
+
+
+def _plain_lines(rows: list[list[str]], right: set[int]) -> list[str]:
+    """Columns aligned with spaces, nothing cut: for pipes and files."""
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+    def pad(i: int, cell: str) -> str:
+        gap = " " * (widths[i] - cell_len(cell))
+        return gap + cell if i in right else cell + gap
+
+    return ["  ".join(pad(i, cell) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
 @app.command("models")
 def models(
     profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Only this profile.")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every field of every model as JSON.")] = False,
 ) -> None:
-    """Show each profile's tier -> model table with prices and capabilities."""
+    """Show each profile's tier -> model table: prices (USD per 1M tokens in/out), context
+    window, vision (img) and tool calling."""
     router = get_router(config)
     names = [router.profile_name(profile)] if profile else router.profiles
+    if as_json:
+        data = {name: {tier: [
+            {MODEL_JSON_NAMES.get(k, k): v for k, v in asdict(m).items()} | {"role": "fallback" if i else "primary"}
+            for i, m in enumerate(router.tables[name][tier])] for tier in TIERS} for name in names}
+        out.print_json(json.dumps(data, ensure_ascii=False))
+        return
+    right = {2, 3, 4}
     for name in names:
-        table = Table(title=f"smart/{name}", title_justify="left", show_edge=False)
-        table.add_column("tier")
-        table.add_column("")
-        table.add_column("model", no_wrap=True)
-        for column in ("$/M in", "$/M out", "context"):
-            table.add_column(column, justify="right")
-        table.add_column("vision", justify="center")
-        table.add_column("tools", justify="center")
+        rows, styles = [], []
         for tier in TIERS:
-            for i, m in enumerate(router.tables[name][tier]):
-                table.add_row(
-                    f"[{TIER_STYLE[tier]}]{tier}[/]" if i == 0 else "",
-                    "primary" if i == 0 else "fallback",
-                    m.name, _per_million(m.input_cost), _per_million(m.output_cost),
-                    f"{m.max_input_tokens:,}" if m.max_input_tokens else "?",
-                    "yes" if m.vision else "-", "yes" if m.tools else "-",
-                )
+            tier_rows = _model_rows(router.tables[name][tier])
+            if tier_rows:
+                tier_rows[0][0] = tier
+            rows += tier_rows
+            styles += [TIER_STYLE[tier]] * len(tier_rows)
+        title = f"smart/{name}  (in/out: USD per 1M tokens; ctx: context window; img: vision)"
+        if not out.is_terminal:
+            # Piped or redirected: plain lines, every value whole, however long the names.
+            out.print(title)
+            for line in _plain_lines([list(MODEL_COLUMNS), *rows], right):
+                out.print(line)
+            out.print()
+            continue
+        # Fits 80 columns with the bundled names (at most ~40 characters); a longer name
+        # wraps inside its column rather than being cut.
+        table = Table(title=title, title_justify="left", box=None, pad_edge=False, header_style="bold")
+        for i, column in enumerate(MODEL_COLUMNS):
+            table.add_column(column, justify="right" if i in right else "center" if i > 4 else "left",
+                             overflow="fold", no_wrap=column != "model")
+        for row, style in zip(rows, styles):
+            table.add_row(Text(row[0], style=style), *row[1:])
         out.print(table)
         out.print()
 
@@ -164,13 +224,13 @@ def models(
 @app.command()
 def start(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled, OpenRouter).")] = None,
-    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535)] = 4000,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Listen port; a taken port is an error.")] = 4000,
     host: Annotated[str, typer.Option("--host", help="Listen address; non-loopback needs a master key.")] = "127.0.0.1",
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Proxy worker processes.")] = 1,
     demo: Annotated[bool, typer.Option("--demo", help="Serve every model from a built-in demo upstream: no API key, no network.")] = False,
 ) -> None:
     """Run the LiteLLM proxy with smart routing (Ctrl-C stops it)."""
-    from .proxy import running_proxy
+    from .proxy import PortInUseError, running_proxy
 
     if demo and config is not None:
         raise typer.BadParameter("--demo brings its own config; drop --config", param_hint="--demo")
@@ -181,12 +241,12 @@ def start(
         with running_proxy(config, host=host, port=port, workers=workers, demo=demo) as info:
             url, key = info["url"], info["master_key"] or "sk-anything"
             router = get_router(info["config"])
-            out.print(f"[bold green]smart-llm-router proxy ready[/] at {url}  (config: {info['config']})")
+            out.print(Text.assemble(("smart-llm-router proxy ready", "bold green"), f" at {url}  (config: {info['config']})"))
             out.print("profiles: " + ", ".join(f"smart/{p}" for p in router.profiles) + "; any concrete model name bypasses routing")
             if info["upstream"]:
                 out.print(f"demo upstream at {info['upstream']}: replies name the model and tier that served them")
             if not info["master_key"]:
-                out.print("[yellow]no master key set: on loopback the proxy accepts any key[/]")
+                out.print(Text("no master key set: on loopback the proxy accepts any key", style="yellow"))
             body = '{"model":"smart/auto","messages":[{"role":"user","content":"Prove that sqrt(2) is irrational step by step"}]}'
             out.print(f"try:  curl -si {url}/v1/chat/completions -H 'Authorization: Bearer {key}' "
                       f"-H 'Content-Type: application/json' -d '{body}'")
@@ -195,8 +255,12 @@ def start(
                 info["process"].wait()
             except KeyboardInterrupt:
                 out.print("stopping ...")
+    except PortInUseError as e:
+        err.print(Text.assemble(("the proxy did not start:", "red"),
+                                f" {e}; stop that process or choose another port with --port"))
+        sys.exit(2)
     except RuntimeError as e:
-        err.print(f"[red]the proxy did not start:[/] {e}")
+        err.print(Text.assemble(("the proxy did not start:", "red"), f" {e}"))
         sys.exit(1)
 
 
@@ -211,7 +275,8 @@ def init(
 
     steps = write_init(upstream, config, force=force)
     router = get_router(config)
-    out.print(f"[green]wrote {config}[/] ({upstream}: {len(router.config.model_list)} models, profiles {', '.join(router.profiles)})")
+    out.print(Text.assemble((f"wrote {config}", "green"),
+                            f" ({upstream}: {len(router.config.model_list)} models, profiles {', '.join(router.profiles)})"))
     out.print("next:")
     for step in steps:
         out.print(f"  {step}")
@@ -228,15 +293,15 @@ def doctor(
 
     problems, loaded = diagnose(config)
     for p in problems:
-        mark = "[red]error[/]  " if p.level == "error" else "[yellow]warning[/]"
-        out.print(f"{mark} {p.message}")
+        mark = ("error  ", "red") if p.level == "error" else ("warning", "yellow")
+        out.print(Text.assemble(mark, f" {p.message}"))
     errors = sum(p.level == "error" for p in problems)
     if errors:
-        out.print(f"[red]{errors} error(s)[/]: requests would fail; fix them before `slr start`")
+        out.print(Text.assemble((f"{errors} error(s)", "red"), ": requests would fail; fix them before `slr start`"))
         raise typer.Exit(1)
     name = loaded.source if loaded else config
-    out.print(f"[green]ok[/]: {name} routes {len(loaded.smart_router.profiles) if loaded else 0} profiles"
-              + (f" ({len(problems)} warning(s))" if problems else ""))
+    out.print(Text.assemble(("ok", "green"), f": {name} routes {len(loaded.smart_router.profiles) if loaded else 0} profiles"
+                            + (f" ({len(problems)} warning(s))" if problems else "")))
 
 
 def _duration(us: float) -> str:
@@ -251,7 +316,7 @@ def bench(
     corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Time your own prompts: one per line, or JSONL with a 'prompt' field.")] = None,
     seconds: Annotated[float, typer.Option("--seconds", min=0.01, max=60, help="Minimum time per case and backend.")] = 0.3,
     requests: Annotated[int, typer.Option("--requests", "-n", min=1, max=1_000_000, help="(--proxy) requests to send.")] = 200,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, max=1024, help="(--proxy) requests in flight.")] = 8,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=1024, help="(--proxy) requests in flight.")] = 8,
     model: Annotated[str, typer.Option("--model", "-m", help="(--proxy) model or smart/<profile> to request.")] = "smart/auto",
     api_key: Annotated[str, typer.Option("--api-key", envvar="LITELLM_MASTER_KEY", help="(--proxy) the proxy's key.")] = "sk-anything",
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
@@ -295,7 +360,8 @@ def bench(
     from .bench import run_load
 
     with Progress(console=err, transient=True, disable=as_json) as progress:
-        task = progress.add_task(f"{requests} requests to {proxy}", total=requests)
+        # (Progress parses markup in task descriptions whatever the console says)
+        task = progress.add_task(escape(f"{requests} requests to {proxy}"), total=requests)
         result = asyncio.run(run_load(proxy, requests=requests, concurrency=concurrency, model=model,
                                       api_key=api_key, on_done=lambda: progress.advance(task)))
     summary = result.summary()
@@ -372,7 +438,8 @@ def eval_file(
         out.print(f"accuracy {result.accuracy:.1%} ({result.correct}/{result.total})")
         out.print(_confusion_table(result.confusion, result.recall, result.precision))
         for m in result.misrouted[:25]:
-            out.print(f"line {m['line']}: {m['expected']} -> [bold]{m['got']}[/] {m['prompt']!r}  [dim]{'; '.join(m['signals'])}[/]")
+            out.print(Text.assemble(f"line {m['line']}: {m['expected']} -> ", (str(m["got"]), "bold"),
+                                    f" {m['prompt']!r}  ", ("; ".join(m["signals"]), "dim")))
         if len(result.misrouted) > 25:
             out.print(f"... {len(result.misrouted) - 25} more misrouted (--json lists all)")
     if min_accuracy is not None and result.accuracy < min_accuracy:
@@ -407,11 +474,11 @@ def _eval_conversations(files: Any, router: Router, min_accuracy: float | None, 
         ratio = result.cost / result.cost_per_message if result.cost_per_message else None
         out.print(f"estimated cost {result.cost:.4f} USD vs {result.cost_per_message:.4f} per message"
                   + (f" ({ratio:.2f}x)" if ratio is not None else ""))
-        out.print(escape("by language: " + ", ".join(
-            f"{k} {c / t:.0%} ({t})" for k, (c, t) in sorted(result.by_language.items()))))
+        out.print("by language: " + ", ".join(
+            f"{k} {c / t:.0%} ({t})" for k, (c, t) in sorted(result.by_language.items())))
         out.print(_confusion_table(result.confusion, result.recall, result.precision))
         for m in result.misrouted[:25]:
-            out.print(escape(f"{m['where']} turn {m['turn']}: {m['expected']} -> {m['got']} ({m['turn_kind']}, {m['rule']}) {m['text']!r}"))
+            out.print(f"{m['where']} turn {m['turn']}: {m['expected']} -> {m['got']} ({m['turn_kind']}, {m['rule']}) {m['text']!r}")
         if len(result.misrouted) > 25:
             out.print(f"... {len(result.misrouted) - 25} more misrouted (--json lists all)")
     if min_accuracy is not None and result.accuracy < min_accuracy:
@@ -442,7 +509,7 @@ def replay(
     out.print("estimated cost per 1k requests: " + ("unknown (no prices)" if delta is None else f"{delta:+.4f} USD")
               + (f" ({result.unpriced} requests without a price left out)" if result.unpriced else ""))
     for m in data["top_moved"]:
-        out.print(f"line {m['line']}: {m['from']} -> [bold]{m['to']}[/]  {m['prompt']!r}")
+        out.print(Text.assemble(f"line {m['line']}: {m['from']} -> ", (str(m["to"]), "bold"), f"  {m['prompt']!r}"))
 
 
 def main() -> None:
@@ -450,17 +517,18 @@ def main() -> None:
     try:
         app()
     except ConfigError as e:
-        err.print(f"[red]configuration error:[/] {e}")
-        sys.exit(2)
+        _fail("configuration error:", e)
     except InputFileError as e:
-        err.print(f"[red]error:[/] {e}")
-        sys.exit(2)
+        _fail("error:", e)
     except (NoModelError, RequestError) as e:
-        err.print(f"[red]cannot route:[/] {e}")
-        sys.exit(2)
+        _fail("cannot route:", e)
     except (OSError, ValueError, ImportError) as e:
-        err.print(f"[red]error:[/] {e}")
-        sys.exit(2)
+        _fail("error:", e)
+
+
+def _fail(what: str, e: Exception) -> NoReturn:
+    err.print(Text.assemble((what, "red"), f" {e}"))
+    sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,7 @@ the demo upstream and the child processes."""
 from __future__ import annotations
 
 import copy
+import errno
 import ipaddress
 import os
 import shutil
@@ -47,6 +48,113 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# LiteLLM's run_server silently serves a random port instead when the port is 4000 and
+# something accepts connections on localhost:4000 (proxy_cli.py, is_port_in_use).
+LITELLM_MOVES_OFF = 4000
+
+
+class PortInUseError(RuntimeError):
+    """The proxy's port belongs to another process. Left to itself, LiteLLM would fail, or on
+    4000 serve a random port while the other process answered in its place."""
+
+    def __init__(self, host: str, port: int, moved_to: int | None = None) -> None:
+        self.host, self.port, self.moved_to = host, port, moved_to
+        message = f"port {port} on {host} is already in use by another process"
+        if moved_to is not None:
+            message += f" (it was taken while LiteLLM started, and LiteLLM moved to port {moved_to})"
+        super().__init__(message)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether LiteLLM could not serve ``host:port`` now: binding it the way uvicorn binds
+    fails (SO_REUSEADDR, so connections in TIME_WAIT do not count), or, for 4000, something
+    answers on localhost:4000 (LiteLLM's own test before it moves off 4000).
+
+    Raises OSError for an address that cannot be listened on at all (not one of this host's
+    addresses, a privileged port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return True
+            raise OSError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    if port == LITELLM_MOVES_OFF:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.settimeout(2)
+            return s.connect_ex(("localhost", port)) == 0
+    return False
+
+
+def listening_ports(leader: int) -> set[int] | None:
+    """TCP ports on which process ``leader`` or any process of its process group listens
+    (a child started with start_new_session=True leads the group its workers join). None
+    where this system cannot tell: no /proc and no lsof."""
+    if os.path.exists("/proc/net/tcp"):
+        return _listening_ports_proc(leader)
+    if shutil.which("lsof"):
+        return _listening_ports_lsof(leader)
+    return None
+
+
+def _in_group(pid: int, leader: int) -> bool:
+    try:
+        return pid == leader or os.getpgid(pid) == leader
+    except OSError:  # gone already
+        return False
+
+
+def _listening_ports_proc(leader: int) -> set[int]:
+    """Linux: the LISTEN sockets of /proc/net/tcp{,6} whose inodes the group holds open."""
+    sockets: dict[str, int] = {}  # "socket:[inode]" -> local port
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text("ascii").splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "0A":  # TCP_LISTEN
+                sockets[f"socket:[{fields[9]}]"] = int(fields[1].rsplit(":", 1)[1], 16)
+    ports = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or not _in_group(int(entry), leader):
+            continue
+        try:
+            fds = os.listdir(f"/proc/{entry}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink(f"/proc/{entry}/fd/{fd}")
+            except OSError:
+                continue
+            if link in sockets:
+                ports.add(sockets[link])
+    return ports
+
+
+def _listening_ports_lsof(leader: int) -> set[int] | None:
+    """macOS and other systems without /proc: ``lsof -F`` prints p<pid>, g<pgid>, n<addr:port>."""
+    try:
+        done = subprocess.run(["lsof", "-nP", "-a", "-iTCP", "-sTCP:LISTEN", "-Fpgn"],
+                              check=False, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    ports, member = set(), False
+    for line in done.stdout.splitlines():
+        tag, value = line[:1], line[1:]
+        if tag == "p":
+            member = value == str(leader)
+        elif tag == "g":
+            member = member or value == str(leader)
+        elif tag == "n" and member and value.rsplit(":", 1)[-1].isdigit():
+            ports.add(int(value.rsplit(":", 1)[1]))
+    return ports
 
 
 def free_port(avoid: Collection[int] = ()) -> int:
@@ -157,12 +265,30 @@ def litellm_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-c", "from litellm.proxy.proxy_cli import run_server; run_server()"]
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    """Poll ``url`` until it answers 200; raise if the process dies or time runs out."""
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float, port: int | None = None) -> None:
+    """Poll ``url`` until it answers 200; raise if the process dies or time runs out.
+
+    With ``port`` (the port of ``url``), an answer counts only once ``process`` or its process
+    group (start it with start_new_session=True) listens on that port. A 200 alone proves
+    nothing: another server on the port answers it too (a proxy left running answers
+    /health/liveliness exactly like ours), and LiteLLM moves off a busy 4000 without a word.
+    Once our process holds the listening socket no other process can accept on that address,
+    so the answer is ours. If the group listens on other ports but not ``port``, the port was
+    taken under it: PortInUseError. Where listening sockets cannot be read (neither /proc nor
+    lsof), only the process being alive is checked.
+    """
+    from urllib.parse import urlsplit
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"process exited with code {process.returncode} before {url} answered")
+        ports = None if port is None else listening_ports(process.pid)
+        if port is not None and ports is not None and port not in ports:
+            if ports:  # uvicorn binds one socket: listening elsewhere means it moved
+                raise PortInUseError(urlsplit(url).hostname or "?", port, moved_to=min(ports))
+            time.sleep(0.25)
+            continue
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
                 if response.status == 200:
@@ -204,9 +330,14 @@ def running_proxy(
 ) -> Iterator[dict[str, Any]]:
     """Start the demo upstream (if ``demo``) and the proxy; yield their URLs; stop both.
 
-    Raises ConfigError for an invalid config or a non-loopback host without a master key.
+    Raises PortInUseError when another process holds ``host:port`` (checked before anything
+    starts, and again through the readiness check: see wait_ready), ConfigError for an invalid
+    config or a non-loopback host without a master key.
     """
     env = offline_env({**os.environ, **env} if env else None)
+    # Before anything starts: a taken port is the user's to resolve, never LiteLLM's.
+    if port_in_use(host, port):
+        raise PortInUseError(host, port)
     workdir = Path(tempfile.mkdtemp(prefix="smart-llm-router-"))
     upstream = proxy = None
     try:
@@ -240,11 +371,16 @@ def running_proxy(
         if workers > 1:
             cmd += ["--num_workers", str(workers), "--timeout_worker_healthcheck", "300"]
         if upstream is not None:
-            wait_ready(f"{upstream_url}/v1/models", upstream, 30)
+            wait_ready(f"{upstream_url}/v1/models", upstream, 30, port=upstream_port)
         proxy = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=log_file, stderr=log_file)
         probe_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         url = f"http://{probe_host}:{port}"
-        wait_ready(f"{url}/health/liveliness", proxy, startup_timeout)
+        try:
+            wait_ready(f"{url}/health/liveliness", proxy, startup_timeout, port=port)
+        except RuntimeError:
+            if proxy.poll() is not None and port_in_use(host, port):
+                raise PortInUseError(host, port) from None  # taken after the check: uvicorn failed
+            raise
         yield {"url": url, "upstream": upstream_url, "process": proxy, "master_key": key,
                "config": str(user_path), "effective_config": str(effective)}
     finally:
