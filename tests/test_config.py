@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import itertools
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from smart_llm_router import ConfigError, Scorer, ScoringConfig
+from smart_llm_router import AppConfig, ConfigError, Scorer, ScoringConfig, load_config
+from smart_llm_router.config import DEFAULT_TIMEOUTS, TIERS, bundled_config_path, parse_config
 
 
 def test_defaults_load() -> None:
@@ -80,3 +84,55 @@ def test_unknown_backend_value_is_a_clear_error() -> None:
     done = _run("import smart_llm_router as s; s.score('hi')", "rust")
     assert done.returncode != 0
     assert "SMART_LLM_ROUTER_BACKEND='rust' is not one of auto, native, python" in done.stderr
+
+
+# --- smart_router.timeouts -------------------------------------------------------------------
+
+_ABSENT = object()
+
+
+def _with_timeouts(value: object) -> AppConfig:
+    """The bundled config with ``smart_router.timeouts`` set to ``value`` (or left out)."""
+    data = copy.deepcopy(yaml.safe_load(bundled_config_path().read_text("utf-8")))
+    if value is _ABSENT:
+        del data["smart_router"]["timeouts"]
+    else:
+        data["smart_router"]["timeouts"] = value
+    return parse_config(data, "c.yaml")
+
+
+def test_timeouts_default_per_tier_and_grow_with_the_tier() -> None:
+    for config in (_with_timeouts(_ABSENT), load_config()):  # left out, and the bundled file's
+        timeouts = config.smart_router.timeouts
+        assert timeouts is not None
+        values = [(timeouts.tier(t).timeout, timeouts.tier(t).stream_timeout) for t in TIERS]
+        assert values == [DEFAULT_TIMEOUTS[t] for t in TIERS]
+    defaults = [DEFAULT_TIMEOUTS[t] for t in TIERS]
+    assert all(a[0] < b[0] and a[1] < b[1] for a, b in itertools.pairwise(defaults))
+    # A stream gives up on a silent model sooner than a whole non-streaming reply.
+    assert all(stream < whole for whole, stream in defaults)
+
+
+def test_timeouts_merge_key_by_key_and_turn_off() -> None:
+    timeouts = _with_timeouts({"SIMPLE": {"timeout": 5}, "REASONING": {"stream_timeout": None}}).smart_router.timeouts
+    assert timeouts is not None
+    assert (timeouts.SIMPLE.timeout, timeouts.SIMPLE.stream_timeout) == (5, 10)
+    assert (timeouts.REASONING.timeout, timeouts.REASONING.stream_timeout) == (300, None)
+    assert timeouts.MEDIUM.get(stream=True) == 30 and timeouts.MEDIUM.get(stream=False) == 90
+    for off in (False, "off", None):  # YAML reads an unquoted `off` as false
+        assert _with_timeouts(off).smart_router.timeouts is None
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ({"SIMPLE": {"timeout": 0}}, r"timeouts\.SIMPLE\.timeout.*greater than 0"),
+    ({"MEDIUM": {"stream_timeout": -1}}, r"timeouts\.MEDIUM\.stream_timeout"),
+    ({"SIMPLE": {"timeout": True}}, r"timeouts\.SIMPLE\.timeout.*not a boolean"),
+    ({"SIMPLE": {"timeout": "soon"}}, r"timeouts\.SIMPLE\.timeout"),
+    ({"SIMPLE": {"tmeout": 5}}, r"timeouts\.SIMPLE\.tmeout"),
+    ({"HUGE": {"timeout": 5}}, r"timeouts\.HUGE"),
+    ({"SIMPLE": 5}, r"timeouts\.SIMPLE"),
+    ([5], r"timeouts"),
+])
+def test_invalid_timeouts_name_the_key(value: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        _with_timeouts(value)

@@ -170,3 +170,166 @@ def test_profile_from_the_model_field(router: Router) -> None:
 def test_malformed_bodies_get_a_clear_error(router: Router, body, message: str) -> None:
     with pytest.raises(RequestError, match=message):
         router.route_request(body, profile="auto")
+
+
+# --- what each format allows ---------------------------------------------------------------
+
+def nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def msg(content, **extra) -> dict:
+    return {"model": "smart/auto", "max_tokens": 100, "messages": [user(content)], **extra}
+
+
+def responses(content) -> dict:
+    return {"model": "smart/auto", "input": [{"role": "user", "content": content}]}
+
+
+def gemini(*parts, **extra) -> dict:
+    return {"model": "smart/auto", "contents": [{"role": "user", "parts": list(parts)}], **extra}
+
+
+# (api the body was sent as, body, what the error says): each got a 500 after every model of
+# the chain failed in turn.
+MALFORMED = [
+    ("chat", chat(user([{"type": "weird"}])), r"messages\[0\]\.content\[0\]\.type 'weird' is not a content part"),
+    ("chat", chat(user([{"foo": 1}])), r"messages\[0\]\.content\[0\]\.type is missing"),
+    ("chat", chat(user([{"type": None}])), r"messages\[0\]\.content\[0\]\.type must be a string, got null"),
+    ("chat", chat(user([{"type": "text", "text": "hi"}, {"type": "weird"}])), r"content\[1\]\.type 'weird'"),
+    ("chat", chat(user(["hi"])), r"content\[0\] must be an object"),
+    ("chat", chat(user([{"type": "image_url"}])), r"content\[0\]\.image_url must be a string or an object"),
+    ("chat", chat(user([{"type": "image_url", "image_url": {"detail": "low"}}])), r"image_url\.url must be a string"),
+    ("chat", chat(user([IMAGE_ANTHROPIC])), r"type 'image' is not a content part of chat completions"),
+    ("chat", chat(user([{"type": "input_text", "text": "hi"}])), r"type 'input_text'"),
+    ("chat", chat(user("hi"), response_format="json"), r"response_format must be an object"),
+    ("chat", chat(user("hi"), response_format={"type": "json"}), r"response_format\.type must be one of"),
+    ("chat", chat(user("hi"), response_format={"type": "json_schema"}), r"response_format\.json_schema must be an object"),
+    ("chat", chat({"role": "model", "content": "hi"}), r"messages\[0\]\.role must be one of"),
+    ("chat", chat(user("hi"), tools=[5]), r"tools\[0\] must be an object"),
+    ("messages", msg([{"type": "weird"}]), r"type 'weird' is not a content part of Anthropic messages"),
+    ("messages", msg([{"type": None}]), r"type must be a string"),
+    ("messages", msg([IMAGE_OPENAI]), r"type 'image_url'"),
+    ("messages", msg([{"type": "image"}]), r"content\[0\]\.source must be an object"),
+    ("messages", msg([{"type": "tool_result", "tool_use_id": "t", "content": [
+        {"type": "tool_result", "tool_use_id": "u", "content": "x"}]}]), r"cannot be inside a tool result"),
+    ("messages", msg("hi", system=[{"type": "image", "source": {}}]), r"system\[0\]\.type 'image' is not allowed in a system prompt"),
+    ("messages", {"model": "smart/auto", "messages": [{"role": "system", "content": "hi"}]}, r"role must be one of assistant, user"),
+    ("responses", responses([{"type": "weird"}]), r"input\[0\]\.content\[0\]\.type 'weird' is not a content part of Responses"),
+    ("responses", responses([{"foo": 1}]), r"input\[0\]\.content\[0\]\.type is missing"),
+    ("responses", responses([{"type": "input_image"}]), r"needs one of image_url, file_id"),
+    ("responses", {"model": "smart/auto", "input": [{"type": "weird"}]}, r"input\[0\]\.type 'weird' is not a Responses input item"),
+    ("responses", {"model": "smart/auto", "input": [{"type": None}]}, r"input\[0\]\.type must be a string"),
+    ("responses", {"model": "smart/auto", "input": [{"content": "hi"}]}, r"input\[0\] needs a role"),
+    ("responses", {"model": "smart/auto", "input": [{"type": "function_call_output", "output": "x"}]}, r"call_id must be a string"),
+    ("responses", {"model": "smart/auto", "input": "hi", "text": "json"}, r"text must be an object"),
+    ("responses", {"model": "smart/auto", "input": "hi", "text": {"format": "json"}}, r"text\.format must be an object"),
+    ("responses", {"model": "smart/auto", "input": "hi", "text": {"format": {"type": "json_schema", "name": "x"}}},
+     r"text\.format\.schema must be an object"),
+    ("gemini", gemini({"foo": 1}), r"contents\[0\]\.parts\[0\] holds no data"),
+    ("gemini", gemini({}), r"contents\[0\]\.parts\[0\] holds no data"),
+    ("gemini", gemini({"inlineData": "AAAA"}), r"parts\[0\]\.inlineData must be an object"),
+    ("gemini", gemini({"text": "hi"}, generationConfig={"responseMimeType": 5}), r"responseMimeType must be a string"),
+]
+
+
+@pytest.mark.parametrize(("api", "body", "message"), MALFORMED)
+def test_what_a_format_does_not_allow_is_named(router: Router, api: str, body: dict, message: str) -> None:
+    with pytest.raises(RequestError, match=message):
+        parse_request(body, api=api)
+    if api in ("responses", "gemini"):  # without the route, a `messages` body may be chat or Anthropic
+        with pytest.raises(RequestError, match=message):
+            router.route_request(body)
+
+
+THINKING = [{"type": "thinking", "thinking": "hmm", "signature": "sig"}, {"type": "redacted_thinking", "data": "abc"}]
+SERVER_TOOL = [
+    {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "x"}},
+    {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1",
+     "content": [{"type": "web_search_result", "url": "https://x", "title": "t", "encrypted_content": "e"}]},
+    {"type": "code_execution_tool_result", "tool_use_id": "srvtoolu_2", "content": {}},
+]
+# What real clients send: none of it may be refused.
+VALID = [
+    ("chat", chat(user([{"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
+                        {"type": "file", "file": {"file_data": "data:application/pdf;base64,AAAA", "filename": "a.pdf"}},
+                        {"type": "text", "text": "summarise both"}]))),
+    ("chat", chat(user("hi"), {"role": "assistant", "content": [{"type": "refusal", "refusal": "no"}]}, user("why"),
+                  {"role": "developer", "content": [{"type": "text", "text": "be brief"}]},
+                  response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": {}}})),
+    ("chat", chat(user([{"type": "image_url", "image_url": "https://x/y.png"}, {"type": "text", "text": "hi"}]))),
+    ("messages", msg([{"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "d"}},
+                      {"type": "search_result", "source": "https://x", "title": "t", "content": [{"type": "text", "text": "c"}]},
+                      IMAGE_ANTHROPIC, {"type": "text", "text": "hi", "cache_control": {"type": "ephemeral"}}])),
+    ("messages", {"model": "smart/auto", "max_tokens": 100, "messages": [
+        user("search the web"), {"role": "assistant", "content": [*THINKING, *SERVER_TOOL, {"type": "text", "text": "found"}]},
+        user([{"type": "tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "ok"}, IMAGE_ANTHROPIC]},
+              {"type": "text", "text": "go on"}])]}),
+    ("responses", {"model": "smart/auto", "input": [
+        {"role": "user", "content": [{"type": "input_file", "file_data": "data:application/pdf;base64,AAAA",
+                                      "filename": "a.pdf"}, {"type": "input_text", "text": "read it"}]},
+        {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "thought"}]},
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "done"}]},
+        {"type": "item_reference", "id": "msg_1"}, {"id": "msg_2"},
+        {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c1", "output": [{"type": "input_text", "text": "42"}]},
+        {"role": "user", "content": [{"type": "input_image", "image_url": "https://x/y.png"}, {"type": "input_text", "text": "and?"}]},
+    ], "text": {"format": {"type": "json_schema", "name": "x", "schema": {}}}}),
+    ("gemini", gemini({"text": "hi", "thoughtSignature": "abc"}, {"inline_data": {"mime_type": "image/png", "data": "AAAA"}},
+                      {"executableCode": {"language": "PYTHON", "code": "1"}}, {"codeExecutionResult": {"outcome": "OUTCOME_OK"}},
+                      generationConfig={"responseMimeType": "application/json"})),
+]
+
+
+@pytest.mark.parametrize(("api", "body"), VALID)
+def test_what_real_clients_send_is_read(router: Router, api: str, body: dict) -> None:
+    assert parse_request(body, api=api).prompt
+    assert router.route_request(body).model
+
+
+def test_any_responses_tool_output_is_a_tool_turn() -> None:
+    for kind in ("custom_tool_call_output", "computer_call_output", "shell_call_output", "mcp_new_call_output"):
+        body = {"model": "smart/auto", "input": [
+            {"role": "user", "content": PROOF}, {"type": kind.replace("_output", ""), "call_id": "c", "name": "f"},
+            {"type": kind, "call_id": "c", "output": "done"}]}
+        ask = parse_request(body)
+        assert ask.tool_turn and ask.has_tools and ask.prompt == PROOF, kind
+
+
+class NotJson:
+    pass
+
+
+@pytest.mark.parametrize(("tools", "message"), [
+    ([{"type": "function", "function": {"name": "f", "parameters": {(1, 2): "tuple key"}}}], "tools must be JSON"),
+    ([{"type": "function", "function": {"name": "f", "default": NotJson()}}], "tools must be JSON"),
+    ([{"type": "function", "function": {"name": "f", "parameters": nested(100_000)}}], "tools is nested too deeply"),
+    ([{"type": "function"}, "f"], r"tools\[1\] must be an object"),
+])
+def test_tools_that_are_not_json_are_a_request_error(router: Router, tools: list, message: str) -> None:
+    with pytest.raises(RequestError, match=message):
+        router.route_request(chat(user("hi"), tools=tools))
+
+
+def test_deeply_nested_bodies_are_a_request_error(router: Router) -> None:
+    deep = {"functionResponse": {"name": "f", "response": {"x": nested(100_000)}}}
+    with pytest.raises(RequestError, match=r"contents\[0\]\.parts\[0\] is nested too deeply"):
+        router.route_request(gemini(deep))
+    inner: dict = {"type": "tool_result", "tool_use_id": "t", "content": "x"}
+    for _ in range(100_000):
+        inner = {"type": "tool_result", "tool_use_id": "t", "content": [inner]}
+    with pytest.raises(RequestError, match="cannot be inside a tool result"):
+        router.route_request(msg([inner]))
+
+
+@pytest.mark.parametrize("body", [
+    chat(user([{"type": "weird"}])), chat(user([{"foo": 1}])), chat(user([{"type": None}])),
+    chat(user("hi"), response_format="json"), msg([{"type": "weird"}]),
+])
+def test_without_the_route_a_messages_body_is_still_checked(router: Router, body: dict) -> None:
+    # Chat or Anthropic, told apart by the shape: a part neither allows is an error.
+    with pytest.raises(RequestError, match=r"type|response_format"):
+        router.route_request(body)

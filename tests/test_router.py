@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from smart_llm_router import (
-    ConfigError, NoModelError, Router, UnknownProfileError, load_config, route,
+    ConfigError, NoModelError, RequestError, Router, UnknownProfileError, load_config, route, route_request,
 )
 from smart_llm_router.config import bundled_config_path
 
@@ -250,3 +250,123 @@ def test_route_with_a_config_path(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     assert route("hi", config=path).model == "openai/gpt-4o-mini"
     assert route("hi").model == "google/gemini-2.5-flash-lite"
+
+
+# --- requests no model can take ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("profile", "kwargs", "message"), [
+    ("free", {"has_vision": True, "input_tokens": 875_000}, r"profile 'free'.*exceed the largest context window"),
+    ("premium", {"max_output_tokens": 10**9}, r"profile 'premium'.*max_tokens 1000000000 exceeds every model's output limit"),
+])
+def test_no_model_fits_names_the_profile_and_the_constraint(router: Router, profile: str, kwargs: dict, message: str) -> None:
+    with pytest.raises(NoModelError, match=message):
+        router.route("describe this", profile=profile, **kwargs)
+
+
+def test_no_model_fits_names_vision_and_tools(tmp_path: Path) -> None:
+    def edit(data: dict) -> None:
+        for tier in data["smart_router"]["profiles"]["eco"]:
+            data["smart_router"]["profiles"]["eco"][tier] = ["google/gemini-2.0-flash-lite-001"]
+    r = make_router(tmp_path, edit)
+    with pytest.raises(NoModelError, match="profile 'eco'.*images and no model supports vision"):
+        r.route("hi", profile="eco", has_vision=True)
+    with pytest.raises(NoModelError, match="profile 'eco'.*tools and no model supports function calling"):
+        r.route("hi", profile="eco", has_tools=True)
+
+
+def test_no_single_model_has_everything(tmp_path: Path) -> None:
+    def edit(data: dict) -> None:
+        data["smart_router"]["models"]["deepseek/deepseek-chat"] = {"price_key": "deepseek/deepseek-chat",
+                                                                    "max_input_tokens": 2_000_000}
+        for tier in data["smart_router"]["profiles"]["eco"]:
+            data["smart_router"]["profiles"]["eco"][tier] = ["deepseek/deepseek-chat", "openai/gpt-4o-mini"]
+    r = make_router(tmp_path, edit)
+    # gpt-4o-mini sees images, deepseek-chat takes 1.5 M tokens: neither both.
+    with pytest.raises(NoModelError, match="profile 'eco'.*no single model has vision and a context window"):
+        r.route("hi", profile="eco", has_vision=True, input_tokens=1_500_000)
+
+
+def test_an_agentic_table_is_named_with_its_profile(router: Router) -> None:
+    with pytest.raises(NoModelError, match=r"profile 'auto' \(its 'agentic' table\)"):
+        router.route("Refactor the payment module and update its unit tests", has_tools=True, input_tokens=5_000_000)
+
+
+# --- wrong arguments of the Python API -----------------------------------------------------------
+
+BODY = {"model": "smart/auto", "messages": [{"role": "user", "content": "hi"}]}
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"profile": None}, TypeError, "profile must be a str"),
+    ({"profile": 5}, TypeError, "profile must be a str"),
+    ({"max_output_tokens": "abc"}, TypeError, "max_output_tokens must be an int"),
+    ({"max_output_tokens": 1.5}, TypeError, "max_output_tokens must be an int"),
+    ({"max_output_tokens": True}, TypeError, "max_output_tokens must be an int"),
+    ({"max_output_tokens": -5}, ValueError, "max_output_tokens must be at least 1, got -5"),
+    ({"max_output_tokens": 0}, ValueError, "max_output_tokens must be at least 1"),
+    ({"system_prompt": 5}, TypeError, "system_prompt must be a str or None"),
+    ({"has_tools": "yes"}, TypeError, "has_tools must be a bool"),
+    ({"has_vision": None}, TypeError, "has_vision must be a bool"),
+    ({"input_tokens": "many"}, TypeError, "input_tokens must be a number"),
+    ({"input_tokens": -1}, ValueError, "input_tokens must be a finite number >= 0"),
+    ({"input_tokens": float("nan")}, ValueError, "input_tokens must be a finite number >= 0"),
+    ({"history": "hello"}, TypeError, "history must be a sequence of str"),
+    ({"history": ["ok", 5]}, TypeError, r"history\[1\] must be a str"),
+    ({"held": "REASONING"}, TypeError, "held must be a Held or None"),
+    ({"last_reply": None}, TypeError, "last_reply must be a str"),
+])
+def test_route_names_a_wrong_argument(router: Router, kwargs: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        router.route("hi", **kwargs)
+    if set(kwargs) <= {"profile", "max_output_tokens", "system_prompt", "has_tools", "has_vision"}:
+        with pytest.raises(error, match=message):
+            route("hi", **kwargs)
+
+
+def test_route_names_a_prompt_that_is_not_text(router: Router) -> None:
+    for prompt in (None, b"hi", 5):
+        with pytest.raises(TypeError, match="prompt must be a str"):
+            router.route(prompt)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="prompt must be a str"):
+            route(prompt)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("body", [b"{}", 5, None, "hi", ["messages"]])
+def test_route_request_names_a_body_that_is_not_a_dict(router: Router, body: object) -> None:
+    with pytest.raises(RequestError, match="the request body must be a JSON object"):
+        router.route_request(body)  # type: ignore[arg-type]
+    with pytest.raises(RequestError, match="the request body must be a JSON object"):
+        route_request(body)  # type: ignore[arg-type]
+
+
+def test_route_request_and_route_ask_name_wrong_arguments(router: Router) -> None:
+    from smart_llm_router.asks import parse_request
+
+    with pytest.raises(TypeError, match="profile must be a str or None"):
+        router.route_request(BODY, profile=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="held must be a Held or None"):
+        router.route_request(BODY, held={"t": 3})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="ask must be an Ask"):
+        router.route_ask(BODY, "auto")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="profile must be a str"):
+        router.route_ask(parse_request(BODY), None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="reset must be a bool"):
+        router.route_ask(parse_request(BODY), "auto", reset="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="config must be a Router, an AppConfig, a path or None"):
+        route("hi", config=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="config must be a Router"):
+        route_request(BODY, config=5)  # type: ignore[arg-type]
+
+
+# --- timeouts ----------------------------------------------------------------------------------
+
+def test_each_attempt_gets_the_tiers_timeout_unless_its_model_sets_one(tmp_path: Path) -> None:
+    def edit(data: dict) -> None:
+        data["model_list"][0]["litellm_params"]["stream_timeout"] = 3  # google/gemini-2.5-flash-lite
+    r = make_router(tmp_path, edit)
+    chain = ["google/gemini-2.5-flash-lite", "openai/gpt-4o-mini"]
+    assert r.timeouts("SIMPLE", chain, stream=False) == [20, 20]
+    assert r.timeouts("SIMPLE", chain, stream=True) == [None, 10]
+    assert r.timeouts("REASONING", chain, stream=False) == [300, 300]
+    off = make_router(tmp_path, lambda d: d["smart_router"].__setitem__("timeouts", False))
+    assert off.timeouts("SIMPLE", chain, stream=False) is None

@@ -6,6 +6,10 @@ Anthropic messages (``messages`` + top-level ``system``, content blocks), OpenAI
 (``input`` + ``instructions``) and Gemini ``generateContent`` (``contents`` +
 ``systemInstruction``). Tool results, assistant turns and harness boilerplate
 (``<system-reminder>`` blocks that coding agents put into user turns) are not asks.
+
+Each body is checked against what its format allows (part and item types, the payload each
+needs, roles, response formats): anything else is a RequestError naming the field, so the
+proxy answers 400 before any upstream call instead of every model of the chain failing.
 """
 
 from __future__ import annotations
@@ -19,19 +23,74 @@ from typing import Any
 from .scoring import estimate_tokens
 
 IMAGE_PARTS = frozenset({"image_url", "image", "input_image"})
-TOOL_PARTS = frozenset({"tool_use", "tool_result", "function_call", "function_call_output"})
-# Parts and items that carry a tool's output back to the model.
-RESULT_PARTS = frozenset({"tool_result", "function_call_output"})
 TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
 # Input tokens assumed per image for context-window checks and cost estimates.
 IMAGE_TOKENS = 1000
 JSON_FORMATS = frozenset({"json_object", "json_schema"})
+RESPONSE_FORMATS = frozenset({"text", *JSON_FORMATS})
 # Earlier human asks kept per request when the caller does not say (the conversation policy
 # reads at most this many; see ``conversation.history_asks``).
 HISTORY_ASKS = 8
 # The part of the assistant's last reply kept for the topic check.
 REPLY_CHARS = 4000
 _REMINDER_OPEN, _REMINDER_CLOSE = "<system-reminder>", "</system-reminder>"
+APIS = ("chat", "messages", "responses", "gemini")
+
+# What each format allows, from the OpenAI (3.57) and Anthropic (2.14, beta included) SDKs'
+# request types and LiteLLM's own list for /v1/chat/completions. A part type maps to the
+# fields of which one must hold a value of the given JSON type, or None (no field checked).
+# Bodies LiteLLM or the provider would refuse are a 400 naming the field, before any model
+# of the chain is tried (otherwise every model fails in turn and the client gets a 500).
+_Need = tuple[tuple[str, ...], type | tuple[type, ...]] | None
+_TEXT: _Need = (("text",), str)
+CHAT_PARTS: dict[str, _Need] = {
+    "text": _TEXT, "image_url": (("image_url",), (str, Mapping)), "input_audio": (("input_audio",), Mapping),
+    "file": (("file",), Mapping), "refusal": (("refusal",), str),
+    # LiteLLM's extensions for other providers (ValidUserMessageContentTypes).
+    "audio_url": None, "video_url": None, "document": None, "guarded_text": None, "grounding_source": None,
+    "query": None,
+}
+MESSAGES_PARTS: dict[str, _Need] = {
+    "text": _TEXT, "image": (("source",), Mapping), "document": (("source",), Mapping),
+    "search_result": (("content",), list), "tool_use": (("name",), str), "tool_result": (("tool_use_id",), str),
+    "thinking": (("thinking",), str), "redacted_thinking": (("data",), str), "server_tool_use": (("name",), str),
+    "mcp_tool_use": (("name",), str), "container_upload": (("file_id",), str),
+    # Beta blocks (context management, tool search, MCP connector).
+    "compaction": None, "fallback": None, "mcp_tool_listing": None, "tool_addition": None,
+    "tool_removal": None, "tool_reference": None,
+}
+# Server tools' results (web_search_tool_result, code_execution_tool_result, ...) and uses
+# come in new kinds with each new tool: their names say what they are.
+_MESSAGES_SUFFIXES: dict[str, _Need] = {"_tool_result": (("tool_use_id",), str), "_tool_use": (("name",), str)}
+RESPONSES_PARTS: dict[str, _Need] = {
+    "input_text": _TEXT, "output_text": _TEXT, "input_image": (("image_url", "file_id"), str),
+    "input_file": (("file_data", "file_id", "file_url"), str), "input_audio": (("input_audio",), Mapping),
+    "refusal": (("refusal",), str), "summary_text": _TEXT, "reasoning_text": _TEXT, "computer_screenshot": None,
+    # Chat's plain text part: LiteLLM takes it here too.
+    "text": _TEXT,
+}
+# Responses input items other than messages. ``*_call`` items are tool calls and ``*_output``
+# items tool outputs, whatever the tool (function, custom, shell, computer, MCP, ...).
+RESPONSES_ITEMS: dict[str, _Need] = {
+    "function_call": (("name",), str), "function_call_output": (("call_id",), str),
+    "custom_tool_call": (("name",), str), "custom_tool_call_output": (("call_id",), str),
+    "reasoning": None, "item_reference": (("id",), str), "compaction": None, "compaction_trigger": None,
+    "additional_tools": None, "configuration_update": None, "program": None, "program_output": None,
+    "mcp_list_tools": None, "mcp_approval_request": None, "mcp_approval_response": None, "mcp_call": None,
+    "tool_search_call": None, "tool_search_output": None, "file_search_call": None, "web_search_call": None,
+    "computer_call": None, "computer_call_output": None, "image_generation_call": None,
+    "code_interpreter_call": None, "local_shell_call": None, "local_shell_call_output": None,
+    "shell_call": None, "shell_call_output": None, "apply_patch_call": None, "apply_patch_call_output": None,
+}
+GEMINI_DATA = ("text", "inlineData", "inline_data", "fileData", "file_data", "functionCall", "function_call",
+               "functionResponse", "function_response", "executableCode", "executable_code",
+               "codeExecutionResult", "code_execution_result")
+CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+MESSAGES_ROLES = frozenset({"user", "assistant"})
+RESPONSES_ROLES = frozenset({"user", "assistant", "system", "developer"})
+_FORMAT_NAME = {"chat": "chat completions", "messages": "Anthropic messages", "responses": "Responses"}
+# Anthropic system blocks.
+TEXT_ONLY: dict[str, _Need] = {"text": _TEXT}
 
 
 class RequestError(ValueError):
@@ -79,10 +138,55 @@ def strip_reminders(text: str) -> str:
         pos = end + len(_REMINDER_CLOSE)
 
 
-class _Reader:
-    """Walks one request body, collecting text, images and tool use."""
+_MISSING: Any = object()
+_JSON_TYPE = {str: "a string", Mapping: "an object", list: "a list", (str, Mapping): "a string or an object"}
 
-    def __init__(self, history: int = HISTORY_ASKS) -> None:
+
+def _check_needs(part: Mapping[str, Any], need: _Need, where: str) -> None:
+    """RequestError unless one of the part's required fields holds a value of its type."""
+    if need is None:
+        return
+    fields, types = need
+    for field in fields:
+        if isinstance(part.get(field), types):
+            return
+    what = _JSON_TYPE.get(types, "of another type")
+    if len(fields) == 1:
+        raise RequestError(f"{where}.{fields[0]} must be {what}")
+    raise RequestError(f"{where} needs one of {', '.join(fields)} ({what})")
+
+
+def _kind(part: Mapping[str, Any], where: str, what: str) -> str:
+    """The ``type`` of a content part or item, which must be a string."""
+    kind = part.get("type")
+    if isinstance(kind, str):
+        return kind
+    if "type" not in part:
+        raise RequestError(f"{where}.type is missing: every {what} names its type")
+    raise RequestError(f"{where}.type must be a string, got {_json_name(kind)}")
+
+
+def _json_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+class _Reader:
+    """Walks one request body, collecting text, images and tool use, and checking that every
+    part and item is one its format (``api``) allows. ``api`` None reads a ``messages`` body
+    of either shape, chat or Anthropic, and allows the parts of both."""
+
+    def __init__(self, history: int = HISTORY_ASKS, api: str | None = None) -> None:
+        self.api = api
+        if api == "chat":
+            self.parts, self.suffixes, self.roles = CHAT_PARTS, {}, CHAT_ROLES
+        elif api == "messages":
+            self.parts, self.suffixes, self.roles = MESSAGES_PARTS, _MESSAGES_SUFFIXES, MESSAGES_ROLES
+        elif api == "responses":
+            self.parts, self.suffixes, self.roles = RESPONSES_PARTS, {}, RESPONSES_ROLES
+        else:  # a messages body of either shape (Gemini parts have no type: see gemini_parts)
+            self.parts, self.suffixes, self.roles = {**MESSAGES_PARTS, **CHAT_PARTS}, _MESSAGES_SUFFIXES, CHAT_ROLES
+        # The text parts of the format: checked inline, as most parts are text.
+        self.text_kinds = TEXT_PARTS.intersection(self.parts)
         self.system: list[str] = []
         self.everything: list[str] = []
         # The newest asks, the newest last; one more than the history kept.
@@ -122,8 +226,29 @@ class _Reader:
         elif self.results:
             self.tool_turn = True
 
-    def content(self, content: Any, where: str) -> str:
-        """The plain text of a message's content (string or list of parts)."""
+    def part_kind(self, part: Mapping[str, Any], where: str, text_only: bool) -> str:
+        """The type of a content part, checked against the format's part types."""
+        kind = _kind(part, where, "content part")
+        need = (TEXT_ONLY if text_only else self.parts).get(kind, _MISSING)
+        if need is _MISSING and not text_only:
+            need = next((n for suffix, n in self.suffixes.items() if kind.endswith(suffix)), _MISSING)
+        if need is _MISSING and text_only:
+            raise RequestError(f"{where}.type {kind!r} is not allowed in a system prompt (expected text)")
+        if need is _MISSING:
+            allowed = [*self.parts, *(f"*{s}" for s in self.suffixes)]
+            name = _FORMAT_NAME.get(self.api or "", "chat or Anthropic messages")
+            raise RequestError(f"{where}.type {kind!r} is not a content part of {name} "
+                               f"(expected {', '.join(allowed)})")
+        _check_needs(part, need, where)
+        if kind == "image_url" and isinstance(part["image_url"], Mapping) \
+                and not isinstance(part["image_url"].get("url"), str):
+            raise RequestError(f"{where}.image_url.url must be a string")
+        return kind
+
+    def content(self, content: Any, where: str, nested: bool = False, text_only: bool = False) -> str:
+        """The plain text of a message's content (string or list of parts). ``nested``: the
+        content of a tool result, where no tool block may appear; ``text_only``: a system
+        prompt's blocks."""
         if content is None:
             return ""
         if isinstance(content, str):
@@ -133,46 +258,50 @@ class _Reader:
             raise RequestError(f"{where} must be a string or a list of content parts, not {type(content).__name__}")
         texts = []
         for i, part in enumerate(content):
-            if isinstance(part, str):
-                texts.append(part)
-                self.everything.append(part)
+            if type(part) is dict and part.get("type") in self.text_kinds and type(part.get("text")) is str:
+                text = part["text"]
+                texts.append(text)
+                self.everything.append(text)
                 continue
+            at = f"{where}[{i}]"
             if not isinstance(part, Mapping):
-                raise RequestError(f"{where}[{i}] must be an object")
-            kind = part.get("type")
-            if kind in ("tool_use", "tool_result", "image"):
-                self.anthropic_parts = True
+                raise RequestError(f"{at} must be an object (a content part), not {_json_name(part)}")
+            kind = self.part_kind(part, at, text_only)
             if kind in TEXT_PARTS:
-                text = part.get("text")
-                if not isinstance(text, str):
-                    raise RequestError(f"{where}[{i}].text must be a string")
+                text = part["text"]
                 texts.append(text)
                 self.everything.append(text)
             elif kind in IMAGE_PARTS:
                 self.images += 1
-            elif kind in TOOL_PARTS:
-                self.tools = True
-                if kind in RESULT_PARTS:
+                self.anthropic_parts |= kind == "image"
+            elif kind == "tool_use" or kind == "tool_result":
+                if nested:
+                    raise RequestError(f"{at}: a {kind} block cannot be inside a tool result")
+                self.anthropic_parts = self.tools = True
+                if kind == "tool_result":
                     self.results += 1
-                # A tool result's own content is context, not the ask.
-                inner = part.get("content", part.get("output"))
-                if isinstance(inner, (str, list)):
-                    self.content(inner, f"{where}[{i}].content")
+                    # A tool result's own content is context, not the ask.
+                    inner = part.get("content")
+                    if inner is not None and not isinstance(inner, (str, list)):
+                        raise RequestError(f"{at}.content must be a string or a list of content parts")
+                    self.content(inner, f"{at}.content", nested=True)
         return "\n".join(texts)
 
     def message(self, message: Any, where: str) -> None:
         if not isinstance(message, Mapping):
             raise RequestError(f"{where} must be an object")
         self.results = 0
-        if message.get("type") in TOOL_PARTS:
-            self.content([message], where)
-            if self.results:
-                self.tool_turn = True
-            self.turns += 1
-            return
+        if self.api == "responses":
+            kind = message.get("type", _MISSING)
+            if kind != "message" and (kind is not _MISSING or "role" not in message):
+                self.item(message, where)
+                self.turns += 1
+                return
         role = message.get("role")
         if not isinstance(role, str):
             raise RequestError(f"{where}.role must be a string")
+        if role not in self.roles:
+            raise RequestError(f"{where}.role must be one of {', '.join(sorted(self.roles))}, got {role!r}")
         if message.get("tool_calls") or message.get("function_call") or role in ("tool", "function"):
             self.tools = True
         text = self.content(message.get("content"), f"{where}.content")
@@ -189,27 +318,60 @@ class _Reader:
             self.reply = text
         self.turns += 1
 
+    def item(self, item: Mapping[str, Any], where: str) -> None:
+        """A Responses input item that is not a message: a tool call or output, reasoning,
+        a reference to an earlier item, ..."""
+        if "type" not in item and isinstance(item.get("id"), str):
+            return  # an item reference may leave out its type
+        if "type" not in item:
+            raise RequestError(f"{where} needs a role (a message) or a type (an item such as function_call_output)")
+        kind = _kind(item, where, "item")
+        need = RESPONSES_ITEMS.get(kind, _MISSING)
+        if need is _MISSING:
+            if not kind.endswith(("_call", "_output")):
+                others = [k for k in RESPONSES_ITEMS if not k.endswith(("_call", "_output"))]
+                raise RequestError(f"{where}.type {kind!r} is not a Responses input item (expected message, a "
+                                   f"*_call or *_output item such as function_call_output, or {', '.join(others)})")
+            need = None
+        _check_needs(item, need, where)
+        if kind.endswith("_output"):
+            self.tools = self.tool_turn = True
+            self.results += 1
+            output = item.get("output")
+            if isinstance(output, (str, list)):
+                # A tool's output is context, not the ask.
+                self.content(output, f"{where}.output", nested=True)
+        elif kind.endswith("_call"):
+            self.tools = True
+
     def gemini_parts(self, parts: Any, where: str) -> tuple[str, bool]:
         """The text of a Gemini ``parts`` list, and whether it holds a function response."""
         if not isinstance(parts, list):
             raise RequestError(f"{where} must be a list of parts")
         texts, result = [], False
         for i, part in enumerate(parts):
+            at = f"{where}[{i}]"
             if not isinstance(part, Mapping):
-                raise RequestError(f"{where}[{i}] must be an object")
-            if "text" in part:
+                raise RequestError(f"{at} must be an object")
+            data = next((key for key in GEMINI_DATA if key in part), None)
+            if data is None:
+                raise RequestError(f"{at} holds no data: expected one of text, inlineData, fileData, functionCall, "
+                                   "functionResponse, executableCode, codeExecutionResult")
+            if data == "text":
                 text = part["text"]
                 if not isinstance(text, str):
-                    raise RequestError(f"{where}[{i}].text must be a string")
+                    raise RequestError(f"{at}.text must be a string")
                 texts.append(text)
                 self.everything.append(text)
-            elif "inlineData" in part or "inline_data" in part or "fileData" in part or "file_data" in part:
+            elif data in ("inlineData", "inline_data", "fileData", "file_data"):
+                if not isinstance(part[data], Mapping):
+                    raise RequestError(f"{at}.{data} must be an object")
                 self.images += 1
-            elif "functionCall" in part or "function_call" in part:
+            elif data in ("functionCall", "function_call"):
                 self.tools = True
-            elif "functionResponse" in part or "function_response" in part:
+            elif data in ("functionResponse", "function_response"):
                 self.tools = result = True
-                self.everything.append(json.dumps(part, default=str))
+                self.everything.append(_dumps(part, at))
         return "\n".join(texts), result
 
     def gemini(self, content: Any, where: str) -> None:
@@ -242,38 +404,56 @@ def _max_tokens(body: Mapping[str, Any], *keys: str) -> int | None:
     return None
 
 
-def _format_type(value: Any) -> Any:
-    return value.get("type") if isinstance(value, Mapping) else None
+def _response_format(value: Any, where: str, schema: str) -> bool:
+    """Whether a response format (chat's ``response_format``, Responses' ``text.format``)
+    asks for JSON; RequestError if it is not one. ``schema`` is the key a json_schema
+    format keeps its schema under."""
+    if value is None:
+        return False
+    if not isinstance(value, Mapping):
+        raise RequestError(f'{where} must be an object such as {{"type": "json_object"}}, got {_json_name(value)}')
+    kind = value.get("type")
+    if kind not in RESPONSE_FORMATS:
+        raise RequestError(f"{where}.type must be one of text, json_object, json_schema, got {kind!r}")
+    if kind == "json_schema" and not isinstance(value.get(schema), Mapping):
+        raise RequestError(f"{where}.{schema} must be an object (the schema)")
+    return kind in JSON_FORMATS
 
 
-def parse_request(body: Any, *, history: int = HISTORY_ASKS) -> Ask:
+def parse_request(body: Any, *, history: int = HISTORY_ASKS, api: str | None = None) -> Ask:
     """Read an OpenAI chat-completions, Anthropic messages, OpenAI responses or Gemini
-    generateContent body; keep at most ``history`` human asks before the newest."""
+    generateContent body; keep at most ``history`` human asks before the newest.
+
+    ``api`` names the format the body was sent as (the proxy route; one of ``APIS``): a
+    ``messages`` body is then checked against that format alone. Without it, a ``messages``
+    body may be either chat or Anthropic messages, told apart by its shape. Raises
+    RequestError naming the field for anything its format does not allow."""
     if not isinstance(body, Mapping):
-        raise RequestError("the request body must be a JSON object")
-    reader = _Reader(history)
+        raise RequestError(f"the request body must be a JSON object, got {_json_name(body)}")
+    if api is not None and api not in APIS:
+        raise ValueError(f"api must be one of {', '.join(APIS)} or None, got {api!r}")
     previous_response_id = None
     if "messages" in body:
+        shape = api if api in ("chat", "messages") else None
+        reader = _Reader(history, shape)
         messages = body["messages"]
         if not isinstance(messages, list):
             raise RequestError("messages must be a list")
         if not messages:
             raise RequestError("messages must not be empty")
-        api = "chat"
         if "system" in body:
-            api = "messages"
-            reader.system.append(reader.content(body["system"], "system"))
+            reader.system.append(reader.content(body["system"], "system", text_only=True))
         tail = _tail_start(messages, history)
         for i in range(tail):
             reader.older(messages[i], i)
         for i in range(tail, len(messages)):
             reader.message(messages[i], f"messages[{i}]")
-        if reader.anthropic_parts:
-            api = "messages"
+        api = shape or ("messages" if "system" in body or reader.anthropic_parts else "chat")
         max_tokens = _max_tokens(body, "max_completion_tokens", "max_tokens")
-        json_output = _format_type(body.get("response_format")) in JSON_FORMATS
+        json_output = _response_format(body.get("response_format"), "response_format", "json_schema")
     elif "input" in body:
         api = "responses"
+        reader = _Reader(history, api)
         instructions = body.get("instructions")
         if instructions is not None:
             if not isinstance(instructions, str):
@@ -295,9 +475,13 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS) -> Ask:
             raise RequestError("previous_response_id must be a string")
         max_tokens = _max_tokens(body, "max_output_tokens")
         text = body.get("text")
-        json_output = isinstance(text, Mapping) and _format_type(text.get("format")) in JSON_FORMATS
+        if text is not None and not isinstance(text, Mapping):
+            raise RequestError(f'text must be an object such as {{"format": {{"type": "json_object"}}}}, '
+                               f"got {_json_name(text)}")
+        json_output = _response_format((text or {}).get("format"), "text.format", "schema")
     elif "contents" in body:
         api = "gemini"
+        reader = _Reader(history, api)
         instruction = body.get("systemInstruction", body.get("system_instruction"))
         if isinstance(instruction, str):
             reader.system.append(instruction)
@@ -319,12 +503,13 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS) -> Ask:
             raise RequestError("generationConfig must be an object")
         config = config or {}
         max_tokens = _max_tokens(config, "maxOutputTokens", "max_output_tokens")
-        json_output = config.get("responseMimeType", config.get("response_mime_type")) == "application/json"
+        mime = config.get("responseMimeType", config.get("response_mime_type"))
+        if mime is not None and not isinstance(mime, str):
+            raise RequestError(f"generationConfig.responseMimeType must be a string, got {_json_name(mime)}")
+        json_output = mime == "application/json"
     else:
         raise RequestError("the request has neither 'messages', 'input' nor 'contents'")
-    tools = body.get("tools") or body.get("functions")
-    if tools is not None and not isinstance(tools, list):
-        raise RequestError("tools must be a list")
+    tools = _tools(body)
     system = "\n".join(s for s in reader.system if s) or None
     asks = list(reader.asks)
     prompt = asks.pop() if asks else ""
@@ -344,6 +529,20 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS) -> Ask:
         previous_response_id=previous_response_id,
         last_reply=reader.reply_before_ask[:REPLY_CHARS],
     )
+
+
+def _tools(body: Mapping[str, Any]) -> list[Any] | None:
+    """The request's tool schemas (``tools``, else the legacy ``functions``), each an object."""
+    key = "tools" if body.get("tools") else "functions"
+    tools = body.get(key)
+    if tools is None:
+        return None
+    if not isinstance(tools, list):
+        raise RequestError(f"{key} must be a list")
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, Mapping):
+            raise RequestError(f"{key}[{i}] must be an object, got {_json_name(tool)}")
+    return tools
 
 
 def _tail_start(messages: list[Any], history: int) -> int:
@@ -384,7 +583,16 @@ def _tool_tokens(tools: list[Any] | None) -> float:
     """Estimated tokens of the tool schemas (they count towards the context window only)."""
     if not tools:
         return 0.0
+    return estimate_tokens(_dumps(tools, "tools"))
+
+
+def _dumps(value: Any, where: str) -> str:
+    """``value`` as JSON text; RequestError naming ``where`` if it is not JSON (objects,
+    lists, strings, numbers, booleans and null, nested less deep than Python's recursion
+    limit)."""
     try:
-        return estimate_tokens(json.dumps(tools, default=str))
-    except (ValueError, RecursionError):
-        raise RequestError("tools must be JSON: plain objects, lists, strings and numbers, nested at most ~900 deep") from None
+        return json.dumps(value)
+    except RecursionError:
+        raise RequestError(f"{where} is nested too deeply") from None
+    except (TypeError, ValueError) as e:
+        raise RequestError(f"{where} must be JSON (objects, lists, strings, numbers, booleans, null): {e}") from None

@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 from .scoring import ScoringConfig, Tier, _describe, _load_yaml
@@ -108,6 +108,74 @@ class ConversationConfig(BaseModel):
         return _yaml_off(value)
 
 
+# Per-attempt timeouts per tier, in seconds: (timeout, stream_timeout). A SIMPLE answer
+# comes from a fast model and is short; a REASONING one may think for minutes before its first
+# token. Even REASONING's first fallback starts by half of the 600 s the OpenAI and Anthropic
+# SDKs wait by default, so a client with default settings has time for it.
+DEFAULT_TIMEOUTS: dict[Tier, tuple[float, float]] = {
+    "SIMPLE": (20, 10),
+    "MEDIUM": (90, 30),
+    "COMPLEX": (180, 60),
+    "REASONING": (300, 120),
+}
+
+
+class TierTimeout(BaseModel):
+    """How long one attempt of a tier may take before LiteLLM moves on to the next model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # A non-streaming attempt: the whole reply (LiteLLM's `timeout`). None: not set here.
+    timeout: float | None = Field(default=None, gt=0, le=86_400)
+    # A streaming attempt: the wait for the first chunk, and for each next one (LiteLLM's
+    # `stream_timeout`). None: not set here.
+    stream_timeout: float | None = Field(default=None, gt=0, le=86_400)
+
+    @field_validator("timeout", "stream_timeout", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("expected seconds (a number) or null, not a boolean")
+        return value
+
+    def get(self, stream: bool) -> float | None:
+        """The timeout for a streaming or a non-streaming request."""
+        return self.stream_timeout if stream else self.timeout
+
+
+def _tier_default(tier: Tier) -> TierTimeout:
+    timeout, stream = DEFAULT_TIMEOUTS[tier]
+    return TierTimeout(timeout=timeout, stream_timeout=stream)
+
+
+class Timeouts(BaseModel):
+    """``smart_router.timeouts``: per tier; a tier or key left out keeps its default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    SIMPLE: TierTimeout = _tier_default("SIMPLE")
+    MEDIUM: TierTimeout = _tier_default("MEDIUM")
+    COMPLEX: TierTimeout = _tier_default("COMPLEX")
+    REASONING: TierTimeout = _tier_default("REASONING")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_defaults(cls, value: Any) -> Any:
+        # `SIMPLE: {timeout: 5}` keeps SIMPLE's default stream_timeout.
+        if not isinstance(value, Mapping):
+            return value
+        out = dict(value)
+        for tier, (timeout, stream) in DEFAULT_TIMEOUTS.items():
+            given = out.get(tier)
+            if isinstance(given, Mapping):
+                out[tier] = {"timeout": timeout, "stream_timeout": stream, **given}
+        return out
+
+    def tier(self, tier: str) -> TierTimeout:
+        value: TierTimeout = getattr(self, tier)
+        return value
+
+
 class SmartRouterConfig(BaseModel):
     """The ``smart_router`` section."""
 
@@ -125,8 +193,16 @@ class SmartRouterConfig(BaseModel):
     # upstream quotes it in its replies); off for real providers.
     forward_tier_header: bool = False
     conversation: ConversationConfig = ConversationConfig()
+    # Per-tier timeouts the hook sets on smart/* requests (README, "The proxy hook"); off
+    # (or null): LiteLLM's own (router_settings.timeout, litellm_settings.request_timeout).
+    timeouts: Timeouts | None = Timeouts()
     profiles: dict[str, dict[Tier, list[str]]]
     scoring: ScoringConfig
+
+    @field_validator("timeouts", mode="before")
+    @classmethod
+    def _timeouts_off(cls, value: Any) -> Any:
+        return None if value is False or value == "off" else value
 
     @field_validator("profiles")
     @classmethod

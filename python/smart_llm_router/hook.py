@@ -31,8 +31,9 @@ from fastapi import HTTPException  # noqa: E402
 from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
 
 from .asks import Ask, RequestError, parse_request  # noqa: E402
+from .catalog import check_cost_map  # noqa: E402
 from .config import TIERS  # noqa: E402
-from .router import SMART_PREFIX, Held, Router, RoutingDecision, UnknownProfileError  # noqa: E402
+from .router import SMART_PREFIX, Held, NoModelError, Router, RoutingDecision, UnknownProfileError  # noqa: E402
 from .sessions import (  # noqa: E402
     Session, SessionHeaderError, SessionStore, identify, request_headers, response_key, scope, wants_reset,
 )
@@ -43,6 +44,16 @@ TIER_HEADER = "x-smart-router-tier"
 # Requests whose asks are longer than this (characters) are scored in a worker thread: the
 # native scorer releases the GIL, so the event loop keeps serving other requests meanwhile.
 OFFLOAD_CHARS = 32_768
+# The client format of each LiteLLM call type: a body is checked against its route's format.
+API_OF_CALL = {
+    "acompletion": "chat", "completion": "chat", "anthropic_messages": "messages",
+    "aresponses": "responses", "responses": "responses",
+    "agenerate_content": "gemini", "agenerate_content_stream": "gemini",
+    "generate_content": "gemini", "generate_content_stream": "gemini",
+}
+# Timeouts a client sets on its own request: in the body, or with LiteLLM's x-litellm-timeout
+# and x-litellm-stream-timeout headers (which LiteLLM copies into the body before the hook).
+CLIENT_TIMEOUTS = ("timeout", "request_timeout", "stream_timeout")
 
 log = logging.getLogger("smart_llm_router")
 if not log.handlers:
@@ -129,14 +140,17 @@ class SmartRouterHook(CustomLogger):
         ask = None
         session: Session | None = None
         try:
-            ask = parse_request(data, history=router.config.smart_router.conversation.history_asks)
+            ask = parse_request(data, history=router.config.smart_router.conversation.history_asks,
+                                api=_api(call_type))
             caller = scope(user_api_key_dict)
             session, held, reset = await self._session(data, ask, caller)
             if len(ask.prompt) + sum(map(len, ask.history)) > OFFLOAD_CHARS:
                 decision = await asyncio.to_thread(router.route_ask, ask, profile, held=held, reset=reset)
             else:
                 decision = router.route_ask(ask, profile, held=held, reset=reset)
-        except (RequestError, SessionHeaderError) as e:
+        except (RequestError, SessionHeaderError, NoModelError) as e:
+            # A malformed body, or one that no model of the profile can take (images, tools,
+            # context window, output tokens): the client's to fix, never a silent MEDIUM.
             raise _bad_request(str(e)) from None
         except Exception as e:  # noqa: BLE001 - the router must never fail the request
             chosen, fallbacks, info = self._fallback(profile, e)
@@ -153,6 +167,7 @@ class SmartRouterHook(CustomLogger):
         data["model"] = chosen
         if fallbacks:
             data["fallbacks"] = fallbacks
+        _set_timeouts(data, router, info["tier"], [chosen, *fallbacks])
         if router.config.smart_router.forward_tier_header:
             headers = data.get("extra_headers")
             data["extra_headers"] = {**(headers if isinstance(headers, dict) else {}), TIER_HEADER: info["tier"]}
@@ -201,7 +216,7 @@ class SmartRouterHook(CustomLogger):
         UnknownProfileError for a bad body."""
         router = self.router
         profile = router.profile_name(str(body.get("model", "")))
-        ask = parse_request(body, history=router.config.smart_router.conversation.history_asks)
+        ask = parse_request(body, history=router.config.smart_router.conversation.history_asks, api="messages")
         data = {**body, "proxy_server_request": {"headers": dict(headers or {})}}
         try:
             session, held, reset = await self._session(data, ask, scope(user_api_key_dict), readonly=True)
@@ -283,6 +298,34 @@ class SmartRouterHook(CustomLogger):
             store.put(response_key(info["_caller"], response_id), key)
 
 
+def _api(call_type: Any) -> str | None:
+    """The client format of a LiteLLM call type (None if unknown: told from the body)."""
+    name = getattr(call_type, "value", call_type)
+    return API_OF_CALL.get(name) if isinstance(name, str) else None
+
+
+def _set_timeouts(data: dict[str, Any], router: Router, tier: str, chain: list[str]) -> None:
+    """Give each attempt of the chain the tier's timeout (``smart_router.timeouts``; a
+    streaming request's ``stream_timeout``), so a slow model is replaced by the next one.
+
+    LiteLLM applies a request's ``timeout`` to every model of its fallback chain, before the
+    model_list entry's own. So a timeout the client set itself is left alone (it wins for
+    every attempt, as LiteLLM users expect), and a model whose model_list entry sets its own
+    keeps it: the fallbacks then carry each model's timeout (None: the entry's), which LiteLLM
+    merges into the request for that attempt."""
+    if any(data.get(key) is not None for key in CLIENT_TIMEOUTS):
+        return
+    stream = bool(data.get("stream"))
+    hops = router.timeouts(tier, chain, stream)
+    if hops is None or all(t is None for t in hops):
+        return
+    key = "stream_timeout" if stream else "timeout"
+    if hops[0] is not None:
+        data[key] = hops[0]
+    if len(set(hops)) > 1:
+        data["fallbacks"] = [{"model": model, key: t} for model, t in zip(chain[1:], hops[1:])]
+
+
 def _worth_keeping(session: Session, ask: Ask, router: Router) -> bool:
     """Whether the state after this request must be stored. A session derived from the
     first message only exists while the client sends the whole conversation, which the
@@ -315,6 +358,7 @@ def _public(info: dict[str, Any]) -> dict[str, Any]:
 
 
 handler = SmartRouterHook()
+check_cost_map()  # no price file: fail the proxy's start, not each image or tool request
 
 # /v1/messages/count_tokens for smart/* (LiteLLM runs no pre-call hook there); a no-op when
 # the hook is imported outside a running proxy.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,6 +197,9 @@ class Router:
             name: {tier: [self.catalog[m] for m in models if m not in excluded] for tier, models in table.items()}
             for name, table in smart.profiles.items()
         }
+        # Models whose model_list entries set their own timeout (for streams, a stream_timeout
+        # or a timeout): LiteLLM applies it to them, and the tier's does not replace it.
+        self._own_timeout = {stream: _own_timeouts(self.config, stream) for stream in (False, True)}
         for tier, models in self.tables.get("free", {}).items():
             for m in models:
                 if not m.free:
@@ -209,6 +214,8 @@ class Router:
 
     def profile_name(self, name: str) -> str:
         """Normalise ``auto``, ``Smart/Auto``, ... to a defined profile name."""
+        if not isinstance(name, str):
+            raise TypeError(f"profile must be a str such as 'auto', got {type(name).__name__}")
         key = name.strip().lower()
         if key.startswith(SMART_PREFIX):
             key = key[len(SMART_PREFIX):]
@@ -236,8 +243,14 @@ class Router:
         (defaults to the prompt's); ``json_output`` floors the tier at MEDIUM. ``history`` (the
         earlier human asks, oldest first), ``tool_turn`` (the newest content is a tool result)
         ``held`` (a session's state) and ``last_reply`` (the assistant's text before ``prompt``)
-        make it a conversation's decision; see ``smart_router.conversation``."""
-        name = profile if profile in self.tables else self.profile_name(profile)
+        make it a conversation's decision; see ``smart_router.conversation``.
+
+        Raises TypeError or ValueError naming the argument for a wrong one,
+        UnknownProfileError for an unknown profile and NoModelError when no model of the
+        profile can take the request."""
+        _check_route_args(prompt, system_prompt, has_tools, has_vision, max_output_tokens, input_tokens,
+                          json_output, history, tool_turn, held, last_reply)
+        name = profile if isinstance(profile, str) and profile in self.tables else self.profile_name(profile)
         conv = self.config.smart_router.conversation
         result = self.scorer.score(prompt, system_prompt=system_prompt)
         scored = self._tier(result, json_output)
@@ -257,7 +270,7 @@ class Router:
                 table = "agentic"
         tokens = float(input_tokens) if input_tokens is not None else result.tokens
         chosen, chain, escalation = self._select(
-            self.tables[table], tier, has_vision, has_tools, tokens, max_output_tokens, table
+            self.tables[table], tier, has_vision, has_tools, tokens, max_output_tokens, name, table
         )
         if held is not None and held.model and chosen == held.tier and held.table == table:
             # The same tier keeps the model that served the session (its prompt cache is warm).
@@ -348,18 +361,31 @@ class Router:
     ) -> RoutingDecision:
         """Route a raw OpenAI chat-completions, Anthropic messages, OpenAI responses or Gemini
         generateContent body, as a conversation (its history counts; ``held`` is a session's
-        state). The profile comes from ``body["model"]`` (``smart/<profile>``) unless given."""
+        state). The profile comes from ``body["model"]`` (``smart/<profile>``) unless given.
+
+        Raises RequestError for a body that is not a dict or is malformed (the message names
+        the field), UnknownProfileError and NoModelError as ``route``."""
+        if not isinstance(body, Mapping):
+            raise RequestError(f"the request body must be a JSON object (a dict), got {type(body).__name__}")
         if profile is None:
-            model = body.get("model") if isinstance(body, Mapping) else None
+            model = body.get("model")
             if not isinstance(model, str) or not model.strip().lower().startswith(SMART_PREFIX):
                 raise RequestError(f"model must name a smart/<profile>, got {model!r}")
             profile = model
+        elif not isinstance(profile, str):
+            raise TypeError(f"profile must be a str or None, got {type(profile).__name__}")
+        if held is not None and not isinstance(held, Held):
+            raise TypeError(f"held must be a Held or None, got {type(held).__name__}")
         ask = parse_request(body, history=self.config.smart_router.conversation.history_asks)
         return self.route_ask(ask, self.profile_name(profile), held=held)
 
     def route_ask(self, ask: Ask, profile: str, *, held: Held | None = None, reset: bool = False) -> RoutingDecision:
         """Route an already parsed request (see ``asks.parse_request``). ``reset`` routes the
         newest ask alone, as if the conversation began with it."""
+        if not isinstance(ask, Ask):
+            raise TypeError(f"ask must be an Ask (from asks.parse_request), got {type(ask).__name__}")
+        if not isinstance(reset, bool):
+            raise TypeError(f"reset must be a bool, got {type(reset).__name__}")
         decision = self.route(
             ask.prompt, system_prompt=ask.system, profile=profile, has_tools=ask.has_tools,
             has_vision=ask.has_vision, max_output_tokens=ask.max_output_tokens,
@@ -381,7 +407,7 @@ class Router:
 
     def _select(
         self, table: dict[str, list[ModelInfo]], tier: int, vision: bool, tools: bool,
-        tokens: float, out: int | None, table_name: str,
+        tokens: float, out: int | None, profile: str, table_name: str,
     ) -> tuple[int, list[ModelInfo], str | None]:
         """The first tier, from the scored one upward and then downward, with models that
         can take the request; those models in table order."""
@@ -394,9 +420,9 @@ class Router:
                         f"{self._constraint(table[TIERS[tier]], vision, tools, tokens, out)}"
                 return t, chain, note
         everything = [m for models in table.values() for m in models]
+        where = f"profile {profile!r}" + (f" (its {table_name!r} table)" if table_name != profile else "")
         raise NoModelError(
-            f"no model in profile {table_name!r} can take this request: "
-            f"{self._constraint(everything, vision, tools, tokens, out)}"
+            f"no model of {where} can take this request: {self._constraint(everything, vision, tools, tokens, out)}"
         )
 
     def _constraint(self, models: list[ModelInfo], vision: bool, tools: bool, tokens: float, out: int | None) -> str:
@@ -414,7 +440,72 @@ class Router:
         outs = [m.max_output_tokens for m in models if m.max_output_tokens]
         if out is not None and outs and out > max(outs):
             reasons.append(f"max_tokens {out} exceeds every model's output limit ({max(outs)})")
-        return "; ".join(reasons) or "no single model meets all requirements at once"
+        if reasons:
+            return "; ".join(reasons)
+        # Each requirement is met by some model, but never all by one.
+        needs = [f"a context window for ~{tokens:.0f} input tokens"]
+        if vision:
+            needs.insert(0, "vision")
+        if tools:
+            needs.insert(-1, "function calling")
+        if out is not None:
+            needs.append(f"an output limit of {out} tokens")
+        return f"no single model has {', '.join(needs[:-1])} and {needs[-1]}"
+
+    def timeouts(self, tier: str, chain: Sequence[str], stream: bool) -> list[float | None] | None:
+        """The per-attempt timeout of each model of ``chain`` for a request routed to
+        ``tier`` (``smart_router.timeouts``): None where the model's model_list entry sets its
+        own (LiteLLM applies it); None as a whole when the config turns timeouts off."""
+        limits = self.config.smart_router.timeouts
+        if limits is None:
+            return None
+        value = limits.tier(tier).get(stream)
+        own = self._own_timeout[stream]
+        return [None if model in own else value for model in chain]
+
+
+def _own_timeouts(config: AppConfig, stream: bool) -> frozenset[str]:
+    """The model names with a model_list entry that sets its own timeout (LiteLLM reads
+    ``stream_timeout`` first for a stream, then ``timeout``/``request_timeout``)."""
+    keys = ("stream_timeout", "timeout", "request_timeout") if stream else ("timeout", "request_timeout")
+    return frozenset(
+        entry["model_name"] for entry in config.model_list
+        if any((entry.get("litellm_params") or {}).get(k) is not None for k in keys)
+    )
+
+
+def _check_route_args(
+    prompt: Any, system_prompt: Any, has_tools: Any, has_vision: Any, max_output_tokens: Any,
+    input_tokens: Any, json_output: Any, history: Any, tool_turn: Any, held: Any, last_reply: Any,
+) -> None:
+    """TypeError or ValueError naming the first wrong argument of ``Router.route``."""
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a str, got {type(prompt).__name__}")
+    if system_prompt is not None and not isinstance(system_prompt, str):
+        raise TypeError(f"system_prompt must be a str or None, got {type(system_prompt).__name__}")
+    for name, flag in (("has_tools", has_tools), ("has_vision", has_vision), ("json_output", json_output),
+                       ("tool_turn", tool_turn)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+    if max_output_tokens is not None:
+        if isinstance(max_output_tokens, bool) or not isinstance(max_output_tokens, int):
+            raise TypeError(f"max_output_tokens must be an int or None, got {type(max_output_tokens).__name__}")
+        if max_output_tokens < 1:
+            raise ValueError(f"max_output_tokens must be at least 1, got {max_output_tokens}")
+    if input_tokens is not None:
+        if isinstance(input_tokens, bool) or not isinstance(input_tokens, (int, float)):
+            raise TypeError(f"input_tokens must be a number or None, got {type(input_tokens).__name__}")
+        if not (input_tokens >= 0 and math.isfinite(input_tokens)):
+            raise ValueError(f"input_tokens must be a finite number >= 0, got {input_tokens}")
+    if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
+        raise TypeError(f"history must be a sequence of str (the earlier asks), got {type(history).__name__}")
+    for i, ask in enumerate(history):
+        if not isinstance(ask, str):
+            raise TypeError(f"history[{i}] must be a str, got {type(ask).__name__}")
+    if held is not None and not isinstance(held, Held):
+        raise TypeError(f"held must be a Held or None, got {type(held).__name__}")
+    if not isinstance(last_reply, str):
+        raise TypeError(f"last_reply must be a str, got {type(last_reply).__name__}")
 
 
 _routers: dict[str, tuple[int | None, Router]] = {}
@@ -434,6 +525,8 @@ def get_router(config: Router | AppConfig | str | Path | None = None) -> Router:
         return config
     if isinstance(config, AppConfig):
         return Router(config)
+    if config is not None and not isinstance(config, (str, os.PathLike)):
+        raise TypeError(f"config must be a Router, an AppConfig, a path or None, got {type(config).__name__}")
     key = "" if config is None else str(Path(config).resolve())
     stamp = _mtime(key)
     cached = _routers.get(key)
@@ -460,5 +553,6 @@ def route(
 
 
 def route_request(body: Mapping[str, Any], *, config: Router | AppConfig | str | Path | None = None) -> RoutingDecision:
-    """Pick the model for a raw chat-completions, messages or responses request body."""
+    """Pick the model for a raw chat-completions, messages, responses or Gemini request body
+    (see ``Router.route_request``)."""
     return get_router(config).route_request(body)
