@@ -179,6 +179,12 @@ def test_an_unknown_profile_is_a_400_naming_the_valid_ones(stack: Stack, claude:
     assert "valid profiles" in str(caught.value)
 
 
+def test_a_request_no_model_can_take_is_a_400(stack: Stack) -> None:
+    # ~1.5 M tokens: more than any context window of the profile.
+    message = anthropic_error(stack.count({"model": "smart/premium", "messages": user("word " * 1_200_000)}))
+    assert "premium" in message and "context window" in message
+
+
 @pytest.mark.parametrize(("request_body", "words"), [
     ({"model": "smart/auto", "messages": "hi"}, "messages must be a list"),
     ({"model": "smart/auto", "messages": {"role": "user", "content": "hi"}}, "messages must be a list"),

@@ -25,7 +25,6 @@ import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-import asyncio  # noqa: E402
 import importlib  # noqa: E402
 import importlib.util  # noqa: E402
 import inspect  # noqa: E402
@@ -38,7 +37,7 @@ from fastapi import Depends, HTTPException, Request, Response  # noqa: E402
 from fastapi.responses import JSONResponse  # noqa: E402
 
 from .asks import RequestError  # noqa: E402
-from .router import SMART_PREFIX, UnknownProfileError  # noqa: E402
+from .router import SMART_PREFIX, NoModelError, UnknownProfileError  # noqa: E402
 
 __all__ = ["COUNT_TOKENS_PATH", "GATEWAY_COUNT_TOKENS_PATH", "install_route", "is_smart_model"]
 
@@ -220,20 +219,14 @@ async def _routed_model(body: dict[str, Any], user_api_key_dict: Any,
     profile = None
     try:
         profile = handler.router.profile_name(requested)
-        ask = getattr(handler, "model_for_count_tokens", None)
-        if ask is not None:
-            result = ask(body, user_api_key_dict, _client_headers(request))
-            if inspect.isawaitable(result):
-                result = await result
-        else:  # until the hook has model_for_count_tokens
-            result = await asyncio.to_thread(handler.router.route_request, body, profile=profile)
+        result = await handler.model_for_count_tokens(body, user_api_key_dict, _client_headers(request))
     except HTTPException as e:
         if 400 <= e.status_code < 500:
             raise _BadRequest(e.status_code, _detail_message(e.detail)) from None
         log.warning("smart-router: count_tokens routing failed (HTTP %s: %s); counting %s via its alias",
                     e.status_code, _detail_message(e.detail), requested)
         return None, profile
-    except (UnknownProfileError, RequestError) as e:
+    except (UnknownProfileError, RequestError, NoModelError) as e:
         raise _BadRequest(400, str(e)) from None
     except Exception as e:  # noqa: BLE001 - as in the hook: routing never fails the request
         log.warning("smart-router: count_tokens routing failed (%s: %s); counting %s via its alias",
