@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
+from conftest import EN_SEEDS, make_prompts
 from smart_llm_router import Router
 from smart_llm_router._backend import native_available
-
-from conftest import EN_SEEDS, make_prompts
 
 BACKENDS = ["native", "python"] if native_available() else ["python"]
 

@@ -11,21 +11,18 @@ the median ratio, which is the figure the README reports.
 
 from __future__ import annotations
 
-import httpx
-import pytest
-
 import asyncio
+import contextlib
 import statistics
 
-import contextlib
-
+import httpx
+import pytest
 import yaml
 
+from conftest import EN_SEEDS, make_prompts, rotating
 from smart_llm_router import route
 from smart_llm_router.bench import run_ab
 from smart_llm_router.proxy import demo_config, free_port, redis_port, running_proxy, running_redis, running_upstream
-
-from conftest import EN_SEEDS, make_prompts, rotating
 
 SIZES = {"50": 50, "500": 500, "5K": 5_000}
 
@@ -33,8 +30,10 @@ SIZES = {"50": 50, "500": 500, "5K": 5_000}
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory):
     log = open(tmp_path_factory.mktemp("proxy") / "proxy.log", "w")
-    with log, running_proxy(demo=True, port=free_port(), log_file=log,
-                            env={"SMART_LLM_ROUTER_LOG_LEVEL": "WARNING"}) as info:
+    with (
+        log,
+        running_proxy(demo=True, port=free_port(), log_file=log, env={"SMART_LLM_ROUTER_LOG_LEVEL": "WARNING"}) as info,
+    ):
         with httpx.Client(base_url=info["url"], headers={"Authorization": "Bearer x"}, timeout=60) as c:
             yield c
 
@@ -51,10 +50,12 @@ def redis_client(tmp_path_factory: pytest.TempPathFactory):
         config = tmp / "config.yaml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
         log = stack.enter_context(open(tmp / "proxy.log", "w"))
-        info = stack.enter_context(running_proxy(config, port=free_port(avoid={port}), log_file=log,
-                                                 env={"SMART_LLM_ROUTER_LOG_LEVEL": "WARNING"}))
-        yield stack.enter_context(httpx.Client(base_url=info["url"], headers={"Authorization": "Bearer x"},
-                                               timeout=60))
+        info = stack.enter_context(
+            running_proxy(
+                config, port=free_port(avoid={port}), log_file=log, env={"SMART_LLM_ROUTER_LOG_LEVEL": "WARNING"}
+            )
+        )
+        yield stack.enter_context(httpx.Client(base_url=info["url"], headers={"Authorization": "Bearer x"}, timeout=60))
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -68,8 +69,10 @@ def test_proxy_latency(benchmark, client: httpx.Client, size: str, target: str) 
     next_prompt = rotating(prompts)
 
     def call() -> int:
-        body = {"model": model if target == "concrete" else target,
-                "messages": [{"role": "user", "content": next_prompt()}]}
+        body = {
+            "model": model if target == "concrete" else target,
+            "messages": [{"role": "user", "content": next_prompt()}],
+        }
         return client.post("/v1/chat/completions", json=body).status_code
 
     for _ in range(5):
@@ -84,13 +87,17 @@ def interleaved(benchmark, client: httpx.Client, size: str, sessions: bool, labe
     rounds = 20 if benchmark.disabled else 600  # a smoke run under --benchmark-disable
     benchmark.group = "proxy A/B run (whole run; the ratio is printed)"
     smart, concrete = benchmark.pedantic(
-        lambda: asyncio.run(run_ab(str(client.base_url), prompts, "smart/auto", model, rounds=rounds,
-                                   sessions=sessions)),
-        rounds=1, iterations=1,
+        lambda: asyncio.run(
+            run_ab(str(client.base_url), prompts, "smart/auto", model, rounds=rounds, sessions=sessions)
+        ),
+        rounds=1,
+        iterations=1,
     )
     ratio = statistics.median(smart) / statistics.median(concrete)
-    print(f"\n{size} chars, {label}: smart/auto {statistics.median(smart) * 1000:.2f} ms, "
-          f"{model} {statistics.median(concrete) * 1000:.2f} ms, median ratio {ratio:.3f}")
+    print(
+        f"\n{size} chars, {label}: smart/auto {statistics.median(smart) * 1000:.2f} ms, "
+        f"{model} {statistics.median(concrete) * 1000:.2f} ms, median ratio {ratio:.3f}"
+    )
     assert smart and concrete
 
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import EN_SEEDS, FIRST_400K, SIZES, make_prompts, rotating
 from smart_llm_router import Scorer, ScoringConfig
 from smart_llm_router._backend import native_available
-
-from conftest import EN_SEEDS, FIRST_400K, SIZES, make_prompts, rotating
 
 BACKENDS = ["native", "python"] if native_available() else ["python"]
 CASES = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from smart_llm_router.scoring import ScoringConfig, compile_spec
 from smart_llm_router._pyscorer import PyScorer
+from smart_llm_router.scoring import ScoringConfig, compile_spec
 
 PATH = Path(__file__).parent / "vectors" / "scorer_vectors.json"
 
@@ -54,12 +54,22 @@ def main() -> None:
     cases = []
     for prompt, system in PROMPTS:
         tier, score, confidence, ambiguous, tokens, rule, raw, matched, features = scorer.score(prompt, system)
-        cases.append({
-            "prompt": prompt, "system": system, "tier": tier, "score": score,
-            "confidence": confidence, "ambiguous": ambiguous, "tokens": tokens, "rule": rule,
-            "raw": raw, "matched": matched, "features": list(features),
-            "matched_keywords": [labels[i] for i in matched],
-        })
+        cases.append(
+            {
+                "prompt": prompt,
+                "system": system,
+                "tier": tier,
+                "score": score,
+                "confidence": confidence,
+                "ambiguous": ambiguous,
+                "tokens": tokens,
+                "rule": rule,
+                "raw": raw,
+                "matched": matched,
+                "features": list(features),
+                "matched_keywords": [labels[i] for i in matched],
+            }
+        )
     PATH.parent.mkdir(exist_ok=True)
     PATH.write_text(json.dumps({"spec": spec, "cases": cases}, ensure_ascii=False, indent=1) + "\n", "utf-8")
     print(f"wrote {len(cases)} cases to {PATH}")

@@ -23,8 +23,12 @@ def slr(*args: str, env: dict[str, str] | None = None, stdin: str | None = None)
     exe = shutil.which("slr")
     cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
     return subprocess.run(
-        [*cmd, *args], capture_output=True, text=True, timeout=60,
-        env={**os.environ, **(env or {})}, input=stdin,
+        [*cmd, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        input=stdin,
     )
 
 
@@ -129,11 +133,19 @@ ODD_PROMPT = "[/] please [bold]x[/bold] :free: thanks"
 def odd_config(tmp_path: Path) -> Path:
     """The bundled config plus a model and a profile whose names look like Rich markup."""
     data = yaml.safe_load(bundled_config_path().read_text("utf-8"))
-    data["model_list"].append({"model_name": ODD_MODEL, "litellm_params": {
-        "model": "openai/x", "api_key": "sk-x", "api_base": "http://127.0.0.1:9/v1"}})
+    data["model_list"].append(
+        {
+            "model_name": ODD_MODEL,
+            "litellm_params": {"model": "openai/x", "api_key": "sk-x", "api_base": "http://127.0.0.1:9/v1"},
+        }
+    )
     data["smart_router"]["models"][ODD_MODEL] = {
-        "input_cost_per_token": 1e-7, "output_cost_per_token": 4e-7, "max_input_tokens": 1_000_000,
-        "supports_vision": True, "supports_function_calling": True}
+        "input_cost_per_token": 1e-7,
+        "output_cost_per_token": 4e-7,
+        "max_input_tokens": 1_000_000,
+        "supports_vision": True,
+        "supports_function_calling": True,
+    }
     data["smart_router"]["profiles"]["auto"]["SIMPLE"].insert(0, ODD_MODEL)
     data["smart_router"]["profiles"][ODD_PROFILE] = data["smart_router"]["profiles"]["auto"]
     path = tmp_path / "[bold]odd[red]:free:.yaml"  # (no "/": it would be a folder)
@@ -162,11 +174,14 @@ def test_slr_test_json_keeps_markup(odd_config: Path) -> None:
     assert json.loads(literal(done, 0))["model"] == ODD_MODEL
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (("test", "hi", "--profile", "[/]"), "unknown profile '[/]'"),
-    (("test", "hi", "--profile", "[bold]x[/bold]"), "unknown profile '[bold]x[/bold]'"),
-    (("test", "hi", "--profile", ":free:"), "unknown profile ':free:'"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("test", "hi", "--profile", "[/]"), "unknown profile '[/]'"),
+        (("test", "hi", "--profile", "[bold]x[/bold]"), "unknown profile '[bold]x[/bold]'"),
+        (("test", "hi", "--profile", ":free:"), "unknown profile ':free:'"),
+    ],
+)
 def test_unknown_odd_profile_is_a_clear_error(args: tuple[str, ...], needle: str) -> None:
     assert needle in literal(slr(*args), 2).replace("\n", " ")
 
@@ -194,8 +209,12 @@ def test_slr_doctor_prints_free_models_and_odd_names(odd_config: Path) -> None:
 
 def test_slr_eval_prints_prompts_literally(tmp_path: Path) -> None:
     labelled = tmp_path / "odd.jsonl"
-    labelled.write_text("".join(json.dumps({"prompt": p, "tier": "REASONING"}) + "\n"
-                                for p in (ODD_PROMPT, "[bold]hi[/bold]", "x [/]")), "utf-8")
+    labelled.write_text(
+        "".join(
+            json.dumps({"prompt": p, "tier": "REASONING"}) + "\n" for p in (ODD_PROMPT, "[bold]hi[/bold]", "x [/]")
+        ),
+        "utf-8",
+    )
     text = literal(slr("eval", str(labelled)), 0)
     for prompt in (ODD_PROMPT, "[bold]hi[/bold]", "x [/]"):
         assert repr(prompt) in text
@@ -205,8 +224,14 @@ def test_slr_eval_prints_prompts_literally(tmp_path: Path) -> None:
 
 def test_slr_replay_prints_prompts_and_models_literally(tmp_path: Path, odd_config: Path) -> None:
     log = tmp_path / "decisions.jsonl"
-    log.write_text("".join(json.dumps({"profile": "auto", "tier": "SIMPLE", "model": "google/gemini-2.5-flash-lite",
-                                       "prompt": p}) + "\n" for p in (ODD_PROMPT, "[bold]hi[/bold]")), "utf-8")
+    log.write_text(
+        "".join(
+            json.dumps({"profile": "auto", "tier": "SIMPLE", "model": "google/gemini-2.5-flash-lite", "prompt": p})
+            + "\n"
+            for p in (ODD_PROMPT, "[bold]hi[/bold]")
+        ),
+        "utf-8",
+    )
     text = literal(slr("replay", str(log), "--config", str(odd_config)), 0)
     assert f"SIMPLE google/gemini-2.5-flash-lite -> SIMPLE {ODD_MODEL}  {ODD_PROMPT!r}" in text
     assert repr("[bold]hi[/bold]") in text
@@ -294,8 +319,10 @@ def test_models_json_has_every_field() -> None:
 
 # --- flags ---------------------------------------------------------------------------------------
 
+
 def test_each_short_flag_means_one_thing() -> None:
     import typer.main
+
     from smart_llm_router.cli import app
 
     meaning: dict[str, set[str]] = {}

@@ -123,16 +123,19 @@ def test_timeouts_merge_key_by_key_and_turn_off() -> None:
         assert _with_timeouts(off).smart_router.timeouts is None
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ({"SIMPLE": {"timeout": 0}}, r"timeouts\.SIMPLE\.timeout.*greater than 0"),
-    ({"MEDIUM": {"stream_timeout": -1}}, r"timeouts\.MEDIUM\.stream_timeout"),
-    ({"SIMPLE": {"timeout": True}}, r"timeouts\.SIMPLE\.timeout.*not a boolean"),
-    ({"SIMPLE": {"timeout": "soon"}}, r"timeouts\.SIMPLE\.timeout"),
-    ({"SIMPLE": {"tmeout": 5}}, r"timeouts\.SIMPLE\.tmeout"),
-    ({"HUGE": {"timeout": 5}}, r"timeouts\.HUGE"),
-    ({"SIMPLE": 5}, r"timeouts\.SIMPLE"),
-    ([5], r"timeouts"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"SIMPLE": {"timeout": 0}}, r"timeouts\.SIMPLE\.timeout.*greater than 0"),
+        ({"MEDIUM": {"stream_timeout": -1}}, r"timeouts\.MEDIUM\.stream_timeout"),
+        ({"SIMPLE": {"timeout": True}}, r"timeouts\.SIMPLE\.timeout.*not a boolean"),
+        ({"SIMPLE": {"timeout": "soon"}}, r"timeouts\.SIMPLE\.timeout"),
+        ({"SIMPLE": {"tmeout": 5}}, r"timeouts\.SIMPLE\.tmeout"),
+        ({"HUGE": {"timeout": 5}}, r"timeouts\.HUGE"),
+        ({"SIMPLE": 5}, r"timeouts\.SIMPLE"),
+        ([5], r"timeouts"),
+    ],
+)
 def test_invalid_timeouts_name_the_key(value: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         _with_timeouts(value)

@@ -24,10 +24,15 @@ from smart_llm_router.hook import METADATA_KEY, SmartRouterHook
 from smart_llm_router.router import Held
 from smart_llm_router.sessions import SessionHeaderError, SessionStore, identify, scope, wants_reset
 
-HARD = ("Design a distributed rate limiter for a multi-region API gateway with Redis, explain "
-        "consistency trade-offs and write the Go code.")
-TOOL_CALL = {"role": "assistant", "content": None,
-             "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "read_file", "arguments": "{}"}}]}
+HARD = (
+    "Design a distributed rate limiter for a multi-region API gateway with Redis, explain "
+    "consistency trade-offs and write the Go code."
+)
+TOOL_CALL = {
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "read_file", "arguments": "{}"}}],
+}
 TOOLS = [{"type": "function", "function": {"name": "read_file", "parameters": {"type": "object", "properties": {}}}}]
 
 
@@ -70,16 +75,37 @@ def make_router(tmp_path: Path, **conversation: Any) -> Router:
 
 # --- the policy -----------------------------------------------------------------------------
 
+
 def test_a_harder_ask_steps_up_at_once(router: Router) -> None:
     d = router.route_request(chat(user("hi there"), reply("Hello!"), user(HARD)))
     assert (d.tier, d.turn, d.rule) == ("COMPLEX", "stepped_up", "stepped_up")
 
 
-@pytest.mark.parametrize("follow_up", [
-    "yes", "do it", "continue", "now add tests", "why?", "fix that error", "yes, go ahead and implement it",
-    "und jetzt die Tests", "mach weiter", "продолжай", "давай, делай", "继续", "好的，开始吧", "続けてください",
-    "はい、お願いします", "계속해 주세요", "تابع من فضلك", "sí, adelante", "pode seguir", "ok, and the tests too",
-])
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        "yes",
+        "do it",
+        "continue",
+        "now add tests",
+        "why?",
+        "fix that error",
+        "yes, go ahead and implement it",
+        "und jetzt die Tests",
+        "mach weiter",
+        "продолжай",
+        "давай, делай",
+        "继续",
+        "好的，开始吧",
+        "続けてください",
+        "はい、お願いします",
+        "계속해 주세요",
+        "تابع من فضلك",
+        "sí, adelante",
+        "pode seguir",
+        "ok, and the tests too",
+    ],
+)
 def test_follow_ups_hold_the_conversation_tier(router: Router, follow_up: str) -> None:
     d = router.route_request(chat(user(HARD), reply(), user(follow_up)))
     assert d.tier == "COMPLEX", d.reason
@@ -88,12 +114,14 @@ def test_follow_ups_hold_the_conversation_tier(router: Router, follow_up: str) -
 
 
 def test_a_self_contained_simpler_ask_steps_down(router: Router) -> None:
-    d = router.route_request(chat(user(HARD), reply(),
-                                  user("What is the capital city of Peru, and which language is spoken there?")))
+    d = router.route_request(
+        chat(user(HARD), reply(), user("What is the capital city of Peru, and which language is spoken there?"))
+    )
     assert (d.tier, d.turn) == ("SIMPLE", "stepped_down")
     # ... and a follow-up on the new subject then holds the new tier.
-    d2 = router.route_request(chat(user(HARD), reply(), user("What is the capital city of Peru?"), reply("Lima."),
-                                   user("and of Chile?")))
+    d2 = router.route_request(
+        chat(user(HARD), reply(), user("What is the capital city of Peru?"), reply("Lima."), user("and of Chile?"))
+    )
     assert d2.tier == "SIMPLE"
 
 
@@ -112,20 +140,43 @@ TIERS_ORDER = {"SIMPLE": 0, "MEDIUM": 1, "COMPLEX": 2, "REASONING": 3}
 def tool_turns() -> dict[str, dict[str, Any]]:
     """The same agent-loop turn (a hard ask, a tool call, its result) in the four formats."""
     return {
-        "chat": chat(user(HARD), TOOL_CALL, {"role": "tool", "tool_call_id": "c1", "content": "package main"}, tools=TOOLS),
-        "messages": {"model": "smart/auto", "max_tokens": 100, "tools": [{"name": "read_file", "input_schema": {}}],
-                     "messages": [user(HARD),
-                                  {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "read_file", "input": {}}]},
-                                  {"role": "user", "content": [
-                                      {"type": "tool_result", "tool_use_id": "t1", "content": "package main"},
-                                      {"type": "text", "text": "<system-reminder>todo list</system-reminder>"}]}]},
-        "responses": {"model": "smart/auto", "tools": [{"type": "function", "name": "read_file"}],
-                      "input": [user(HARD), {"type": "function_call", "call_id": "c1", "name": "read_file", "arguments": "{}"},
-                                {"type": "function_call_output", "call_id": "c1", "output": "package main"}]},
-        "gemini": {"model": "smart/auto", "tools": [{"functionDeclarations": [{"name": "read_file"}]}],
-                   "contents": [{"role": "user", "parts": [{"text": HARD}]},
-                                {"role": "model", "parts": [{"functionCall": {"name": "read_file", "args": {}}}]},
-                                {"role": "user", "parts": [{"functionResponse": {"name": "read_file", "response": {"x": 1}}}]}]},
+        "chat": chat(
+            user(HARD), TOOL_CALL, {"role": "tool", "tool_call_id": "c1", "content": "package main"}, tools=TOOLS
+        ),
+        "messages": {
+            "model": "smart/auto",
+            "max_tokens": 100,
+            "tools": [{"name": "read_file", "input_schema": {}}],
+            "messages": [
+                user(HARD),
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "read_file", "input": {}}]},
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "tool_result", "tool_use_id": "t1", "content": "package main"},
+                        {"type": "text", "text": "<system-reminder>todo list</system-reminder>"},
+                    ],
+                },
+            ],
+        },
+        "responses": {
+            "model": "smart/auto",
+            "tools": [{"type": "function", "name": "read_file"}],
+            "input": [
+                user(HARD),
+                {"type": "function_call", "call_id": "c1", "name": "read_file", "arguments": "{}"},
+                {"type": "function_call_output", "call_id": "c1", "output": "package main"},
+            ],
+        },
+        "gemini": {
+            "model": "smart/auto",
+            "tools": [{"functionDeclarations": [{"name": "read_file"}]}],
+            "contents": [
+                {"role": "user", "parts": [{"text": HARD}]},
+                {"role": "model", "parts": [{"functionCall": {"name": "read_file", "args": {}}}]},
+                {"role": "user", "parts": [{"functionResponse": {"name": "read_file", "response": {"x": 1}}}]},
+            ],
+        },
     }
 
 
@@ -145,8 +196,17 @@ def test_a_tool_turn_never_steps_down_from_the_session(router: Router) -> None:
 
 
 def test_tool_schemas_never_add_to_the_score(router: Router) -> None:
-    big = [{"type": "function", "function": {"name": f"tool_{i}", "description": "Run the deployment pipeline " * 40,
-                                             "parameters": {"type": "object", "properties": {}}}} for i in range(50)]
+    big = [
+        {
+            "type": "function",
+            "function": {
+                "name": f"tool_{i}",
+                "description": "Run the deployment pipeline " * 40,
+                "parameters": {"type": "object", "properties": {}},
+            },
+        }
+        for i in range(50)
+    ]
     bare = router.route_request(chat(user("hi")))
     loaded = router.route_request(chat(user("hi"), tools=big))
     assert (loaded.score, loaded.tier) == (bare.score, bare.tier)
@@ -167,9 +227,14 @@ def test_the_same_tier_keeps_the_model_that_served(router: Router) -> None:
 
 
 def test_a_whole_history_and_a_session_end_up_alike(router: Router) -> None:
-    turns = [HARD, "yes, go ahead and implement it", "now add tests",
-             "What is the capital city of Peru, and which language is spoken there?", "and of Chile?",
-             "Prove that there are infinitely many primes."]
+    turns = [
+        HARD,
+        "yes, go ahead and implement it",
+        "now add tests",
+        "What is the capital city of Peru, and which language is spoken there?",
+        "and of Chile?",
+        "Prove that there are infinitely many primes.",
+    ]
     held, messages = None, []
     for text in turns:
         messages += [user(text)]
@@ -202,6 +267,7 @@ def test_held_state_round_trips_and_rejects_garbage() -> None:
 
 # --- bad input ------------------------------------------------------------------------------
 
+
 def test_ten_thousand_turns_route_and_only_the_newest_asks_are_read(router: Router) -> None:
     messages: list[dict[str, Any]] = []
     for i in range(5000):
@@ -221,6 +287,7 @@ def test_an_assistant_turn_with_no_content(router: Router) -> None:
 
 
 # --- sessions -------------------------------------------------------------------------------
+
 
 def caller(token: str, team: str | None = None) -> SimpleNamespace:
     return SimpleNamespace(token=token, api_key=token, team_id=team)
@@ -291,7 +358,9 @@ class SlowRedis:
 
 
 @pytest.mark.parametrize("redis", [SlowRedis(), SlowRedis(error=ConnectionError("refused"))])
-def test_a_failing_redis_degrades_to_memory_with_one_warning(redis: SlowRedis, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failing_redis_degrades_to_memory_with_one_warning(
+    redis: SlowRedis, caplog: pytest.LogCaptureFixture
+) -> None:
     store = SessionStore(SessionConfig(redis_timeout_ms=20, redis_retry_seconds=60), redis=redis)
 
     async def run() -> list[Any]:
@@ -321,12 +390,15 @@ def test_memory_is_bounded() -> None:
 
 # --- the hook -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def hook(routers: dict[str, Router]) -> SmartRouterHook:
     return SmartRouterHook(routers["python"])
 
 
-def call(hook: SmartRouterHook, data: dict[str, Any], who: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+def call(
+    hook: SmartRouterHook, data: dict[str, Any], who: Any = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     data = copy.deepcopy(data)
     data["proxy_server_request"] = {"headers": headers or {}}
     return asyncio.run(hook.async_pre_call_hook(who or caller("k1"), None, data, "acompletion"))
@@ -345,7 +417,9 @@ def test_the_hook_holds_a_session_for_its_caller_only(hook: SmartRouterHook) -> 
     assert other["tier"] == "SIMPLE" and other["session"] != first["session"]
     reset = info(call(hook, chat(user("yes, go ahead")), headers={**h, "x-smart-router-reset": "true"}))
     assert (reset["tier"], reset["turn"]) == ("SIMPLE", "reset")
-    assert "_session_key" in first and all(first["_session_key"] not in v for v in map(str, first.values()) if v != first["_session_key"])
+    assert "_session_key" in first and all(
+        first["_session_key"] not in v for v in map(str, first.values()) if v != first["_session_key"]
+    )
 
 
 def test_the_hook_refuses_a_malformed_session_header(hook: SmartRouterHook) -> None:
@@ -402,9 +476,15 @@ def test_older_messages_read_lightly_give_the_same_ask(monkeypatch: pytest.Monke
         if i % 7 == 0:
             messages += [TOOL_CALL, {"role": "tool", "tool_call_id": "c1", "content": f"output {i}"}]
         if i % 11 == 0:
-            messages.append({"role": "user", "content": [
-                {"type": "text", "text": "<system-reminder>x</system-reminder>"},
-                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]})
+            messages.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "<system-reminder>x</system-reminder>"},
+                        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+                    ],
+                }
+            )
         if i == 30:
             messages.append({"role": "developer", "content": "Answer in JSON."})
     messages.append(user("now add tests"))

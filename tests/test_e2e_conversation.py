@@ -23,13 +23,22 @@ from smart_llm_router.proxy import demo_config, free_port, running_proxy, runnin
 pytestmark = pytest.mark.e2e
 
 KEY = "sk-anything"
-HARD = ("Design a distributed rate limiter for a multi-region API gateway with Redis, explain "
-        "consistency trade-offs and write the Go code.")
-TASK = ("Refactor the payment retry logic in src/payments/retry.py to use exponential backoff with jitter, "
-        "keep the public API unchanged, and add unit tests for the edge cases (zero retries, overflow).")
-TOOLS = [{"name": "read_file", "description": "Read a file of the repository.",
-          "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}},
-         {"name": "run_tests", "description": "Run the test suite.", "input_schema": {"type": "object", "properties": {}}}]
+HARD = (
+    "Design a distributed rate limiter for a multi-region API gateway with Redis, explain "
+    "consistency trade-offs and write the Go code."
+)
+TASK = (
+    "Refactor the payment retry logic in src/payments/retry.py to use exponential backoff with jitter, "
+    "keep the public API unchanged, and add unit tests for the edge cases (zero retries, overflow)."
+)
+TOOLS = [
+    {
+        "name": "read_file",
+        "description": "Read a file of the repository.",
+        "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]},
+    },
+    {"name": "run_tests", "description": "Run the test suite.", "input_schema": {"type": "object", "properties": {}}},
+]
 
 
 class Proxy:
@@ -39,9 +48,12 @@ class Proxy:
         self.oai = openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0, timeout=60)
         self.claude = anthropic.Anthropic(base_url=url, api_key=KEY, max_retries=0, timeout=60)
 
-    def chat(self, messages: list[dict[str, Any]], headers: dict[str, str] | None = None, **body: Any) -> httpx.Response:
-        return self.http.post("/v1/chat/completions", json={"model": "smart/auto", "messages": messages, **body},
-                              headers=headers or {})
+    def chat(
+        self, messages: list[dict[str, Any]], headers: dict[str, str] | None = None, **body: Any
+    ) -> httpx.Response:
+        return self.http.post(
+            "/v1/chat/completions", json={"model": "smart/auto", "messages": messages, **body}, headers=headers or {}
+        )
 
 
 class Stack:
@@ -65,9 +77,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory, redis_server: Any):
         data["router_settings"].update({"redis_host": "127.0.0.1", "redis_port": redis_server.port})
         config = tmp / "config.yaml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-        a = stack.enter_context(running_proxy(config, port=free_port(), log_file=stack.enter_context(open(tmp / "a.log", "w"))))
+        a = stack.enter_context(
+            running_proxy(config, port=free_port(), log_file=stack.enter_context(open(tmp / "a.log", "w")))
+        )
         b_port = free_port(avoid={int(a["url"].rsplit(":", 1)[1])})
-        b = stack.enter_context(running_proxy(config, port=b_port, log_file=stack.enter_context(open(tmp / "b.log", "w"))))
+        b = stack.enter_context(
+            running_proxy(config, port=b_port, log_file=stack.enter_context(open(tmp / "b.log", "w")))
+        )
         yield Stack(Proxy(a["url"]), Proxy(b["url"]), f"http://127.0.0.1:{port}", config, redis_server)
 
 
@@ -77,7 +93,7 @@ def user(text: str) -> dict[str, Any]:
 
 def smart(response: httpx.Response | Any) -> dict[str, str]:
     """The x-smart-router-* headers of a response, without the prefix."""
-    return {k[len("x-smart-router-"):]: v for k, v in response.headers.items() if k.startswith("x-smart-router-")}
+    return {k[len("x-smart-router-") :]: v for k, v in response.headers.items() if k.startswith("x-smart-router-")}
 
 
 def test_a_session_begun_on_one_proxy_holds_its_tier_and_model_on_the_other(stack: Stack) -> None:
@@ -98,12 +114,18 @@ def test_a_session_begun_on_one_proxy_holds_its_tier_and_model_on_the_other(stac
 
 
 def test_without_a_session_the_history_decides(stack: Stack) -> None:
-    messages = [user(HARD), {"role": "assistant", "content": "Here is a plan ..."}, user("yes, go ahead and implement it")]
+    messages = [
+        user(HARD),
+        {"role": "assistant", "content": "Here is a plan ..."},
+        user("yes, go ahead and implement it"),
+    ]
     h = smart(stack.b.chat(messages))
     assert (h["tier"], h["rule"]) == ("COMPLEX", "held")
     # A self-contained, clearly simpler new ask steps down.
-    messages += [{"role": "assistant", "content": "Done."},
-                 user("Unrelated question: what is the capital city of Peru, and which language is spoken there?")]
+    messages += [
+        {"role": "assistant", "content": "Done."},
+        user("Unrelated question: what is the capital city of Peru, and which language is spoken there?"),
+    ]
     h = smart(stack.a.chat(messages))
     assert (h["tier"], h["rule"]) == ("SIMPLE", "stepped_down")
 
@@ -127,10 +149,13 @@ def test_sessions_are_scoped_to_the_caller_key(stack: Stack) -> None:
     assert h["tier"] == "SIMPLE"
 
 
-@pytest.mark.parametrize("header, value", [
-    ("x-smart-router-session", "x" * 300),
-    ("x-smart-router-reset", "maybe"),
-])
+@pytest.mark.parametrize(
+    "header, value",
+    [
+        ("x-smart-router-session", "x" * 300),
+        ("x-smart-router-reset", "maybe"),
+    ],
+)
 def test_malformed_session_headers_get_a_clear_400(stack: Stack, header: str, value: str) -> None:
     r = stack.a.chat([user("hi")], headers={header: value})
     assert r.status_code == 400
@@ -142,14 +167,21 @@ def test_claude_code_loop_over_messages_streaming_holds_tier_and_model(stack: St
     messages: list[dict[str, Any]] = [{"role": "user", "content": TASK}]
     seen = []
     steps = [
-        ({"type": "tool_use", "id": "toolu_1", "name": "read_file", "input": {"path": "src/payments/retry.py"}},
-         "def retry(fn, attempts=3):\n    for i in range(attempts):\n        ..."),
+        (
+            {"type": "tool_use", "id": "toolu_1", "name": "read_file", "input": {"path": "src/payments/retry.py"}},
+            "def retry(fn, attempts=3):\n    for i in range(attempts):\n        ...",
+        ),
         ({"type": "tool_use", "id": "toolu_2", "name": "run_tests", "input": {}}, "2 failed, 14 passed"),
     ]
     for i in range(len(steps) + 1):
         proxy = stack.a if i % 2 == 0 else stack.b
         with proxy.claude.messages.with_streaming_response.create(
-            model="smart/auto", max_tokens=256, messages=messages, tools=TOOLS, stream=True, extra_headers=headers,
+            model="smart/auto",
+            max_tokens=256,
+            messages=messages,
+            tools=TOOLS,
+            stream=True,
+            extra_headers=headers,
         ) as response:
             assert response.status_code == 200
             body = b"".join(response.iter_bytes())
@@ -157,10 +189,16 @@ def test_claude_code_loop_over_messages_streaming_holds_tier_and_model(stack: St
         assert b"message_stop" in body
         if i < len(steps):
             call, output = steps[i]
-            messages += [{"role": "assistant", "content": [call]},
-                         {"role": "user", "content": [
-                             {"type": "tool_result", "tool_use_id": call["id"], "content": output},
-                             {"type": "text", "text": "<system-reminder>Remember the todo list.</system-reminder>"}]}]
+            messages += [
+                {"role": "assistant", "content": [call]},
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "tool_result", "tool_use_id": call["id"], "content": output},
+                        {"type": "text", "text": "<system-reminder>Remember the todo list.</system-reminder>"},
+                    ],
+                },
+            ]
     first = seen[0]
     expected = stack.router.route_request({"model": "smart/auto", "messages": messages[:1], "tools": TOOLS})
     assert (first["tier"], first["model"], first["turn"]) == (expected.tier, expected.model, "new")
@@ -168,8 +206,11 @@ def test_claude_code_loop_over_messages_streaming_holds_tier_and_model(stack: St
         assert (later["tier"], later["model"], later["turn"]) == (first["tier"], first["model"], "tool_turn")
     # A human follow-up in the same session holds too, even sent alone.
     raw = stack.b.claude.messages.with_raw_response.create(
-        model="smart/auto", max_tokens=64, messages=[{"role": "user", "content": "now run the tests again"}],
-        tools=TOOLS, extra_headers=headers,
+        model="smart/auto",
+        max_tokens=64,
+        messages=[{"role": "user", "content": "now run the tests again"}],
+        tools=TOOLS,
+        extra_headers=headers,
     )
     h = smart(raw)
     assert (h["tier"], h["model"]) == (first["tier"], first["model"])
@@ -182,7 +223,9 @@ def test_responses_previous_response_id_holds_the_tier(stack: Stack) -> None:
     rid = first.parse().id
     time.sleep(0.2)  # the session write to Redis is in the background
     second = stack.b.oai.responses.with_raw_response.create(
-        model="smart/auto", input="yes, go ahead", previous_response_id=rid,
+        model="smart/auto",
+        input="yes, go ahead",
+        previous_response_id=rid,
     )
     h2 = smart(second)
     assert (h2["tier"], h2["model"], h2["session"]) == ("COMPLEX", h1["model"], h1["session"])
@@ -194,8 +237,11 @@ def gemini(proxy: Proxy, contents: list[dict[str, Any]], stream: bool = False, *
 
 
 def test_gemini_format_is_routed_like_the_others(stack: Stack) -> None:
-    r = gemini(stack.a, [{"role": "user", "parts": [{"text": HARD}]}],
-               systemInstruction={"parts": [{"text": "You are a senior engineer."}]})
+    r = gemini(
+        stack.a,
+        [{"role": "user", "parts": [{"text": HARD}]}],
+        systemInstruction={"parts": [{"text": "You are a senior engineer."}]},
+    )
     assert r.status_code == 200, r.text
     h = smart(r)
     assert h["tier"] == "COMPLEX"
@@ -206,12 +252,27 @@ def test_gemini_format_is_routed_like_the_others(stack: Stack) -> None:
 
 
 def test_gemini_function_loop_holds_the_tier(stack: Stack) -> None:
-    tools = [{"functionDeclarations": [{"name": "read_file", "description": "Read a file.",
-                                        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}]}]
+    tools = [
+        {
+            "functionDeclarations": [
+                {
+                    "name": "read_file",
+                    "description": "Read a file.",
+                    "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+                }
+            ]
+        }
+    ]
     contents = [
         {"role": "user", "parts": [{"text": TASK}]},
-        {"role": "model", "parts": [{"functionCall": {"name": "read_file", "args": {"path": "src/payments/retry.py"}}}]},
-        {"role": "user", "parts": [{"functionResponse": {"name": "read_file", "response": {"content": "def retry(): ..."}}}]},
+        {
+            "role": "model",
+            "parts": [{"functionCall": {"name": "read_file", "args": {"path": "src/payments/retry.py"}}}],
+        },
+        {
+            "role": "user",
+            "parts": [{"functionResponse": {"name": "read_file", "response": {"content": "def retry(): ..."}}}],
+        },
     ]
     first = smart(gemini(stack.a, contents[:1], tools=tools))
     r = gemini(stack.b, contents, tools=tools)

@@ -25,12 +25,17 @@ PATH = "/v1/messages/count_tokens"
 GATEWAY_PATH = "/claude_code_gateway/v1/messages/count_tokens"
 PROOF = "Prove that sqrt(2) is irrational step by step"
 LONG = " ".join(["Summarise the history of the printing press in Europe and its effects."] * 20)
-TOOLS = [{
-    "name": "get_weather",
-    "description": "Current weather for a city, with temperature, wind and precipitation.",
-    "input_schema": {"type": "object", "properties": {"city": {"type": "string", "description": "City name"}},
-                     "required": ["city"]},
-}]
+TOOLS = [
+    {
+        "name": "get_weather",
+        "description": "Current weather for a city, with temperature, wind and precipitation.",
+        "input_schema": {
+            "type": "object",
+            "properties": {"city": {"type": "string", "description": "City name"}},
+            "required": ["city"],
+        },
+    }
+]
 SYSTEM = "You are a meticulous assistant. Answer in British English, cite sources, and keep a formal tone."
 
 
@@ -52,9 +57,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
         data["general_settings"]["enable_claude_code_gateway"] = True
         config = tmp / "config.yaml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-        with open(tmp / "proxy.log", "w") as log, running_proxy(
-            config, port=free_port(avoid={port}), log_file=log, env={"LITELLM_MASTER_KEY": KEY},
-        ) as info:
+        with (
+            open(tmp / "proxy.log", "w") as log,
+            running_proxy(
+                config,
+                port=free_port(avoid={port}),
+                log_file=log,
+                env={"LITELLM_MASTER_KEY": KEY},
+            ) as info,
+        ):
             yield Stack(info["url"], config)
 
 
@@ -91,6 +102,7 @@ def anthropic_error(response: httpx.Response, status: int = 400) -> str:
 
 # --- smart/* is counted for the routed model ---------------------------------------------------
 
+
 @pytest.mark.parametrize("profile", ["auto", "premium"])
 def test_the_sdk_counts_smart_models(claude: anthropic.Anthropic, profile: str) -> None:
     short = claude.messages.count_tokens(model=f"smart/{profile}", messages=user("hi"))
@@ -104,14 +116,17 @@ def test_the_beta_sdk_call_is_served_too(claude: anthropic.Anthropic) -> None:
     assert claude.beta.messages.count_tokens(model="smart/auto", messages=user("hi")).input_tokens > 0
 
 
-@pytest.mark.parametrize(("profile", "text"), [
-    ("auto", "hi"),
-    ("auto", PROOF),
-    ("auto", LONG),
-    ("premium", "hi"),
-    ("premium", PROOF),
-    ("eco", PROOF),
-])
+@pytest.mark.parametrize(
+    ("profile", "text"),
+    [
+        ("auto", "hi"),
+        ("auto", PROOF),
+        ("auto", LONG),
+        ("premium", "hi"),
+        ("premium", PROOF),
+        ("eco", PROOF),
+    ],
+)
 def test_the_count_is_litellms_count_for_the_routed_model(stack: Stack, profile: str, text: str) -> None:
     request = body(f"smart/{profile}", text)
     routed = stack.count(request)
@@ -150,6 +165,7 @@ def test_the_claude_code_gateway_path_is_served_too(stack: Stack) -> None:
 
 # --- concrete models are LiteLLM's own business ------------------------------------------------
 
+
 @pytest.mark.parametrize("model", ["openai/gpt-4o", "deepseek/deepseek-chat", "anthropic/claude-sonnet-4.6"])
 def test_a_concrete_model_is_counted_locally(stack: Stack, claude: anthropic.Anthropic, model: str) -> None:
     # openai/ deployments on a non-OpenAI server: token_count_framing makes LiteLLM estimate
@@ -157,7 +173,9 @@ def test_a_concrete_model_is_counted_locally(stack: Stack, claude: anthropic.Ant
     response = stack.count(body(model, PROOF))
     assert ok(response)["litellm_count_source"] == "local_estimate"
     assert "x-smart-router-model" not in response.headers
-    assert claude.messages.count_tokens(model=model, messages=user(PROOF)).input_tokens == response.json()["input_tokens"]
+    assert (
+        claude.messages.count_tokens(model=model, messages=user(PROOF)).input_tokens == response.json()["input_tokens"]
+    )
 
 
 def test_concrete_model_errors_are_litellms(stack: Stack) -> None:
@@ -168,6 +186,7 @@ def test_concrete_model_errors_are_litellms(stack: Stack) -> None:
 
 
 # --- errors ----------------------------------------------------------------------------------
+
 
 def test_an_unknown_profile_is_a_400_naming_the_valid_ones(stack: Stack, claude: anthropic.Anthropic) -> None:
     message = anthropic_error(stack.count(body("smart/nope")))
@@ -185,19 +204,24 @@ def test_a_request_no_model_can_take_is_a_400(stack: Stack) -> None:
     assert "premium" in message and "context window" in message
 
 
-@pytest.mark.parametrize(("request_body", "words"), [
-    ({"model": "smart/auto", "messages": "hi"}, "messages must be a list"),
-    ({"model": "smart/auto", "messages": {"role": "user", "content": "hi"}}, "messages must be a list"),
-    ({"model": "smart/auto", "messages": []}, "messages must not be empty"),
-    ({"model": "smart/premium", "messages": [{"role": "user", "content": 42}]}, ""),
-    ({"model": "smart/auto", "messages": [{"role": "user", "content": "hi"}], "system": 7}, "system"),
-])
+@pytest.mark.parametrize(
+    ("request_body", "words"),
+    [
+        ({"model": "smart/auto", "messages": "hi"}, "messages must be a list"),
+        ({"model": "smart/auto", "messages": {"role": "user", "content": "hi"}}, "messages must be a list"),
+        ({"model": "smart/auto", "messages": []}, "messages must not be empty"),
+        ({"model": "smart/premium", "messages": [{"role": "user", "content": 42}]}, ""),
+        ({"model": "smart/auto", "messages": [{"role": "user", "content": "hi"}], "system": 7}, "system"),
+    ],
+)
 def test_a_malformed_body_is_a_400(stack: Stack, request_body: Any, words: str) -> None:
     assert words in anthropic_error(stack.count(request_body))
 
 
 def test_invalid_json_is_answered_by_litellm(stack: Stack) -> None:
-    response = stack.http.post(PATH, content=b'{"model": "smart/auto", "messages": [', headers={"content-type": "application/json"})
+    response = stack.http.post(
+        PATH, content=b'{"model": "smart/auto", "messages": [', headers={"content-type": "application/json"}
+    )
     assert 400 <= response.status_code < 500, response.text
     assert "Traceback" not in response.text
 
@@ -208,8 +232,9 @@ def test_litellms_auth_guards_the_route(stack: Stack) -> None:
     # (400 "No connected db."); with no key at all its auth fails on the missing prisma module.
     for headers in ({"Authorization": "Bearer sk-wrong"}, {"x-api-key": "sk-wrong"}, {}):
         response = httpx.post(f"{stack.url}{PATH}", json=body("smart/auto"), headers=headers, timeout=60)
-        messages = httpx.post(f"{stack.url}/v1/messages", json={**body("smart/auto"), "max_tokens": 16},
-                              headers=headers, timeout=60)
+        messages = httpx.post(
+            f"{stack.url}/v1/messages", json={**body("smart/auto"), "max_tokens": 16}, headers=headers, timeout=60
+        )
         assert response.status_code >= 400, response.text
         assert (response.status_code, response.text) == (messages.status_code, messages.text)
         assert "input_tokens" not in response.text

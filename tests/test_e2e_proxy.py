@@ -52,7 +52,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
         data["smart_router"]["decision_log"] = {"path": "decisions.jsonl", "prompts": "text"}
         config = tmp / "config.yaml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-        with open(tmp / "proxy.log", "w") as log, running_proxy(config, port=free_port(avoid={port}), log_file=log) as info:
+        with (
+            open(tmp / "proxy.log", "w") as log,
+            running_proxy(config, port=free_port(avoid={port}), log_file=log) as info,
+        ):
             yield Stack(info["url"], f"http://127.0.0.1:{port}", config)
 
 
@@ -73,6 +76,7 @@ def user(text: str) -> list[dict[str, Any]]:
 
 
 # --- chat completions ----------------------------------------------------------------------
+
 
 def test_chat_is_routed_and_the_client_sees_why(stack: Stack, oai: openai.OpenAI) -> None:
     raw = oai.chat.completions.with_raw_response.create(model="smart/auto", messages=user(PROOF))
@@ -108,9 +112,12 @@ def test_a_concrete_model_bypasses_routing(stack: Stack, oai: openai.OpenAI) -> 
 
 
 def test_tools_reach_a_function_calling_model(stack: Stack, oai: openai.OpenAI) -> None:
-    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]
+    tools = [
+        {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
+    ]
     raw = oai.chat.completions.with_raw_response.create(
-        model="smart/auto", messages=user("Look up the weather in Oslo and plan my week"), tools=tools)
+        model="smart/auto", messages=user("Look up the weather in Oslo and plan my week"), tools=tools
+    )
     message = raw.parse().choices[0].message
     assert message.tool_calls and message.tool_calls[0].function.name == "get_weather"
     assert stack.router.catalog[raw.headers["x-smart-router-model"]].tools
@@ -120,7 +127,8 @@ def test_images_reach_a_vision_model(stack: Stack, oai: openai.OpenAI) -> None:
     content = [{"type": "text", "text": "what is in this picture?"}, {"type": "image_url", "image_url": {"url": IMAGE}}]
     for profile in ("auto", "eco", "free"):
         raw = oai.chat.completions.with_raw_response.create(
-            model=f"smart/{profile}", messages=[{"role": "user", "content": content}])
+            model=f"smart/{profile}", messages=[{"role": "user", "content": content}]
+        )
         assert stack.router.catalog[raw.headers["x-smart-router-model"]].vision, profile
 
 
@@ -131,9 +139,11 @@ def test_models_endpoint_lists_the_profiles(oai: openai.OpenAI) -> None:
 
 # --- Anthropic messages (what Claude Code sends) ---------------------------------------
 
+
 def test_anthropic_messages_with_system_blocks(claude: anthropic.Anthropic) -> None:
     raw = claude.messages.with_raw_response.create(
-        model="smart/auto", max_tokens=256,
+        model="smart/auto",
+        max_tokens=256,
         system=[{"type": "text", "text": "Answer with JSON that follows the schema."}],
         messages=[{"role": "user", "content": "hi"}],
     )
@@ -145,14 +155,24 @@ def test_anthropic_messages_with_system_blocks(claude: anthropic.Anthropic) -> N
 def test_claude_code_shaped_turn(stack: Stack, claude: anthropic.Anthropic) -> None:
     tools = [{"name": "Bash", "description": "run a command", "input_schema": {"type": "object", "properties": {}}}]
     messages = [
-        {"role": "user", "content": [
-            {"type": "text", "text": "<system-reminder>Prove theorems step by step.</system-reminder>"},
-            {"type": "text", "text": "Run the tests, fix the failing one and commit"}]},
-        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "pytest"}}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "<system-reminder>Prove theorems step by step.</system-reminder>"},
+                {"type": "text", "text": "Run the tests, fix the failing one and commit"},
+            ],
+        },
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "pytest"}}],
+        },
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "1 failed"}]},
     ]
     raw = claude.messages.with_raw_response.create(
-        model="smart/agentic", max_tokens=1024, tools=tools, messages=messages,
+        model="smart/agentic",
+        max_tokens=1024,
+        tools=tools,
+        messages=messages,
         system=[{"type": "text", "text": "You are Claude Code, Anthropic's official CLI."}],
     )
     assert raw.headers["x-smart-router-tier"] == "COMPLEX"
@@ -170,9 +190,11 @@ def test_anthropic_streaming(claude: anthropic.Anthropic) -> None:
 
 # --- Responses API ---------------------------------------------------------------------
 
+
 def test_responses_api(oai: openai.OpenAI) -> None:
     raw = oai.responses.with_raw_response.create(
-        model="smart/eco", instructions="Be brief.", input="design a distributed rate limiter for our API gateway")
+        model="smart/eco", instructions="Be brief.", input="design a distributed rate limiter for our API gateway"
+    )
     assert raw.headers["x-smart-router-tier"] == "COMPLEX"
     assert "tier=COMPLEX" in raw.parse().output_text
 
@@ -186,8 +208,13 @@ def test_responses_api_streaming(oai: openai.OpenAI) -> None:
 
 # --- fallbacks ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("status", "delay"), [(500, 0), (429, 0), (404, 0), (0, 8)], ids=["500", "429", "404", "timeout"])
-def test_failures_fall_back_to_the_next_model_of_the_tier(stack: Stack, oai: openai.OpenAI, status: int, delay: float) -> None:
+
+@pytest.mark.parametrize(
+    ("status", "delay"), [(500, 0), (429, 0), (404, 0), (0, 8)], ids=["500", "429", "404", "timeout"]
+)
+def test_failures_fall_back_to_the_next_model_of_the_tier(
+    stack: Stack, oai: openai.OpenAI, status: int, delay: float
+) -> None:
     chain = stack.router.route("hi").fallback_chain
     stack.fault(chain[0], status, count=1, delay=delay)
     raw = oai.chat.completions.with_raw_response.create(model="smart/auto", messages=user("hi"))
@@ -198,7 +225,10 @@ def test_failures_fall_back_to_the_next_model_of_the_tier(stack: Stack, oai: ope
 def test_no_cooldown_after_a_failure(stack: Stack, oai: openai.OpenAI) -> None:
     chain = stack.router.route("hi").fallback_chain
     stack.fault(chain[0], 404, count=2)
-    served = [oai.chat.completions.create(model="smart/auto", messages=user("hi")).choices[0].message.content for _ in range(3)]
+    served = [
+        oai.chat.completions.create(model="smart/auto", messages=user("hi")).choices[0].message.content
+        for _ in range(3)
+    ]
     assert f"model={chain[1]}" in served[0] and f"model={chain[1]}" in served[1]
     assert f"model={chain[0]}" in served[2]
 
@@ -213,12 +243,16 @@ def test_fallback_while_streaming(stack: Stack, oai: openai.OpenAI) -> None:
 
 # --- bad input -------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("body", "needle"), [
-    ({"model": "smart/xyz", "messages": user("hi")}, "valid profiles are auto, eco, premium, agentic, free"),
-    ({"model": "smart/auto", "messages": []}, "messages must not be empty"),
-    ({"model": "smart/auto", "messages": [{"role": "user", "content": 42}]}, "must be a string or a list"),
-    ({"model": "smart/auto", "messages": user("hi"), "max_tokens": "abc"}, "max_tokens must be a positive integer"),
-])
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"model": "smart/xyz", "messages": user("hi")}, "valid profiles are auto, eco, premium, agentic, free"),
+        ({"model": "smart/auto", "messages": []}, "messages must not be empty"),
+        ({"model": "smart/auto", "messages": [{"role": "user", "content": 42}]}, "must be a string or a list"),
+        ({"model": "smart/auto", "messages": user("hi"), "max_tokens": "abc"}, "max_tokens must be a positive integer"),
+    ],
+)
 def test_malformed_requests_get_a_clear_400(stack: Stack, body: dict, needle: str) -> None:
     response = stack.http.post("/v1/chat/completions", json=body)
     assert response.status_code == 400
@@ -232,7 +266,9 @@ def test_malformed_anthropic_request(stack: Stack) -> None:
 
 
 def test_not_json_is_rejected_cleanly(stack: Stack) -> None:
-    response = stack.http.post("/v1/chat/completions", content=b"{not json", headers={"Content-Type": "application/json"})
+    response = stack.http.post(
+        "/v1/chat/completions", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert 400 <= response.status_code < 500
 
 
@@ -240,7 +276,10 @@ def test_a_huge_prompt_does_not_stall_other_requests(stack: Stack) -> None:
     big = "first " * 350_000 + "then prove it"  # ~2 MB
 
     async def run() -> tuple[float, float, int]:
-        async with httpx.AsyncClient(base_url=stack.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=120) as client:
+        async with httpx.AsyncClient(
+            base_url=stack.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=120
+        ) as client:
+
             async def timed(text: str) -> tuple[float, int]:
                 start = time.perf_counter()
                 r = await client.post("/v1/chat/completions", json={"model": "smart/auto", "messages": user(text)})
@@ -268,6 +307,7 @@ def test_one_structured_log_line_per_decision(stack: Stack, oai: openai.OpenAI, 
     assert len(lines) == before + 1
     entry = lines[-1].split(" ", 3)[3]
     import json as _json
+
     data = _json.loads(entry)
     assert (data["profile"], data["tier"]) == ("premium", "COMPLEX")
     assert data["model"] == "anthropic/claude-opus-4.7" and data["route_us"] >= 0

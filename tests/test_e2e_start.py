@@ -25,8 +25,17 @@ import yaml
 
 from smart_llm_router.configure import write_init
 from smart_llm_router.proxy import (
-    PortInUseError, _listening_ports_lsof, _listening_ports_proc, free_port, litellm_command, listening_ports,
-    offline_env, port_in_use, running_proxy, stop, wait_ready,
+    PortInUseError,
+    _listening_ports_lsof,
+    _listening_ports_proc,
+    free_port,
+    listening_ports,
+    litellm_command,
+    offline_env,
+    port_in_use,
+    running_proxy,
+    stop,
+    wait_ready,
 )
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +45,9 @@ PROOF = "Prove that sqrt(2) is irrational step by step"
 
 def ask(url: str, profile: str = "auto", text: str = PROOF) -> tuple[dict, str]:
     client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-anything", max_retries=0, timeout=60)
-    raw = client.chat.completions.with_raw_response.create(model=f"smart/{profile}", messages=[{"role": "user", "content": text}])
+    raw = client.chat.completions.with_raw_response.create(
+        model=f"smart/{profile}", messages=[{"role": "user", "content": text}]
+    )
     return dict(raw.headers), raw.parse().choices[0].message.content
 
 
@@ -46,8 +57,13 @@ def test_slr_start_demo_end_to_end(tmp_path: Path) -> None:
     exe = shutil.which("slr")
     cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
     with open(tmp_path / "out.log", "w") as log:
-        process = subprocess.Popen([*cmd, "start", "--demo", "--port", str(port)], stdout=log, stderr=log,
-                                   env=offline_env(), start_new_session=True)
+        process = subprocess.Popen(
+            [*cmd, "start", "--demo", "--port", str(port)],
+            stdout=log,
+            stderr=log,
+            env=offline_env(),
+            start_new_session=True,
+        )
         try:
             wait_ready(f"http://127.0.0.1:{port}/health/liveliness", process, 180)
             deadline = time.monotonic() + 30
@@ -65,8 +81,9 @@ def test_slr_start_demo_end_to_end(tmp_path: Path) -> None:
 
 def test_an_init_config_copied_anywhere_runs_under_plain_litellm(tmp_path: Path) -> None:
     upstream_port = free_port()
-    upstream = subprocess.Popen([sys.executable, "-m", "smart_llm_router.upstream", "--port", str(upstream_port)],
-                                start_new_session=True)
+    upstream = subprocess.Popen(
+        [sys.executable, "-m", "smart_llm_router.upstream", "--port", str(upstream_port)], start_new_session=True
+    )
     proxy = None
     try:
         written = tmp_path / "a" / "smart-llm-router.yaml"
@@ -77,15 +94,27 @@ def test_an_init_config_copied_anywhere_runs_under_plain_litellm(tmp_path: Path)
         elsewhere = tmp_path / "b" / "copied.yaml"
         elsewhere.parent.mkdir()
         elsewhere.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-        env = offline_env({**os.environ, "OPENAI_API_KEY": "sk-fake", "LITELLM_MASTER_KEY": "sk-test-master-0123456789"})
+        env = offline_env(
+            {**os.environ, "OPENAI_API_KEY": "sk-fake", "LITELLM_MASTER_KEY": "sk-test-master-0123456789"}
+        )
         env.pop("SMART_LLM_ROUTER_CONFIG", None)
         port = free_port(avoid={upstream_port})  # (the upstream may not have bound it yet)
         with open(tmp_path / "proxy.log", "w") as log:
-            proxy = subprocess.Popen([*litellm_command(), "--config", str(elsewhere), "--host", "127.0.0.1", "--port", str(port)],
-                                     env=env, cwd=tmp_path, stdout=log, stderr=log, start_new_session=True)
+            proxy = subprocess.Popen(
+                [*litellm_command(), "--config", str(elsewhere), "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                cwd=tmp_path,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
             wait_ready(f"http://127.0.0.1:{port}/health/liveliness", proxy, 180)
-        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="sk-test-master-0123456789", max_retries=0)
-        raw = client.chat.completions.with_raw_response.create(model="smart/auto", messages=[{"role": "user", "content": PROOF}])
+        client = openai.OpenAI(
+            base_url=f"http://127.0.0.1:{port}/v1", api_key="sk-test-master-0123456789", max_retries=0
+        )
+        raw = client.chat.completions.with_raw_response.create(
+            model="smart/auto", messages=[{"role": "user", "content": PROOF}]
+        )
         assert raw.headers["x-smart-router-tier"] == "REASONING"
         # A real-provider config does not forward the tier to the upstream, only to the client.
         assert "model=o4-mini tier=n/a" in raw.parse().choices[0].message.content
@@ -99,18 +128,29 @@ def test_refuses_a_public_host_without_a_master_key() -> None:
     env = {k: v for k, v in os.environ.items() if k != "LITELLM_MASTER_KEY"}
     exe = shutil.which("slr")
     cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
-    done = subprocess.run([*cmd, "start", "--demo", "--host", "0.0.0.0", "--port", str(free_port())],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*cmd, "start", "--demo", "--host", "0.0.0.0", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "without a master key" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_every_worker_routes(tmp_path: Path) -> None:
-    with open(tmp_path / "proxy.log", "w") as log, \
-            running_proxy(demo=True, port=free_port(), workers=2, log_file=log, startup_timeout=300) as info:
+    with (
+        open(tmp_path / "proxy.log", "w") as log,
+        running_proxy(demo=True, port=free_port(), workers=2, log_file=log, startup_timeout=300) as info,
+    ):
         for _ in range(40):
-            response = httpx.post(f"{info['url']}/v1/chat/completions", headers={"Authorization": "Bearer x"},
-                                  json={"model": "smart/auto", "messages": [{"role": "user", "content": PROOF}]}, timeout=60)
+            response = httpx.post(
+                f"{info['url']}/v1/chat/completions",
+                headers={"Authorization": "Bearer x"},
+                json={"model": "smart/auto", "messages": [{"role": "user", "content": PROOF}]},
+                timeout=60,
+            )
             assert response.status_code == 200
             assert response.headers["x-smart-router-tier"] == "REASONING"
             assert "model=deepseek/deepseek-r1 tier=REASONING" in response.text
@@ -144,6 +184,7 @@ def test_the_demo_upstream_never_takes_the_proxy_port(monkeypatch: pytest.Monkey
 
 
 # --- a port that belongs to someone else ------------------------------------------------------
+
 
 class _AlwaysAlive(BaseHTTPRequestHandler):
     """Answers every GET with 200, as a LiteLLM proxy left running answers /health/liveliness."""
@@ -180,8 +221,14 @@ def slr_start(*args: str, timeout: float = 120) -> tuple[int, str, str]:
     Ctrl-C (so its children go too) and the test fails."""
     exe = shutil.which("slr")
     cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
-    process = subprocess.Popen([*cmd, "start", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=offline_env(), start_new_session=True)
+    process = subprocess.Popen(
+        [*cmd, "start", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=offline_env(),
+        start_new_session=True,
+    )
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -60,8 +60,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
                 entry["litellm_params"].update(timeout=OWN_TIMEOUT, stream_timeout=OWN_TIMEOUT)
         config = tmp / "config.yaml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-        with open(tmp / "proxy.log", "w") as log, \
-                running_proxy(config, port=free_port(avoid={port}), log_file=log) as info:
+        with (
+            open(tmp / "proxy.log", "w") as log,
+            running_proxy(config, port=free_port(avoid={port}), log_file=log) as info,
+        ):
             yield Stack(info["url"], f"http://127.0.0.1:{port}", config)
 
 

@@ -97,26 +97,64 @@ def test_a_request_no_model_can_take_is_a_400_naming_the_constraint_and_the_prof
     assert e.value.status_code == 400 and "profile 'premium'" in detail and "max_tokens 1000000000 exceeds" in detail
 
 
-@pytest.mark.parametrize(("call_type", "body", "needle"), [
-    ("acompletion", {"messages": [{"role": "user", "content": [{"type": "weird"}]}]}, "content[0].type 'weird'"),
-    ("acompletion", {"messages": [{"role": "user", "content": [{"foo": 1}]}]}, "content[0].type is missing"),
-    ("acompletion", {"messages": [{"role": "user", "content": [{"type": None}]}]}, "content[0].type must be a string"),
-    ("acompletion", {"messages": [{"role": "user", "content": "hi"}], "response_format": "json"}, "response_format must be an object"),
-    # An Anthropic block on the chat route: LiteLLM refuses it there.
-    ("acompletion", {"messages": [{"role": "user", "content": [
-        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA"}}]}]}, "type 'image'"),
-    ("anthropic_messages", {"max_tokens": 9, "messages": [{"role": "user", "content": [IMAGE]}]}, "type 'image_url'"),
-    ("aresponses", {"input": [{"role": "user", "content": [{"type": "weird"}]}]}, "input[0].content[0].type 'weird'"),
-    ("aresponses", {"input": "hi", "text": {"format": "json"}}, "text.format must be an object"),
-    ("agenerate_content", {"contents": [{"role": "user", "parts": [{"foo": 1}]}]}, "contents[0].parts[0] holds no data"),
-])
-def test_malformed_parts_are_a_400_naming_the_field(hook: SmartRouterHook, call_type: str, body: dict, needle: str) -> None:
+@pytest.mark.parametrize(
+    ("call_type", "body", "needle"),
+    [
+        ("acompletion", {"messages": [{"role": "user", "content": [{"type": "weird"}]}]}, "content[0].type 'weird'"),
+        ("acompletion", {"messages": [{"role": "user", "content": [{"foo": 1}]}]}, "content[0].type is missing"),
+        (
+            "acompletion",
+            {"messages": [{"role": "user", "content": [{"type": None}]}]},
+            "content[0].type must be a string",
+        ),
+        (
+            "acompletion",
+            {"messages": [{"role": "user", "content": "hi"}], "response_format": "json"},
+            "response_format must be an object",
+        ),
+        # An Anthropic block on the chat route: LiteLLM refuses it there.
+        (
+            "acompletion",
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA"}}
+                        ],
+                    }
+                ]
+            },
+            "type 'image'",
+        ),
+        (
+            "anthropic_messages",
+            {"max_tokens": 9, "messages": [{"role": "user", "content": [IMAGE]}]},
+            "type 'image_url'",
+        ),
+        (
+            "aresponses",
+            {"input": [{"role": "user", "content": [{"type": "weird"}]}]},
+            "input[0].content[0].type 'weird'",
+        ),
+        ("aresponses", {"input": "hi", "text": {"format": "json"}}, "text.format must be an object"),
+        (
+            "agenerate_content",
+            {"contents": [{"role": "user", "parts": [{"foo": 1}]}]},
+            "contents[0].parts[0] holds no data",
+        ),
+    ],
+)
+def test_malformed_parts_are_a_400_naming_the_field(
+    hook: SmartRouterHook, call_type: str, body: dict, needle: str
+) -> None:
     with pytest.raises(HTTPException) as e:
         call(hook, {"model": "smart/auto", **body}, call_type)
     assert e.value.status_code == 400 and needle in str(e.value.detail)
 
 
 # --- per-tier timeouts -------------------------------------------------------------------------
+
 
 def test_the_tier_sets_the_timeout_of_every_attempt(hook: SmartRouterHook) -> None:
     timeouts = hook.router.config.smart_router.timeouts
@@ -134,8 +172,9 @@ def test_the_tier_sets_the_timeout_of_every_attempt(hook: SmartRouterHook) -> No
 @pytest.mark.parametrize("own", [{"timeout": 7}, {"request_timeout": 7}, {"stream_timeout": 7, "stream": True}])
 def test_the_clients_own_timeout_is_left_alone(hook: SmartRouterHook, own: dict) -> None:
     data = call(hook, {"model": "smart/auto", "messages": [{"role": "user", "content": "hi"}], **own})
-    assert {k: data.get(k) for k in ("timeout", "request_timeout", "stream_timeout") if data.get(k) is not None} \
-        == {k: v for k, v in own.items() if k != "stream"}
+    assert {k: data.get(k) for k in ("timeout", "request_timeout", "stream_timeout") if data.get(k) is not None} == {
+        k: v for k, v in own.items() if k != "stream"
+    }
 
 
 def _hook_with(tmp_path, edit) -> SmartRouterHook:
@@ -153,14 +192,17 @@ def test_a_models_own_timeout_is_kept_for_that_model(tmp_path) -> None:
         for entry in data["model_list"]:
             if entry["model_name"] == "google/gemini-2.0-flash-lite-001":  # SIMPLE's second choice
                 entry["litellm_params"]["timeout"] = 45
+
     hook = _hook_with(tmp_path, edit)
     simple = hook.router.config.smart_router.timeouts.SIMPLE  # type: ignore[union-attr]
     data = call(hook, {"model": "smart/auto", "messages": [{"role": "user", "content": "hi"}]})
     assert data["model"] == "google/gemini-2.5-flash-lite" and data["timeout"] == simple.timeout
     # LiteLLM merges each fallback entry into the request for its attempt: None leaves the
     # model's own timeout in force.
-    assert data["fallbacks"] == [{"model": "google/gemini-2.0-flash-lite-001", "timeout": None},
-                                 {"model": "openai/gpt-4o-mini", "timeout": simple.timeout}]
+    assert data["fallbacks"] == [
+        {"model": "google/gemini-2.0-flash-lite-001", "timeout": None},
+        {"model": "openai/gpt-4o-mini", "timeout": simple.timeout},
+    ]
     # A stream: the entry's timeout stands for its stream_timeout too (LiteLLM's order).
     data = call(hook, {"model": "smart/auto", "messages": [{"role": "user", "content": "hi"}], "stream": True})
     assert data["fallbacks"][0] == {"model": "google/gemini-2.0-flash-lite-001", "stream_timeout": None}

@@ -28,18 +28,22 @@ def slr(*args: str) -> subprocess.CompletedProcess[str]:
 
 # --- APGR against hand-computed values ------------------------------------------------
 
+
 def test_toy_prompts_rank_as_the_files_assume() -> None:
-    prompts = [json.loads(l)["prompt"] for l in (HERE / "outcomes_perfect.jsonl").read_text().splitlines()]
+    prompts = [json.loads(line)["prompt"] for line in (HERE / "outcomes_perfect.jsonl").read_text().splitlines()]
     keys = [(("SIMPLE", "MEDIUM", "COMPLEX", "REASONING").index(d.tier), d.score) for d in map(route, prompts)]
     assert keys == sorted(keys, reverse=True) and len(set(keys)) == 4
 
 
-@pytest.mark.parametrize(("name", "apgr"), [
-    ("outcomes_tied", 0.5),        # one score for all: random tie-breaks, a straight line
-    ("outcomes_perfect", 0.875),   # the only gain ranked first: 1 - 1/(2*4)
-    ("outcomes_reversed", 0.125),  # the only gain ranked last: 1/(2*4)
-    ("outcomes_mixed", 0.625),     # gains 1st and 3rd: (0+.5)/8 + (.5+.5)/8 + (.5+1)/8 + (1+1)/8
-])
+@pytest.mark.parametrize(
+    ("name", "apgr"),
+    [
+        ("outcomes_tied", 0.5),  # one score for all: random tie-breaks, a straight line
+        ("outcomes_perfect", 0.875),  # the only gain ranked first: 1 - 1/(2*4)
+        ("outcomes_reversed", 0.125),  # the only gain ranked last: 1/(2*4)
+        ("outcomes_mixed", 0.625),  # gains 1st and 3rd: (0+.5)/8 + (.5+.5)/8 + (.5+1)/8 + (1+1)/8
+    ],
+)
 def test_apgr_hand_computed(name: str, apgr: float) -> None:
     done = slr("eval", str(HERE / f"{name}.jsonl"), "--json")
     assert done.returncode == 0, done.stderr
@@ -82,6 +86,7 @@ def test_plot(tmp_path: Path) -> None:
 
 # --- labelled prompts ----------------------------------------------------------------
 
+
 def test_labelled_accuracy_and_confusion() -> None:
     data = json.loads(slr("eval", str(HERE / "labelled.jsonl"), "--json").stdout)
     assert (data["total"], data["correct"]) == (6, 5)
@@ -102,14 +107,17 @@ def test_our_golden_fixtures_through_slr_eval() -> None:
     assert json.loads(done.stdout)["accuracy"] >= 0.8
 
 
-@pytest.mark.parametrize(("name", "needle"), [
-    ("bad_json", "bad_json.jsonl line 2: not valid JSON"),
-    ("bad_tier", "bad_tier.jsonl line 3: 'tier' must be one of"),
-    ("latin1", "latin1.jsonl line 2: not UTF-8"),
-    ("empty", "empty.jsonl: no records"),
-    ("missing", "missing.jsonl: cannot read"),
-    ("corpus", "corpus.txt line 1: not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [
+        ("bad_json", "bad_json.jsonl line 2: not valid JSON"),
+        ("bad_tier", "bad_tier.jsonl line 3: 'tier' must be one of"),
+        ("latin1", "latin1.jsonl line 2: not UTF-8"),
+        ("empty", "empty.jsonl: no records"),
+        ("missing", "missing.jsonl: cannot read"),
+        ("corpus", "corpus.txt line 1: not valid JSON"),
+    ],
+)
 def test_bad_files_name_the_file_and_line(name: str, needle: str) -> None:
     path = next(HERE.glob(f"{name}.*"), HERE / f"{name}.jsonl")
     done = slr("eval", str(path))
@@ -119,13 +127,25 @@ def test_bad_files_name_the_file_and_line(name: str, needle: str) -> None:
 
 # --- replay ------------------------------------------------------------------------------
 
+
 def write_log(path: Path, prompts: list[str]) -> None:
     router = Router()
     with path.open("w", encoding="utf-8") as f:
         for p in prompts:
             d = router.route(p)
-            f.write(json.dumps({"profile": "auto", "tier": d.tier, "model": d.model, "prompt": p,
-                                "cost_estimate_usd": d.cost_estimate_usd, "input_tokens": d.estimated_input_tokens}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "profile": "auto",
+                        "tier": d.tier,
+                        "model": d.model,
+                        "prompt": p,
+                        "cost_estimate_usd": d.cost_estimate_usd,
+                        "input_tokens": d.estimated_input_tokens,
+                    }
+                )
+                + "\n"
+            )
 
 
 def test_replay_shows_what_a_config_change_does(tmp_path: Path) -> None:
@@ -159,9 +179,21 @@ def test_replay_carries_sessions(tmp_path: Path) -> None:
     log = tmp_path / "decisions.jsonl"
     with log.open("w", encoding="utf-8") as f:
         for session, prompt, tool_turn in rows:
-            f.write(json.dumps({"profile": "auto", "tier": "SIMPLE", "model": "google/gemini-2.5-flash-lite",
-                                "prompt": prompt, "session": session, "session_source": "header",
-                                "tool_turn": tool_turn, "turn": "new"}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "profile": "auto",
+                        "tier": "SIMPLE",
+                        "model": "google/gemini-2.5-flash-lite",
+                        "prompt": prompt,
+                        "session": session,
+                        "session_source": "header",
+                        "tool_turn": tool_turn,
+                        "turn": "new",
+                    }
+                )
+                + "\n"
+            )
     done = slr("replay", str(log), "--config", str(bundled_config_path()), "--json", "--top", "10")
     assert done.returncode == 0, done.stderr
     moved = {m["line"]: m["to"].split()[0] for m in json.loads(done.stdout)["top_moved"]}
@@ -190,6 +222,7 @@ def test_eval_names_a_broken_conversation(tmp_path: Path) -> None:
 
 
 # --- bench --------------------------------------------------------------------------------
+
 
 def test_bench_on_a_user_corpus() -> None:
     done = slr("bench", "--corpus", str(HERE / "corpus.txt"), "--seconds", "0.01", "--json")

@@ -28,8 +28,7 @@ def test_both_backends_number_things_alike(name: str) -> None:
 
 def test_vectors_match_the_current_defaults() -> None:
     assert VECTORS["spec"] == compile_spec(ScoringConfig.load()), (
-        "bundled keywords or scoring defaults changed: run `python tests/gen_vectors.py` "
-        "and review the diff"
+        "bundled keywords or scoring defaults changed: run `python tests/gen_vectors.py` and review the diff"
     )
 
 
@@ -75,14 +74,63 @@ def _keywords() -> list[str]:
 
 KEYWORDS = _keywords()
 # Pieces that sit next to keywords: boundaries of every class, case, folding, list markers.
-GLUE = [" ", "", "\n", "\t", "  ", "-", "_", "x", "é", "É", "ß", "İ", "Σ", "ς", "中", "か", "한",
-        "ل", "?", "？", "؟", "1. ", "\n2) ", "(a)", " b) ", "C. ", "😀", "\u3000", "\u00a0", "'s", "*"]
+GLUE = [
+    " ",
+    "",
+    "\n",
+    "\t",
+    "  ",
+    "-",
+    "_",
+    "x",
+    "é",
+    "É",
+    "ß",
+    "İ",
+    "Σ",
+    "ς",
+    "中",
+    "か",
+    "한",
+    "ل",
+    "?",
+    "？",
+    "؟",
+    "1. ",
+    "\n2) ",
+    "(a)",
+    " b) ",
+    "C. ",
+    "😀",
+    "\u3000",
+    "\u00a0",
+    "'s",
+    "*",
+]
 keyword_text = st.lists(
     st.one_of(st.sampled_from(KEYWORDS), st.sampled_from(GLUE), st.text(max_size=4)), max_size=20
 ).map("".join)
 mixed_text = st.lists(
-    st.sampled_from(["Prove", "PROVE", "prove", "證明", "证明", "доказать", "Докажи", "beweisen", "demuestra",
-                     "증명하세요", "برهن", "step by step", "шаг за шагом", "then", "first"]) | st.sampled_from(GLUE),
+    st.sampled_from(
+        [
+            "Prove",
+            "PROVE",
+            "prove",
+            "證明",
+            "证明",
+            "доказать",
+            "Докажи",
+            "beweisen",
+            "demuestra",
+            "증명하세요",
+            "برهن",
+            "step by step",
+            "шаг за шагом",
+            "then",
+            "first",
+        ]
+    )
+    | st.sampled_from(GLUE),
     max_size=25,
 ).map("".join)
 

@@ -29,6 +29,7 @@ def user(content) -> dict:
 
 # --- the same ask in every shape routes the same ------------------------------------------
 
+
 def test_same_decision_for_every_shape(router: Router) -> None:
     shapes = [
         chat(user(PROOF)),
@@ -57,9 +58,11 @@ def test_the_newest_human_ask_is_scored(router: Router) -> None:
 
 # --- Anthropic messages (Claude Code shapes) --------------------------------------------
 
+
 def test_anthropic_system_blocks_feed_the_structured_rule(router: Router) -> None:
     body = {
-        "model": "smart/auto", "max_tokens": 512,
+        "model": "smart/auto",
+        "max_tokens": 512,
         "system": [{"type": "text", "text": "Respond only with JSON that matches the schema."}],
         "messages": [user("hi")],
     }
@@ -70,16 +73,25 @@ def test_anthropic_system_blocks_feed_the_structured_rule(router: Router) -> Non
 
 def test_claude_code_turn_with_tool_results_and_reminders(router: Router) -> None:
     body = {
-        "model": "smart/agentic", "max_tokens": 32000,
+        "model": "smart/agentic",
+        "max_tokens": 32000,
         "system": [{"type": "text", "text": "You are Claude Code, an interactive CLI tool."}],
         "tools": [ANTHROPIC_TOOL],
         "messages": [
-            user([
-                {"type": "text", "text": "<system-reminder>As you answer, use the TodoWrite tool. "
-                 "Prove theorem, lemma, step by step.</system-reminder>"},
-                {"type": "text", "text": "Fix the flaky test in tests/test_api.py and run the suite"},
-            ]),
-            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "pytest"}}]},
+            user(
+                [
+                    {
+                        "type": "text",
+                        "text": "<system-reminder>As you answer, use the TodoWrite tool. "
+                        "Prove theorem, lemma, step by step.</system-reminder>",
+                    },
+                    {"type": "text", "text": "Fix the flaky test in tests/test_api.py and run the suite"},
+                ]
+            ),
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "pytest"}}],
+            },
             user([{"type": "tool_result", "tool_use_id": "t1", "content": "1 failed: prove the theorem step by step"}]),
         ],
     }
@@ -100,9 +112,23 @@ def test_strip_reminders() -> None:
 def test_images_anywhere_require_vision(router: Router) -> None:
     for body in [
         chat(user([{"type": "text", "text": "what is this?"}, IMAGE_OPENAI])),
-        {"model": "smart/eco", "max_tokens": 100, "messages": [user([IMAGE_ANTHROPIC, {"type": "text", "text": "hi"}])]},
-        {"model": "smart/auto", "input": [{"role": "user", "content": [
-            {"type": "input_text", "text": "describe"}, {"type": "input_image", "image_url": "https://x/y.png"}]}]},
+        {
+            "model": "smart/eco",
+            "max_tokens": 100,
+            "messages": [user([IMAGE_ANTHROPIC, {"type": "text", "text": "hi"}])],
+        },
+        {
+            "model": "smart/auto",
+            "input": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "input_text", "text": "describe"},
+                        {"type": "input_image", "image_url": "https://x/y.png"},
+                    ],
+                }
+            ],
+        },
     ]:
         d = router.route_request(body)
         assert parse_request(body).has_vision
@@ -110,8 +136,10 @@ def test_images_anywhere_require_vision(router: Router) -> None:
 
 
 def test_tools_are_counted_not_scored(router: Router) -> None:
-    schema = {"type": "function", "function": {"name": "prove_theorem", "description": "prove step by step",
-                                               "parameters": {"type": "object"}}}
+    schema = {
+        "type": "function",
+        "function": {"name": "prove_theorem", "description": "prove step by step", "parameters": {"type": "object"}},
+    }
     body = chat(user("hi"), tools=[schema])
     d = router.route_request(body)
     assert d.tier == "SIMPLE"
@@ -120,10 +148,15 @@ def test_tools_are_counted_not_scored(router: Router) -> None:
 
 # --- OpenAI specifics ----------------------------------------------------------------------
 
+
 def test_json_response_format_floors_at_medium(router: Router) -> None:
     assert router.route_request(chat(user("hi"))).tier == "SIMPLE"
     assert router.route_request(chat(user("hi"), response_format={"type": "json_object"})).tier == "MEDIUM"
-    responses = {"model": "smart/auto", "input": "hi", "text": {"format": {"type": "json_schema", "name": "x", "schema": {}}}}
+    responses = {
+        "model": "smart/auto",
+        "input": "hi",
+        "text": {"format": {"type": "json_schema", "name": "x", "schema": {}}},
+    }
     assert router.route_request(responses).tier == "MEDIUM"
 
 
@@ -141,6 +174,7 @@ def test_max_tokens_reaches_the_cost_estimate(router: Router) -> None:
 
 # --- profiles from the body ---------------------------------------------------------------
 
+
 def test_profile_from_the_model_field(router: Router) -> None:
     assert router.route_request({**chat(user("hi")), "model": "Smart/Premium"}).profile == "premium"
     with pytest.raises(UnknownProfileError, match="valid profiles"):
@@ -151,28 +185,39 @@ def test_profile_from_the_model_field(router: Router) -> None:
 
 # --- malformed bodies ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("body", "message"), [
-    ([], "JSON object"),
-    ({"model": "smart/auto"}, "neither 'messages', 'input' nor 'contents'"),
-    ({"model": "smart/auto", "messages": []}, "messages must not be empty"),
-    ({"model": "smart/auto", "messages": "hi"}, "messages must be a list"),
-    ({"model": "smart/auto", "messages": ["hi"]}, r"messages\[0\] must be an object"),
-    ({"model": "smart/auto", "messages": [{"content": "hi"}]}, r"messages\[0\].role"),
-    ({"model": "smart/auto", "messages": [user(42)]}, r"messages\[0\].content must be a string or a list"),
-    ({"model": "smart/auto", "messages": [user([{"type": "text", "text": 5}])]}, r"\.text must be a string"),
-    ({"model": "smart/auto", "messages": [user("hi")], "max_tokens": "abc"}, "max_tokens must be a positive integer"),
-    ({"model": "smart/auto", "messages": [user("hi")], "max_tokens": True}, "max_tokens must be a positive integer"),
-    ({"model": "smart/auto", "messages": [user("hi")], "tools": "x"}, "tools must be a list"),
-    ({"model": "smart/auto", "input": []}, "input must not be empty"),
-    ({"model": "smart/auto", "input": 3}, "input must be a string or a list"),
-    ({"model": "smart/auto", "input": "hi", "instructions": ["x"]}, "instructions must be a string"),
-])
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ([], "JSON object"),
+        ({"model": "smart/auto"}, "neither 'messages', 'input' nor 'contents'"),
+        ({"model": "smart/auto", "messages": []}, "messages must not be empty"),
+        ({"model": "smart/auto", "messages": "hi"}, "messages must be a list"),
+        ({"model": "smart/auto", "messages": ["hi"]}, r"messages\[0\] must be an object"),
+        ({"model": "smart/auto", "messages": [{"content": "hi"}]}, r"messages\[0\].role"),
+        ({"model": "smart/auto", "messages": [user(42)]}, r"messages\[0\].content must be a string or a list"),
+        ({"model": "smart/auto", "messages": [user([{"type": "text", "text": 5}])]}, r"\.text must be a string"),
+        (
+            {"model": "smart/auto", "messages": [user("hi")], "max_tokens": "abc"},
+            "max_tokens must be a positive integer",
+        ),
+        (
+            {"model": "smart/auto", "messages": [user("hi")], "max_tokens": True},
+            "max_tokens must be a positive integer",
+        ),
+        ({"model": "smart/auto", "messages": [user("hi")], "tools": "x"}, "tools must be a list"),
+        ({"model": "smart/auto", "input": []}, "input must not be empty"),
+        ({"model": "smart/auto", "input": 3}, "input must be a string or a list"),
+        ({"model": "smart/auto", "input": "hi", "instructions": ["x"]}, "instructions must be a string"),
+    ],
+)
 def test_malformed_bodies_get_a_clear_error(router: Router, body, message: str) -> None:
     with pytest.raises(RequestError, match=message):
         router.route_request(body, profile="auto")
 
 
 # --- what each format allows ---------------------------------------------------------------
+
 
 def nested(depth: int) -> list:
     value: list = []
@@ -207,28 +252,70 @@ MALFORMED = [
     ("chat", chat(user([{"type": "input_text", "text": "hi"}])), r"type 'input_text'"),
     ("chat", chat(user("hi"), response_format="json"), r"response_format must be an object"),
     ("chat", chat(user("hi"), response_format={"type": "json"}), r"response_format\.type must be one of"),
-    ("chat", chat(user("hi"), response_format={"type": "json_schema"}), r"response_format\.json_schema must be an object"),
+    (
+        "chat",
+        chat(user("hi"), response_format={"type": "json_schema"}),
+        r"response_format\.json_schema must be an object",
+    ),
     ("chat", chat({"role": "model", "content": "hi"}), r"messages\[0\]\.role must be one of"),
     ("chat", chat(user("hi"), tools=[5]), r"tools\[0\] must be an object"),
     ("messages", msg([{"type": "weird"}]), r"type 'weird' is not a content part of Anthropic messages"),
     ("messages", msg([{"type": None}]), r"type must be a string"),
     ("messages", msg([IMAGE_OPENAI]), r"type 'image_url'"),
     ("messages", msg([{"type": "image"}]), r"content\[0\]\.source must be an object"),
-    ("messages", msg([{"type": "tool_result", "tool_use_id": "t", "content": [
-        {"type": "tool_result", "tool_use_id": "u", "content": "x"}]}]), r"cannot be inside a tool result"),
-    ("messages", msg("hi", system=[{"type": "image", "source": {}}]), r"system\[0\]\.type 'image' is not allowed in a system prompt"),
-    ("messages", {"model": "smart/auto", "messages": [{"role": "system", "content": "hi"}]}, r"role must be one of assistant, user"),
-    ("responses", responses([{"type": "weird"}]), r"input\[0\]\.content\[0\]\.type 'weird' is not a content part of Responses"),
+    (
+        "messages",
+        msg(
+            [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "t",
+                    "content": [{"type": "tool_result", "tool_use_id": "u", "content": "x"}],
+                }
+            ]
+        ),
+        r"cannot be inside a tool result",
+    ),
+    (
+        "messages",
+        msg("hi", system=[{"type": "image", "source": {}}]),
+        r"system\[0\]\.type 'image' is not allowed in a system prompt",
+    ),
+    (
+        "messages",
+        {"model": "smart/auto", "messages": [{"role": "system", "content": "hi"}]},
+        r"role must be one of assistant, user",
+    ),
+    (
+        "responses",
+        responses([{"type": "weird"}]),
+        r"input\[0\]\.content\[0\]\.type 'weird' is not a content part of Responses",
+    ),
     ("responses", responses([{"foo": 1}]), r"input\[0\]\.content\[0\]\.type is missing"),
     ("responses", responses([{"type": "input_image"}]), r"needs one of image_url, file_id"),
-    ("responses", {"model": "smart/auto", "input": [{"type": "weird"}]}, r"input\[0\]\.type 'weird' is not a Responses input item"),
+    (
+        "responses",
+        {"model": "smart/auto", "input": [{"type": "weird"}]},
+        r"input\[0\]\.type 'weird' is not a Responses input item",
+    ),
     ("responses", {"model": "smart/auto", "input": [{"type": None}]}, r"input\[0\]\.type must be a string"),
     ("responses", {"model": "smart/auto", "input": [{"content": "hi"}]}, r"input\[0\] needs a role"),
-    ("responses", {"model": "smart/auto", "input": [{"type": "function_call_output", "output": "x"}]}, r"call_id must be a string"),
+    (
+        "responses",
+        {"model": "smart/auto", "input": [{"type": "function_call_output", "output": "x"}]},
+        r"call_id must be a string",
+    ),
     ("responses", {"model": "smart/auto", "input": "hi", "text": "json"}, r"text must be an object"),
-    ("responses", {"model": "smart/auto", "input": "hi", "text": {"format": "json"}}, r"text\.format must be an object"),
-    ("responses", {"model": "smart/auto", "input": "hi", "text": {"format": {"type": "json_schema", "name": "x"}}},
-     r"text\.format\.schema must be an object"),
+    (
+        "responses",
+        {"model": "smart/auto", "input": "hi", "text": {"format": "json"}},
+        r"text\.format must be an object",
+    ),
+    (
+        "responses",
+        {"model": "smart/auto", "input": "hi", "text": {"format": {"type": "json_schema", "name": "x"}}},
+        r"text\.format\.schema must be an object",
+    ),
     ("gemini", gemini({"foo": 1}), r"contents\[0\]\.parts\[0\] holds no data"),
     ("gemini", gemini({}), r"contents\[0\]\.parts\[0\] holds no data"),
     ("gemini", gemini({"inlineData": "AAAA"}), r"parts\[0\]\.inlineData must be an object"),
@@ -248,39 +335,114 @@ def test_what_a_format_does_not_allow_is_named(router: Router, api: str, body: d
 THINKING = [{"type": "thinking", "thinking": "hmm", "signature": "sig"}, {"type": "redacted_thinking", "data": "abc"}]
 SERVER_TOOL = [
     {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "x"}},
-    {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1",
-     "content": [{"type": "web_search_result", "url": "https://x", "title": "t", "encrypted_content": "e"}]},
+    {
+        "type": "web_search_tool_result",
+        "tool_use_id": "srvtoolu_1",
+        "content": [{"type": "web_search_result", "url": "https://x", "title": "t", "encrypted_content": "e"}],
+    },
     {"type": "code_execution_tool_result", "tool_use_id": "srvtoolu_2", "content": {}},
 ]
 # What real clients send: none of it may be refused.
 VALID = [
-    ("chat", chat(user([{"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
-                        {"type": "file", "file": {"file_data": "data:application/pdf;base64,AAAA", "filename": "a.pdf"}},
-                        {"type": "text", "text": "summarise both"}]))),
-    ("chat", chat(user("hi"), {"role": "assistant", "content": [{"type": "refusal", "refusal": "no"}]}, user("why"),
-                  {"role": "developer", "content": [{"type": "text", "text": "be brief"}]},
-                  response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": {}}})),
+    (
+        "chat",
+        chat(
+            user(
+                [
+                    {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
+                    {"type": "file", "file": {"file_data": "data:application/pdf;base64,AAAA", "filename": "a.pdf"}},
+                    {"type": "text", "text": "summarise both"},
+                ]
+            )
+        ),
+    ),
+    (
+        "chat",
+        chat(
+            user("hi"),
+            {"role": "assistant", "content": [{"type": "refusal", "refusal": "no"}]},
+            user("why"),
+            {"role": "developer", "content": [{"type": "text", "text": "be brief"}]},
+            response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": {}}},
+        ),
+    ),
     ("chat", chat(user([{"type": "image_url", "image_url": "https://x/y.png"}, {"type": "text", "text": "hi"}]))),
-    ("messages", msg([{"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "d"}},
-                      {"type": "search_result", "source": "https://x", "title": "t", "content": [{"type": "text", "text": "c"}]},
-                      IMAGE_ANTHROPIC, {"type": "text", "text": "hi", "cache_control": {"type": "ephemeral"}}])),
-    ("messages", {"model": "smart/auto", "max_tokens": 100, "messages": [
-        user("search the web"), {"role": "assistant", "content": [*THINKING, *SERVER_TOOL, {"type": "text", "text": "found"}]},
-        user([{"type": "tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "ok"}, IMAGE_ANTHROPIC]},
-              {"type": "text", "text": "go on"}])]}),
-    ("responses", {"model": "smart/auto", "input": [
-        {"role": "user", "content": [{"type": "input_file", "file_data": "data:application/pdf;base64,AAAA",
-                                      "filename": "a.pdf"}, {"type": "input_text", "text": "read it"}]},
-        {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "thought"}]},
-        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "done"}]},
-        {"type": "item_reference", "id": "msg_1"}, {"id": "msg_2"},
-        {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
-        {"type": "function_call_output", "call_id": "c1", "output": [{"type": "input_text", "text": "42"}]},
-        {"role": "user", "content": [{"type": "input_image", "image_url": "https://x/y.png"}, {"type": "input_text", "text": "and?"}]},
-    ], "text": {"format": {"type": "json_schema", "name": "x", "schema": {}}}}),
-    ("gemini", gemini({"text": "hi", "thoughtSignature": "abc"}, {"inline_data": {"mime_type": "image/png", "data": "AAAA"}},
-                      {"executableCode": {"language": "PYTHON", "code": "1"}}, {"codeExecutionResult": {"outcome": "OUTCOME_OK"}},
-                      generationConfig={"responseMimeType": "application/json"})),
+    (
+        "messages",
+        msg(
+            [
+                {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "d"}},
+                {
+                    "type": "search_result",
+                    "source": "https://x",
+                    "title": "t",
+                    "content": [{"type": "text", "text": "c"}],
+                },
+                IMAGE_ANTHROPIC,
+                {"type": "text", "text": "hi", "cache_control": {"type": "ephemeral"}},
+            ]
+        ),
+    ),
+    (
+        "messages",
+        {
+            "model": "smart/auto",
+            "max_tokens": 100,
+            "messages": [
+                user("search the web"),
+                {"role": "assistant", "content": [*THINKING, *SERVER_TOOL, {"type": "text", "text": "found"}]},
+                user(
+                    [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": "t",
+                            "content": [{"type": "text", "text": "ok"}, IMAGE_ANTHROPIC],
+                        },
+                        {"type": "text", "text": "go on"},
+                    ]
+                ),
+            ],
+        },
+    ),
+    (
+        "responses",
+        {
+            "model": "smart/auto",
+            "input": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "input_file", "file_data": "data:application/pdf;base64,AAAA", "filename": "a.pdf"},
+                        {"type": "input_text", "text": "read it"},
+                    ],
+                },
+                {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "thought"}]},
+                {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "done"}]},
+                {"type": "item_reference", "id": "msg_1"},
+                {"id": "msg_2"},
+                {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+                {"type": "function_call_output", "call_id": "c1", "output": [{"type": "input_text", "text": "42"}]},
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "input_image", "image_url": "https://x/y.png"},
+                        {"type": "input_text", "text": "and?"},
+                    ],
+                },
+            ],
+            "text": {"format": {"type": "json_schema", "name": "x", "schema": {}}},
+        },
+    ),
+    (
+        "gemini",
+        gemini(
+            {"text": "hi", "thoughtSignature": "abc"},
+            {"inline_data": {"mime_type": "image/png", "data": "AAAA"}},
+            {"executableCode": {"language": "PYTHON", "code": "1"}},
+            {"codeExecutionResult": {"outcome": "OUTCOME_OK"}},
+            generationConfig={"responseMimeType": "application/json"},
+        ),
+    ),
 ]
 
 
@@ -292,9 +454,14 @@ def test_what_real_clients_send_is_read(router: Router, api: str, body: dict) ->
 
 def test_any_responses_tool_output_is_a_tool_turn() -> None:
     for kind in ("custom_tool_call_output", "computer_call_output", "shell_call_output", "mcp_new_call_output"):
-        body = {"model": "smart/auto", "input": [
-            {"role": "user", "content": PROOF}, {"type": kind.replace("_output", ""), "call_id": "c", "name": "f"},
-            {"type": kind, "call_id": "c", "output": "done"}]}
+        body = {
+            "model": "smart/auto",
+            "input": [
+                {"role": "user", "content": PROOF},
+                {"type": kind.replace("_output", ""), "call_id": "c", "name": "f"},
+                {"type": kind, "call_id": "c", "output": "done"},
+            ],
+        }
         ask = parse_request(body)
         assert ask.tool_turn and ask.has_tools and ask.prompt == PROOF, kind
 
@@ -303,12 +470,18 @@ class NotJson:
     pass
 
 
-@pytest.mark.parametrize(("tools", "message"), [
-    ([{"type": "function", "function": {"name": "f", "parameters": {(1, 2): "tuple key"}}}], "tools must be JSON"),
-    ([{"type": "function", "function": {"name": "f", "default": NotJson()}}], "tools must be JSON"),
-    ([{"type": "function", "function": {"name": "f", "parameters": nested(100_000)}}], "tools is nested too deeply"),
-    ([{"type": "function"}, "f"], r"tools\[1\] must be an object"),
-])
+@pytest.mark.parametrize(
+    ("tools", "message"),
+    [
+        ([{"type": "function", "function": {"name": "f", "parameters": {(1, 2): "tuple key"}}}], "tools must be JSON"),
+        ([{"type": "function", "function": {"name": "f", "default": NotJson()}}], "tools must be JSON"),
+        (
+            [{"type": "function", "function": {"name": "f", "parameters": nested(100_000)}}],
+            "tools is nested too deeply",
+        ),
+        ([{"type": "function"}, "f"], r"tools\[1\] must be an object"),
+    ],
+)
 def test_tools_that_are_not_json_are_a_request_error(router: Router, tools: list, message: str) -> None:
     with pytest.raises(RequestError, match=message):
         router.route_request(chat(user("hi"), tools=tools))
@@ -325,10 +498,16 @@ def test_deeply_nested_bodies_are_a_request_error(router: Router) -> None:
         router.route_request(msg([inner]))
 
 
-@pytest.mark.parametrize("body", [
-    chat(user([{"type": "weird"}])), chat(user([{"foo": 1}])), chat(user([{"type": None}])),
-    chat(user("hi"), response_format="json"), msg([{"type": "weird"}]),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        chat(user([{"type": "weird"}])),
+        chat(user([{"foo": 1}])),
+        chat(user([{"type": None}])),
+        chat(user("hi"), response_format="json"),
+        msg([{"type": "weird"}]),
+    ],
+)
 def test_without_the_route_a_messages_body_is_still_checked(router: Router, body: dict) -> None:
     # Chat or Anthropic, told apart by the shape: a part neither allows is an error.
     with pytest.raises(RequestError, match=r"type|response_format"):

@@ -10,7 +10,14 @@ import pytest
 import yaml
 
 from smart_llm_router import (
-    ConfigError, NoModelError, RequestError, Router, UnknownProfileError, load_config, route, route_request,
+    ConfigError,
+    NoModelError,
+    RequestError,
+    Router,
+    UnknownProfileError,
+    load_config,
+    route,
+    route_request,
 )
 from smart_llm_router.config import bundled_config_path
 
@@ -32,6 +39,7 @@ def make_router(tmp_path: Path, edit) -> Router:
 
 # --- the product page's examples, and paraphrases that follow the same rules -------------
 
+
 def test_page_examples(router: Router) -> None:
     d = router.route("what is the capital of france")
     assert (d.tier, d.model) == ("SIMPLE", "google/gemini-2.5-flash-lite")
@@ -41,35 +49,45 @@ def test_page_examples(router: Router) -> None:
     assert (d.tier, d.model) == ("COMPLEX", "anthropic/claude-opus-4.7")
 
 
-@pytest.mark.parametrize("prompt", [
-    "What's the capital city of Australia?",
-    "who wrote pride and prejudice",
-    "hello!",
-])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "What's the capital city of Australia?",
+        "who wrote pride and prejudice",
+        "hello!",
+    ],
+)
 def test_simple_paraphrases(router: Router, prompt: str) -> None:
     assert router.route(prompt).tier == "SIMPLE"
 
 
-@pytest.mark.parametrize("prompt", [
-    "Show step by step that the square root of 3 is irrational",
-    "Prove, step by step, that there are infinitely many prime numbers",
-    "Derive the formula for the sum of a geometric series and prove it by induction",
-])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Show step by step that the square root of 3 is irrational",
+        "Prove, step by step, that there are infinitely many prime numbers",
+        "Derive the formula for the sum of a geometric series and prove it by induction",
+    ],
+)
 def test_reasoning_paraphrases(router: Router, prompt: str) -> None:
     assert router.route(prompt).tier == "REASONING"
 
 
-@pytest.mark.parametrize("prompt", [
-    "Design a fault-tolerant event-driven architecture for order processing",
-    "design a scalable distributed cache for a social network",
-    "Debug this deadlock between two database transactions",
-    "Architect a multi-region Kubernetes deployment with failover",
-])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Design a fault-tolerant event-driven architecture for order processing",
+        "design a scalable distributed cache for a social network",
+        "Debug this deadlock between two database transactions",
+        "Architect a multi-region Kubernetes deployment with failover",
+    ],
+)
 def test_short_hard_asks_are_complex(router: Router, prompt: str) -> None:
     assert router.route(prompt, profile="premium").tier == "COMPLEX"
 
 
 # --- profiles ------------------------------------------------------------------------------
+
 
 def test_profiles_are_case_insensitive(router: Router) -> None:
     assert router.route("hi", profile="PREMIUM").profile == "premium"
@@ -100,6 +118,7 @@ def test_free_never_picks_a_paid_model(router: Router) -> None:
 def test_a_paid_model_in_the_free_profile_is_a_config_error(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
         data["smart_router"]["profiles"]["free"]["SIMPLE"] = ["openai/gpt-4o"]
+
     with pytest.raises(ConfigError, match="profiles.free.SIMPLE: 'openai/gpt-4o' is not free"):
         make_router(tmp_path, edit)
 
@@ -138,6 +157,7 @@ def test_agentic_mode(tmp_path: Path, mode: str, table: str) -> None:
 
 # --- capability filters -------------------------------------------------------------------
 
+
 def test_images_only_go_to_vision_models(router: Router) -> None:
     for profile in router.profiles:
         for prompt in ["hi", "Prove that sqrt(2) is irrational step by step"]:
@@ -153,6 +173,7 @@ def test_tools_only_go_to_function_calling_models(router: Router) -> None:
 def test_an_emptied_tier_moves_up_and_says_so(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
         data["smart_router"]["profiles"]["auto"]["SIMPLE"] = ["deepseek/deepseek-chat"]
+
     r = make_router(tmp_path, edit)
     d = r.route("hi", has_vision=True)
     assert d.tier == "MEDIUM" and r.catalog[d.model].vision
@@ -179,6 +200,7 @@ def test_excluded_models_are_skipped(tmp_path: Path) -> None:
 
 # --- prices ----------------------------------------------------------------------------
 
+
 def test_prices_come_from_the_cost_map(router: Router) -> None:
     sonnet = router.catalog["anthropic/claude-sonnet-4.6"]
     assert sonnet.source == "claude-sonnet-4-6"
@@ -197,6 +219,7 @@ def test_unknown_price_gives_no_savings(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
         data["model_list"].append({"model_name": "acme/mystery", "litellm_params": {"model": "openai/acme-mystery"}})
         data["smart_router"]["profiles"]["auto"]["SIMPLE"] = ["acme/mystery"]
+
     r = make_router(tmp_path, edit)
     d = r.route("hi")
     assert d.model == "acme/mystery"
@@ -206,8 +229,10 @@ def test_unknown_price_gives_no_savings(tmp_path: Path) -> None:
 def test_price_overrides_win(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
         data["smart_router"]["models"]["google/gemini-2.5-flash-lite"] = {
-            "input_cost_per_token": 0.000001, "output_cost_per_token": 0.000002,
+            "input_cost_per_token": 0.000001,
+            "output_cost_per_token": 0.000002,
         }
+
     r = make_router(tmp_path, edit)
     m = r.catalog["google/gemini-2.5-flash-lite"]
     assert (m.input_cost, m.output_cost) == (0.000001, 0.000002)
@@ -215,20 +240,25 @@ def test_price_overrides_win(tmp_path: Path) -> None:
 
 # --- config ----------------------------------------------------------------------------
 
+
 def test_tier_model_missing_from_model_list(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
         data["smart_router"]["profiles"]["eco"]["MEDIUM"] = ["nope/missing"]
+
     with pytest.raises(ConfigError, match=r"profiles\.eco\.MEDIUM: 'nope/missing' is not a model_name"):
         make_router(tmp_path, edit)
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda d: d["smart_router"].__setitem__("agentic_mode", "sometimes"), "agentic_mode"),
-    (lambda d: d["smart_router"].__setitem__("colour", "blue"), "colour"),
-    (lambda d: d["smart_router"]["profiles"]["auto"].pop("COMPLEX"), "no models for COMPLEX"),
-    (lambda d: d.__setitem__("model_list", []), "model_list"),
-    (lambda d: d["smart_router"]["scoring"].__setitem__("boundaries", [1, 0, 2]), "boundaries"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["smart_router"].__setitem__("agentic_mode", "sometimes"), "agentic_mode"),
+        (lambda d: d["smart_router"].__setitem__("colour", "blue"), "colour"),
+        (lambda d: d["smart_router"]["profiles"]["auto"].pop("COMPLEX"), "no models for COMPLEX"),
+        (lambda d: d.__setitem__("model_list", []), "model_list"),
+        (lambda d: d["smart_router"]["scoring"].__setitem__("boundaries", [1, 0, 2]), "boundaries"),
+    ],
+)
 def test_invalid_config_names_the_key(tmp_path: Path, edit, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         make_router(tmp_path, edit)
@@ -254,11 +284,21 @@ def test_route_with_a_config_path(tmp_path: Path) -> None:
 
 # --- requests no model can take ----------------------------------------------------------------
 
-@pytest.mark.parametrize(("profile", "kwargs", "message"), [
-    ("free", {"has_vision": True, "input_tokens": 875_000}, r"profile 'free'.*exceed the largest context window"),
-    ("premium", {"max_output_tokens": 10**9}, r"profile 'premium'.*max_tokens 1000000000 exceeds every model's output limit"),
-])
-def test_no_model_fits_names_the_profile_and_the_constraint(router: Router, profile: str, kwargs: dict, message: str) -> None:
+
+@pytest.mark.parametrize(
+    ("profile", "kwargs", "message"),
+    [
+        ("free", {"has_vision": True, "input_tokens": 875_000}, r"profile 'free'.*exceed the largest context window"),
+        (
+            "premium",
+            {"max_output_tokens": 10**9},
+            r"profile 'premium'.*max_tokens 1000000000 exceeds every model's output limit",
+        ),
+    ],
+)
+def test_no_model_fits_names_the_profile_and_the_constraint(
+    router: Router, profile: str, kwargs: dict, message: str
+) -> None:
     with pytest.raises(NoModelError, match=message):
         router.route("describe this", profile=profile, **kwargs)
 
@@ -267,6 +307,7 @@ def test_no_model_fits_names_vision_and_tools(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
         for tier in data["smart_router"]["profiles"]["eco"]:
             data["smart_router"]["profiles"]["eco"][tier] = ["google/gemini-2.0-flash-lite-001"]
+
     r = make_router(tmp_path, edit)
     with pytest.raises(NoModelError, match="profile 'eco'.*images and no model supports vision"):
         r.route("hi", profile="eco", has_vision=True)
@@ -276,10 +317,13 @@ def test_no_model_fits_names_vision_and_tools(tmp_path: Path) -> None:
 
 def test_no_single_model_has_everything(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
-        data["smart_router"]["models"]["deepseek/deepseek-chat"] = {"price_key": "deepseek/deepseek-chat",
-                                                                    "max_input_tokens": 2_000_000}
+        data["smart_router"]["models"]["deepseek/deepseek-chat"] = {
+            "price_key": "deepseek/deepseek-chat",
+            "max_input_tokens": 2_000_000,
+        }
         for tier in data["smart_router"]["profiles"]["eco"]:
             data["smart_router"]["profiles"]["eco"][tier] = ["deepseek/deepseek-chat", "openai/gpt-4o-mini"]
+
     r = make_router(tmp_path, edit)
     # gpt-4o-mini sees images, deepseek-chat takes 1.5 M tokens: neither both.
     with pytest.raises(NoModelError, match="profile 'eco'.*no single model has vision and a context window"):
@@ -296,25 +340,28 @@ def test_an_agentic_table_is_named_with_its_profile(router: Router) -> None:
 BODY = {"model": "smart/auto", "messages": [{"role": "user", "content": "hi"}]}
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"profile": None}, TypeError, "profile must be a str"),
-    ({"profile": 5}, TypeError, "profile must be a str"),
-    ({"max_output_tokens": "abc"}, TypeError, "max_output_tokens must be an int"),
-    ({"max_output_tokens": 1.5}, TypeError, "max_output_tokens must be an int"),
-    ({"max_output_tokens": True}, TypeError, "max_output_tokens must be an int"),
-    ({"max_output_tokens": -5}, ValueError, "max_output_tokens must be at least 1, got -5"),
-    ({"max_output_tokens": 0}, ValueError, "max_output_tokens must be at least 1"),
-    ({"system_prompt": 5}, TypeError, "system_prompt must be a str or None"),
-    ({"has_tools": "yes"}, TypeError, "has_tools must be a bool"),
-    ({"has_vision": None}, TypeError, "has_vision must be a bool"),
-    ({"input_tokens": "many"}, TypeError, "input_tokens must be a number"),
-    ({"input_tokens": -1}, ValueError, "input_tokens must be a finite number >= 0"),
-    ({"input_tokens": float("nan")}, ValueError, "input_tokens must be a finite number >= 0"),
-    ({"history": "hello"}, TypeError, "history must be a sequence of str"),
-    ({"history": ["ok", 5]}, TypeError, r"history\[1\] must be a str"),
-    ({"held": "REASONING"}, TypeError, "held must be a Held or None"),
-    ({"last_reply": None}, TypeError, "last_reply must be a str"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"profile": None}, TypeError, "profile must be a str"),
+        ({"profile": 5}, TypeError, "profile must be a str"),
+        ({"max_output_tokens": "abc"}, TypeError, "max_output_tokens must be an int"),
+        ({"max_output_tokens": 1.5}, TypeError, "max_output_tokens must be an int"),
+        ({"max_output_tokens": True}, TypeError, "max_output_tokens must be an int"),
+        ({"max_output_tokens": -5}, ValueError, "max_output_tokens must be at least 1, got -5"),
+        ({"max_output_tokens": 0}, ValueError, "max_output_tokens must be at least 1"),
+        ({"system_prompt": 5}, TypeError, "system_prompt must be a str or None"),
+        ({"has_tools": "yes"}, TypeError, "has_tools must be a bool"),
+        ({"has_vision": None}, TypeError, "has_vision must be a bool"),
+        ({"input_tokens": "many"}, TypeError, "input_tokens must be a number"),
+        ({"input_tokens": -1}, ValueError, "input_tokens must be a finite number >= 0"),
+        ({"input_tokens": float("nan")}, ValueError, "input_tokens must be a finite number >= 0"),
+        ({"history": "hello"}, TypeError, "history must be a sequence of str"),
+        ({"history": ["ok", 5]}, TypeError, r"history\[1\] must be a str"),
+        ({"held": "REASONING"}, TypeError, "held must be a Held or None"),
+        ({"last_reply": None}, TypeError, "last_reply must be a str"),
+    ],
+)
 def test_route_names_a_wrong_argument(router: Router, kwargs: dict, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         router.route("hi", **kwargs)
@@ -360,9 +407,11 @@ def test_route_request_and_route_ask_name_wrong_arguments(router: Router) -> Non
 
 # --- timeouts ----------------------------------------------------------------------------------
 
+
 def test_each_attempt_gets_the_tiers_timeout_unless_its_model_sets_one(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
         data["model_list"][0]["litellm_params"]["stream_timeout"] = 3  # google/gemini-2.5-flash-lite
+
     r = make_router(tmp_path, edit)
     chain = ["google/gemini-2.5-flash-lite", "openai/gpt-4o-mini"]
     assert r.timeouts("SIMPLE", chain, stream=False) == [20, 20]

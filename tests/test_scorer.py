@@ -144,8 +144,12 @@ def test_ambiguous_scores_use_the_default_tier(scorer: Scorer) -> None:
 
 def test_scores_rank_different_prompts(scorer: Scorer) -> None:
     prompts = [
-        "hi", "hello there", "what is the capital of france", "translate 'cat' into German",
-        "write a haiku about autumn", "explain how a hash map works",
+        "hi",
+        "hello there",
+        "what is the capital of france",
+        "translate 'cat' into German",
+        "write a haiku about autumn",
+        "explain how a hash map works",
         "explain why quicksort is O(n log n) on average",
         "implement an LRU cache in Python with O(1) get and put",
         "design a rate limiter for a distributed API gateway",
@@ -161,8 +165,15 @@ def test_scores_rank_different_prompts(scorer: Scorer) -> None:
 
 
 def test_bad_input_gets_a_result_or_a_clear_error(scorer: Scorer) -> None:
-    for text in ["", "   \n\t ", "\x00" * 10, "a\x00b", "😀" * 1000, "\ud800 lone \udfff surrogates",
-                 "".join(chr(c) for c in range(0x20, 0x3000, 7))]:
+    for text in [
+        "",
+        "   \n\t ",
+        "\x00" * 10,
+        "a\x00b",
+        "😀" * 1000,
+        "\ud800 lone \udfff surrogates",
+        "".join(chr(c) for c in range(0x20, 0x3000, 7)),
+    ]:
         assert scorer.score(text).tier in TIERS
     assert scorer.score("\ud800prove\udc00 step by step").tier == scorer.score("\ufffdprove\ufffd step by step").tier
     with pytest.raises(TypeError):

@@ -7,7 +7,6 @@ Rust core, with an identical pure-Python fallback) and maps it to a tier.
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
-
 from typing import Any
 
 from . import _backend
@@ -21,7 +20,6 @@ try:
     __version__ = version("smart-llm-router")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
-
 
 
 def __getattr__(name: str) -> Any:

@@ -23,17 +23,45 @@ from collections import defaultdict
 from typing import Any, NamedTuple
 
 from ._text import (
-    CJK, CJK_RUN, WORD, WORD_RUN, char_class, estimate_tokens, features, fold, has_cjk, split_words,
+    CJK,
+    CJK_RUN,
+    WORD,
+    WORD_RUN,
+    char_class,
+    estimate_tokens,
+    features,
+    fold,
+    has_cjk,
+    split_words,
 )
 from .errors import ConfigError
 from .tables import DIMENSIONS, KEYWORD_SETS, TIERS
 
 _D_TOKENS, _D_SIMPLE = (DIMENSIONS.index(d) for d in ("tokenCount", "simpleIndicators"))
-_K_REASONING, _K_CODE, _K_MULTISTEP, _K_TECHNICAL, _K_DOMAIN, _K_AGENTIC, _K_STRUCTURED, _K_HARD, _K_PROOF, _K_QUESTION = (
+(
+    _K_REASONING,
+    _K_CODE,
+    _K_MULTISTEP,
+    _K_TECHNICAL,
+    _K_DOMAIN,
+    _K_AGENTIC,
+    _K_STRUCTURED,
+    _K_HARD,
+    _K_PROOF,
+    _K_QUESTION,
+) = (
     KEYWORD_SETS.index(k)
     for k in (
-        "reasoningMarkers", "codePresence", "multiStepPatterns", "technicalTerms", "domainSpecificity",
-        "agenticTask", "structuredOutput", "hardAsks", "proofAsks", "questionComplexity",
+        "reasoningMarkers",
+        "codePresence",
+        "multiStepPatterns",
+        "technicalTerms",
+        "domainSpecificity",
+        "agenticTask",
+        "structuredOutput",
+        "hardAsks",
+        "proofAsks",
+        "questionComplexity",
     )
 )
 _SEQUENCE_SEP = " ... "
@@ -47,8 +75,16 @@ class Score:
     __slots__ = ("tier", "score", "confidence", "ambiguous", "tokens", "rule", "_raw", "_matched", "_features")
 
     def __init__(
-        self, tier: int, score: float, confidence: float, ambiguous: bool, tokens: float, rule: int,
-        raw: list[float], matched: list[int], features: Features,
+        self,
+        tier: int,
+        score: float,
+        confidence: float,
+        ambiguous: bool,
+        tokens: float,
+        rule: int,
+        raw: list[float],
+        matched: list[int],
+        features: Features,
     ) -> None:
         self.tier, self.score, self.confidence, self.ambiguous = tier, score, confidence, ambiguous
         self.tokens, self.rule = tokens, rule
@@ -283,9 +319,7 @@ class PyScorer:
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.weights = [float(spec["weights"][d]) for d in DIMENSIONS]
-        self.saturation = [
-            1.0 if d == "tokenCount" else float(spec["saturation"][d]) for d in DIMENSIONS
-        ]
+        self.saturation = [1.0 if d == "tokenCount" else float(spec["saturation"][d]) for d in DIMENSIONS]
         self.keyword_saturation = [s for d, s in zip(DIMENSIONS, self.saturation) if d != "tokenCount"]
         self.boundaries = [float(b) for b in spec["boundaries"]]
         self.token_scale = [float(t) for t in spec["token_scale"]]
@@ -325,9 +359,7 @@ class PyScorer:
                 except ValueError as e:
                     raise ConfigError(f"keywords.{name}: {e}") from None
                 if key in seen:
-                    raise ConfigError(
-                        f"keywords.{name}: {_quote(raw)} is listed twice (also as {_quote(seen[key])})"
-                    )
+                    raise ConfigError(f"keywords.{name}: {_quote(raw)} is listed twice (also as {_quote(seen[key])})")
                 seen[key] = raw
         self.n_keywords = len(self.keyword_set)
         self.sequences_from: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -343,8 +375,7 @@ class PyScorer:
                 continue
             own = self.keyword_set[kid]
             inner = [
-                k for k in sorted(self._scan(core, own == _K_STRUCTURED))
-                if k != kid and self.keyword_set[k] == own
+                k for k in sorted(self._scan(core, own == _K_STRUCTURED)) if k != kid and self.keyword_set[k] == own
             ]
             if inner:
                 self.subsumes[kid] = inner
@@ -358,9 +389,7 @@ class PyScorer:
         entries: list[tuple[Needle, int]],
     ) -> str:
         if set_index != _K_MULTISTEP:
-            raise ValueError(
-                f'{_quote(raw)}: sequences "A ... B" are only allowed in multiStepPatterns'
-            )
+            raise ValueError(f'{_quote(raw)}: sequences "A ... B" are only allowed in multiStepPatterns')
         halves = raw.split(_SEQUENCE_SEP)
         if len(halves) != 2:
             raise ValueError(f"{_quote(raw)}: a sequence has exactly two parts")
@@ -444,8 +473,10 @@ class PyScorer:
             tier, rule, floored = self.proof_floor, 6, True
         if tokens > self.long_context_tokens and 2 > tier:
             tier, rule, floored = 2, 3, True
-        if per_set[_K_HARD] >= 1 and self.hard_floor > tier and (
-            per_set[_K_TECHNICAL] + per_set[_K_CODE] + per_set[_K_REASONING] + per_set[_K_DOMAIN] >= 1
+        if (
+            per_set[_K_HARD] >= 1
+            and self.hard_floor > tier
+            and (per_set[_K_TECHNICAL] + per_set[_K_CODE] + per_set[_K_REASONING] + per_set[_K_DOMAIN] >= 1)
         ):
             tier, rule, floored = self.hard_floor, 4, True
         steps = self.agentic_steps_min

@@ -20,24 +20,77 @@ _W, _C, _S, _O = WORD, CJK, SPACE, OTHER
 # Sorted, non-overlapping (first, last, class); code points outside every range are WORD.
 # Keep in sync with RANGES in rust/text.rs.
 _RANGES: Final = (
-    (0x00, 0x08, _O), (0x09, 0x0D, _S), (0x0E, 0x1F, _O), (0x20, 0x20, _S),
-    (0x21, 0x2F, _O), (0x3A, 0x40, _O), (0x5B, 0x5E, _O), (0x60, 0x60, _O),
-    (0x7B, 0x84, _O), (0x85, 0x85, _S), (0x86, 0x9F, _O), (0xA0, 0xA0, _S),
-    (0xA1, 0xBF, _O), (0xD7, 0xD7, _O), (0xF7, 0xF7, _O), (0x37E, 0x37E, _O),
-    (0x387, 0x387, _O), (0x55A, 0x55F, _O), (0x589, 0x58A, _O), (0x600, 0x60F, _O),
-    (0x61B, 0x61F, _O), (0x66A, 0x66D, _O), (0x6D4, 0x6D4, _O), (0x964, 0x965, _O),
-    (0xE00, 0xEFF, _C), (0x1000, 0x109F, _C), (0x1680, 0x1680, _S), (0x1780, 0x17FF, _C),
-    (0x2000, 0x200A, _S), (0x200B, 0x2027, _O), (0x2028, 0x2029, _S), (0x202A, 0x202E, _O),
-    (0x202F, 0x202F, _S), (0x2030, 0x205E, _O), (0x205F, 0x205F, _S), (0x2060, 0x206F, _O),
-    (0x2070, 0x2BFF, _O), (0x2E00, 0x2E7F, _O), (0x2E80, 0x2FFF, _C), (0x3000, 0x3000, _S),
-    (0x3001, 0x3004, _O), (0x3005, 0x3007, _C), (0x3008, 0x3020, _O), (0x3021, 0x302F, _C),
-    (0x3030, 0x3030, _O), (0x3031, 0x3035, _C), (0x3036, 0x3037, _O), (0x3038, 0x303C, _C),
-    (0x303D, 0x303F, _O), (0x3040, 0x30FA, _C), (0x30FB, 0x30FB, _O), (0x30FC, 0x312F, _C),
-    (0x3190, 0x31FF, _C), (0x3200, 0x33FF, _O), (0x3400, 0x4DBF, _C), (0x4DC0, 0x4DFF, _O),
-    (0x4E00, 0xA4CF, _C), (0xD800, 0xF8FF, _O), (0xF900, 0xFAFF, _C), (0xFE00, 0xFE6F, _O),
-    (0xFEFF, 0xFEFF, _O), (0xFF00, 0xFF0F, _O), (0xFF1A, 0xFF20, _O), (0xFF3B, 0xFF40, _O),
-    (0xFF5B, 0xFF65, _O), (0xFF66, 0xFF9F, _C), (0xFFE0, 0xFFFF, _O), (0x1B000, 0x1B16F, _C),
-    (0x1F000, 0x1FBFF, _O), (0x20000, 0x3FFFF, _C), (0xE0000, 0xE01EF, _O),
+    (0x00, 0x08, _O),
+    (0x09, 0x0D, _S),
+    (0x0E, 0x1F, _O),
+    (0x20, 0x20, _S),
+    (0x21, 0x2F, _O),
+    (0x3A, 0x40, _O),
+    (0x5B, 0x5E, _O),
+    (0x60, 0x60, _O),
+    (0x7B, 0x84, _O),
+    (0x85, 0x85, _S),
+    (0x86, 0x9F, _O),
+    (0xA0, 0xA0, _S),
+    (0xA1, 0xBF, _O),
+    (0xD7, 0xD7, _O),
+    (0xF7, 0xF7, _O),
+    (0x37E, 0x37E, _O),
+    (0x387, 0x387, _O),
+    (0x55A, 0x55F, _O),
+    (0x589, 0x58A, _O),
+    (0x600, 0x60F, _O),
+    (0x61B, 0x61F, _O),
+    (0x66A, 0x66D, _O),
+    (0x6D4, 0x6D4, _O),
+    (0x964, 0x965, _O),
+    (0xE00, 0xEFF, _C),
+    (0x1000, 0x109F, _C),
+    (0x1680, 0x1680, _S),
+    (0x1780, 0x17FF, _C),
+    (0x2000, 0x200A, _S),
+    (0x200B, 0x2027, _O),
+    (0x2028, 0x2029, _S),
+    (0x202A, 0x202E, _O),
+    (0x202F, 0x202F, _S),
+    (0x2030, 0x205E, _O),
+    (0x205F, 0x205F, _S),
+    (0x2060, 0x206F, _O),
+    (0x2070, 0x2BFF, _O),
+    (0x2E00, 0x2E7F, _O),
+    (0x2E80, 0x2FFF, _C),
+    (0x3000, 0x3000, _S),
+    (0x3001, 0x3004, _O),
+    (0x3005, 0x3007, _C),
+    (0x3008, 0x3020, _O),
+    (0x3021, 0x302F, _C),
+    (0x3030, 0x3030, _O),
+    (0x3031, 0x3035, _C),
+    (0x3036, 0x3037, _O),
+    (0x3038, 0x303C, _C),
+    (0x303D, 0x303F, _O),
+    (0x3040, 0x30FA, _C),
+    (0x30FB, 0x30FB, _O),
+    (0x30FC, 0x312F, _C),
+    (0x3190, 0x31FF, _C),
+    (0x3200, 0x33FF, _O),
+    (0x3400, 0x4DBF, _C),
+    (0x4DC0, 0x4DFF, _O),
+    (0x4E00, 0xA4CF, _C),
+    (0xD800, 0xF8FF, _O),
+    (0xF900, 0xFAFF, _C),
+    (0xFE00, 0xFE6F, _O),
+    (0xFEFF, 0xFEFF, _O),
+    (0xFF00, 0xFF0F, _O),
+    (0xFF1A, 0xFF20, _O),
+    (0xFF3B, 0xFF40, _O),
+    (0xFF5B, 0xFF65, _O),
+    (0xFF66, 0xFF9F, _C),
+    (0xFFE0, 0xFFFF, _O),
+    (0x1B000, 0x1B16F, _C),
+    (0x1F000, 0x1FBFF, _O),
+    (0x20000, 0x3FFFF, _C),
+    (0xE0000, 0xE01EF, _O),
     (0xF0000, 0x10FFFF, _O),
 )
 _STARTS: Final = tuple(r[0] for r in _RANGES)
@@ -68,10 +121,7 @@ def _class_pattern(*classes: int, start: int = 0) -> str:
         prev_end = hi
     if WORD in classes and prev_end < 0x10FFFF:
         parts.append((prev_end + 1, 0x10FFFF))
-    return "".join(
-        re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}"
-        for lo, hi in parts
-    )
+    return "".join(re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in parts)
 
 
 WORD_RUN: Final = re.compile(f"[{_class_pattern(WORD)}]+")
@@ -158,10 +208,7 @@ def _special_chars() -> tuple[re.Pattern[str], re.Pattern[str]]:
             chunk = everything[lo : lo + step]
             if chunk.lower() != chunk:
                 chars.update(ord(c) for c in chunk if c.lower() != c)
-        chars = {
-            cp for cp in chars
-            if cp == 0x3A3 or chr(cp).lower() != chr(_FULL_FOLD.get(cp, cp))
-        }
+        chars = {cp for cp in chars if cp == 0x3A3 or chr(cp).lower() != chr(_FULL_FOLD.get(cp, cp))}
         # Checking astral ranges one by one makes the regex slow on every character: treat
         # every astral character as special instead (the table folds it correctly anyway).
         ranges: list[list[int]] = []
@@ -173,8 +220,7 @@ def _special_chars() -> tuple[re.Pattern[str], re.Pattern[str]]:
             else:
                 ranges.append([cp, cp])
         body = "".join(
-            re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}"
-            for lo, hi in ranges
+            re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in ranges
         )
         _special = re.compile(f"[{body}]"), re.compile(f"([{body}]+)")
     return _special
@@ -185,11 +231,7 @@ _ASCII_BYTES: Final = bytes(range(0x80))
 
 def non_ascii(text: str) -> str:
     """The non-ASCII characters of ``text``, in order (C-level: through UTF-8 bytes)."""
-    return (
-        text.encode("utf-8", "surrogatepass")
-        .translate(None, _ASCII_BYTES)
-        .decode("utf-8", "surrogatepass")
-    )
+    return text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
 
 
 def fold(text: str) -> str:

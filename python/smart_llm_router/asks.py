@@ -44,47 +44,104 @@ APIS = ("chat", "messages", "responses", "gemini")
 _Need = tuple[tuple[str, ...], type | tuple[type, ...]] | None
 _TEXT: _Need = (("text",), str)
 CHAT_PARTS: dict[str, _Need] = {
-    "text": _TEXT, "image_url": (("image_url",), (str, Mapping)), "input_audio": (("input_audio",), Mapping),
-    "file": (("file",), Mapping), "refusal": (("refusal",), str),
+    "text": _TEXT,
+    "image_url": (("image_url",), (str, Mapping)),
+    "input_audio": (("input_audio",), Mapping),
+    "file": (("file",), Mapping),
+    "refusal": (("refusal",), str),
     # LiteLLM's extensions for other providers (ValidUserMessageContentTypes).
-    "audio_url": None, "video_url": None, "document": None, "guarded_text": None, "grounding_source": None,
+    "audio_url": None,
+    "video_url": None,
+    "document": None,
+    "guarded_text": None,
+    "grounding_source": None,
     "query": None,
 }
 MESSAGES_PARTS: dict[str, _Need] = {
-    "text": _TEXT, "image": (("source",), Mapping), "document": (("source",), Mapping),
-    "search_result": (("content",), list), "tool_use": (("name",), str), "tool_result": (("tool_use_id",), str),
-    "thinking": (("thinking",), str), "redacted_thinking": (("data",), str), "server_tool_use": (("name",), str),
-    "mcp_tool_use": (("name",), str), "container_upload": (("file_id",), str),
+    "text": _TEXT,
+    "image": (("source",), Mapping),
+    "document": (("source",), Mapping),
+    "search_result": (("content",), list),
+    "tool_use": (("name",), str),
+    "tool_result": (("tool_use_id",), str),
+    "thinking": (("thinking",), str),
+    "redacted_thinking": (("data",), str),
+    "server_tool_use": (("name",), str),
+    "mcp_tool_use": (("name",), str),
+    "container_upload": (("file_id",), str),
     # Beta blocks (context management, tool search, MCP connector).
-    "compaction": None, "fallback": None, "mcp_tool_listing": None, "tool_addition": None,
-    "tool_removal": None, "tool_reference": None,
+    "compaction": None,
+    "fallback": None,
+    "mcp_tool_listing": None,
+    "tool_addition": None,
+    "tool_removal": None,
+    "tool_reference": None,
 }
 # Server tools' results (web_search_tool_result, code_execution_tool_result, ...) and uses
 # come in new kinds with each new tool: their names say what they are.
 _MESSAGES_SUFFIXES: dict[str, _Need] = {"_tool_result": (("tool_use_id",), str), "_tool_use": (("name",), str)}
 RESPONSES_PARTS: dict[str, _Need] = {
-    "input_text": _TEXT, "output_text": _TEXT, "input_image": (("image_url", "file_id"), str),
-    "input_file": (("file_data", "file_id", "file_url"), str), "input_audio": (("input_audio",), Mapping),
-    "refusal": (("refusal",), str), "summary_text": _TEXT, "reasoning_text": _TEXT, "computer_screenshot": None,
+    "input_text": _TEXT,
+    "output_text": _TEXT,
+    "input_image": (("image_url", "file_id"), str),
+    "input_file": (("file_data", "file_id", "file_url"), str),
+    "input_audio": (("input_audio",), Mapping),
+    "refusal": (("refusal",), str),
+    "summary_text": _TEXT,
+    "reasoning_text": _TEXT,
+    "computer_screenshot": None,
     # Chat's plain text part: LiteLLM takes it here too.
     "text": _TEXT,
 }
 # Responses input items other than messages. ``*_call`` items are tool calls and ``*_output``
 # items tool outputs, whatever the tool (function, custom, shell, computer, MCP, ...).
 RESPONSES_ITEMS: dict[str, _Need] = {
-    "function_call": (("name",), str), "function_call_output": (("call_id",), str),
-    "custom_tool_call": (("name",), str), "custom_tool_call_output": (("call_id",), str),
-    "reasoning": None, "item_reference": (("id",), str), "compaction": None, "compaction_trigger": None,
-    "additional_tools": None, "configuration_update": None, "program": None, "program_output": None,
-    "mcp_list_tools": None, "mcp_approval_request": None, "mcp_approval_response": None, "mcp_call": None,
-    "tool_search_call": None, "tool_search_output": None, "file_search_call": None, "web_search_call": None,
-    "computer_call": None, "computer_call_output": None, "image_generation_call": None,
-    "code_interpreter_call": None, "local_shell_call": None, "local_shell_call_output": None,
-    "shell_call": None, "shell_call_output": None, "apply_patch_call": None, "apply_patch_call_output": None,
+    "function_call": (("name",), str),
+    "function_call_output": (("call_id",), str),
+    "custom_tool_call": (("name",), str),
+    "custom_tool_call_output": (("call_id",), str),
+    "reasoning": None,
+    "item_reference": (("id",), str),
+    "compaction": None,
+    "compaction_trigger": None,
+    "additional_tools": None,
+    "configuration_update": None,
+    "program": None,
+    "program_output": None,
+    "mcp_list_tools": None,
+    "mcp_approval_request": None,
+    "mcp_approval_response": None,
+    "mcp_call": None,
+    "tool_search_call": None,
+    "tool_search_output": None,
+    "file_search_call": None,
+    "web_search_call": None,
+    "computer_call": None,
+    "computer_call_output": None,
+    "image_generation_call": None,
+    "code_interpreter_call": None,
+    "local_shell_call": None,
+    "local_shell_call_output": None,
+    "shell_call": None,
+    "shell_call_output": None,
+    "apply_patch_call": None,
+    "apply_patch_call_output": None,
 }
-GEMINI_DATA = ("text", "inlineData", "inline_data", "fileData", "file_data", "functionCall", "function_call",
-               "functionResponse", "function_response", "executableCode", "executable_code",
-               "codeExecutionResult", "code_execution_result")
+GEMINI_DATA = (
+    "text",
+    "inlineData",
+    "inline_data",
+    "fileData",
+    "file_data",
+    "functionCall",
+    "function_call",
+    "functionResponse",
+    "function_response",
+    "executableCode",
+    "executable_code",
+    "codeExecutionResult",
+    "code_execution_result",
+)
 CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 MESSAGES_ROLES = frozenset({"user", "assistant"})
 RESPONSES_ROLES = frozenset({"user", "assistant", "system", "developer"})
@@ -207,8 +264,12 @@ class _Reader:
         request is taken from a plain text turn; anything else is read in full."""
         if type(message) is dict:
             content, role = message.get("content"), message.get("role")
-            if (type(content) is str and (role == "assistant" or role == "user")
-                    and not message.get("tool_calls") and not message.get("function_call")):
+            if (
+                type(content) is str
+                and (role == "assistant" or role == "user")
+                and not message.get("tool_calls")
+                and not message.get("function_call")
+            ):
                 self.everything.append(content)
                 if role == "user" and self.first_user is None and content.strip():
                     self.first_user = content
@@ -237,11 +298,13 @@ class _Reader:
         if need is _MISSING:
             allowed = [*self.parts, *(f"*{s}" for s in self.suffixes)]
             name = _FORMAT_NAME.get(self.api or "", "chat or Anthropic messages")
-            raise RequestError(f"{where}.type {kind!r} is not a content part of {name} "
-                               f"(expected {', '.join(allowed)})")
+            raise RequestError(f"{where}.type {kind!r} is not a content part of {name} (expected {', '.join(allowed)})")
         _check_needs(part, need, where)
-        if kind == "image_url" and isinstance(part["image_url"], Mapping) \
-                and not isinstance(part["image_url"].get("url"), str):
+        if (
+            kind == "image_url"
+            and isinstance(part["image_url"], Mapping)
+            and not isinstance(part["image_url"].get("url"), str)
+        ):
             raise RequestError(f"{where}.image_url.url must be a string")
         return kind
 
@@ -330,8 +393,10 @@ class _Reader:
         if need is _MISSING:
             if not kind.endswith(("_call", "_output")):
                 others = [k for k in RESPONSES_ITEMS if not k.endswith(("_call", "_output"))]
-                raise RequestError(f"{where}.type {kind!r} is not a Responses input item (expected message, a "
-                                   f"*_call or *_output item such as function_call_output, or {', '.join(others)})")
+                raise RequestError(
+                    f"{where}.type {kind!r} is not a Responses input item (expected message, a "
+                    f"*_call or *_output item such as function_call_output, or {', '.join(others)})"
+                )
             need = None
         _check_needs(item, need, where)
         if kind.endswith("_output"):
@@ -355,8 +420,10 @@ class _Reader:
                 raise RequestError(f"{at} must be an object")
             data = next((key for key in GEMINI_DATA if key in part), None)
             if data is None:
-                raise RequestError(f"{at} holds no data: expected one of text, inlineData, fileData, functionCall, "
-                                   "functionResponse, executableCode, codeExecutionResult")
+                raise RequestError(
+                    f"{at} holds no data: expected one of text, inlineData, fileData, functionCall, "
+                    "functionResponse, executableCode, codeExecutionResult"
+                )
             if data == "text":
                 text = part["text"]
                 if not isinstance(text, str):
@@ -476,8 +543,9 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS, api: str | None = N
         max_tokens = _max_tokens(body, "max_output_tokens")
         text = body.get("text")
         if text is not None and not isinstance(text, Mapping):
-            raise RequestError(f'text must be an object such as {{"format": {{"type": "json_object"}}}}, '
-                               f"got {_json_name(text)}")
+            raise RequestError(
+                f'text must be an object such as {{"format": {{"type": "json_object"}}}}, got {_json_name(text)}'
+            )
         json_output = _response_format((text or {}).get("format"), "text.format", "schema")
     elif "contents" in body:
         api = "gemini"
@@ -524,7 +592,9 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS, api: str | None = N
         api=api,
         history=tuple(asks),
         tool_turn=reader.tool_turn,
-        has_history=reader.ask_turn > 0 or (reader.ask_turn < 0 and reader.turns > 0) or previous_response_id is not None,
+        has_history=reader.ask_turn > 0
+        or (reader.ask_turn < 0 and reader.turns > 0)
+        or previous_response_id is not None,
         first_user=reader.first_user or "",
         previous_response_id=previous_response_id,
         last_reply=reader.reply_before_ask[:REPLY_CHARS],
@@ -564,8 +634,13 @@ def _has_text(content: Any) -> bool:
     if isinstance(content, str):
         return bool(strip_reminders(content).strip())
     if isinstance(content, list):
-        return any(isinstance(p, Mapping) and p.get("type") in TEXT_PARTS and isinstance(p.get("text"), str)
-                   and strip_reminders(p["text"]).strip() for p in content)
+        return any(
+            isinstance(p, Mapping)
+            and p.get("type") in TEXT_PARTS
+            and isinstance(p.get("text"), str)
+            and strip_reminders(p["text"]).strip()
+            for p in content
+        )
     return False
 
 

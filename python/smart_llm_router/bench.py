@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import itertools
 import statistics
 import time
@@ -36,7 +35,7 @@ def make_prompts(size: int, count: int = 8, seeds: list[str] | None = None) -> l
     prompts = []
     for start in range(count):
         parts, length = [], 0
-        for seed in itertools.cycle(pool[start % len(pool):] + pool[:start % len(pool)]):
+        for seed in itertools.cycle(pool[start % len(pool) :] + pool[: start % len(pool)]):
             parts.append(seed)
             length += len(seed) + 1
             if length >= size:
@@ -109,8 +108,9 @@ def _timing(backend: str, times: list[float], nbytes: int) -> Timing:
     return Timing("", backend, statistics.median(times) * 1e6, p99 * 1e6, nbytes / sum(times) / 1e6, len(times))
 
 
-def time_scorers(scorers: list[Scorer], prompts: list[str], min_seconds: float,
-                 min_calls: int = 3, rounds: int | None = None) -> list[Timing]:
+def time_scorers(
+    scorers: list[Scorer], prompts: list[str], min_seconds: float, min_calls: int = 3, rounds: int | None = None
+) -> list[Timing]:
     """Per-call times of each scorer over the prompts in turn, until both minimums are met.
 
     The scorers take turns in short rounds (default: one per ROUND_SECONDS of `min_seconds`)
@@ -144,8 +144,12 @@ def time_scorers(scorers: list[Scorer], prompts: list[str], min_seconds: float,
     return [_timing(s.backend, t, b) for s, t, b in zip(scorers, times, nbytes)]
 
 
-def run_scorer_bench(corpus: dict[str, list[str]], backends: list[str], min_seconds: float = 0.3,
-                     on_case: Callable[[str], None] | None = None) -> list[Timing]:
+def run_scorer_bench(
+    corpus: dict[str, list[str]],
+    backends: list[str],
+    min_seconds: float = 0.3,
+    on_case: Callable[[str], None] | None = None,
+) -> list[Timing]:
     """Times `score()` on each case's prompts, the backends interleaved (see `time_scorers`)."""
     scorers = [Scorer(backend=b) for b in backends]
     rows = []
@@ -158,6 +162,7 @@ def run_scorer_bench(corpus: dict[str, list[str]], backends: list[str], min_seco
         if on_case is not None:
             on_case(case)
     return rows
+
 
 DEFAULT_PROMPTS = (
     "hi",
@@ -186,8 +191,12 @@ class LoadResult:
         ok = len(self.latencies)
         ms = lambda v: None if v is None else round(v * 1000, 2)  # noqa: E731
         return {
-            "requests": ok + sum(self.errors.values()), "ok": ok, "errors": dict(self.errors),
-            "p50_ms": ms(self.percentile(50)), "p95_ms": ms(self.percentile(95)), "p99_ms": ms(self.percentile(99)),
+            "requests": ok + sum(self.errors.values()),
+            "ok": ok,
+            "errors": dict(self.errors),
+            "p50_ms": ms(self.percentile(50)),
+            "p95_ms": ms(self.percentile(95)),
+            "p99_ms": ms(self.percentile(99)),
             "mean_ms": ms(statistics.fmean(self.latencies)) if ok else None,
             "throughput_rps": round(ok / self.wall, 2) if self.wall else None,
             "tiers": dict(self.tiers),
@@ -195,8 +204,15 @@ class LoadResult:
 
 
 async def run_load(
-    url: str, *, requests: int, concurrency: int, model: str = "smart/auto", api_key: str = "sk-anything",
-    prompts: tuple[str, ...] = DEFAULT_PROMPTS, timeout: float = 60.0, on_done: Any = None,
+    url: str,
+    *,
+    requests: int,
+    concurrency: int,
+    model: str = "smart/auto",
+    api_key: str = "sk-anything",
+    prompts: tuple[str, ...] = DEFAULT_PROMPTS,
+    timeout: float = 60.0,
+    on_done: Any = None,
 ) -> LoadResult:
     """Send ``requests`` chat completions with at most ``concurrency`` in flight."""
     result = LoadResult()
@@ -207,6 +223,7 @@ async def run_load(
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async with httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=timeout, limits=limits) as client:
+
         async def worker() -> None:
             while True:
                 try:
@@ -233,22 +250,35 @@ async def run_load(
     return result
 
 
-async def run_ab(url: str, prompts: list[str], model_a: str, model_b: str, *, rounds: int,
-                 api_key: str = "sk-anything", timeout: float = 60.0,
-                 sessions: bool = False) -> tuple[list[float], list[float]]:
+async def run_ab(
+    url: str,
+    prompts: list[str],
+    model_a: str,
+    model_b: str,
+    *,
+    rounds: int,
+    api_key: str = "sk-anything",
+    timeout: float = 60.0,
+    sessions: bool = False,
+) -> tuple[list[float], list[float]]:
     """Latencies of ``model_a`` and ``model_b`` on the same prompts, one request at a time,
     alternating which goes first each round so drift and warm-up hit both alike. With
     ``sessions``, each prompt's requests carry their own ``x-smart-router-session``, so the
     router reads and writes a session on every request."""
     a: list[float] = []
     b: list[float] = []
-    async with httpx.AsyncClient(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {api_key}"},
-                                 timeout=timeout) as client:
+    async with httpx.AsyncClient(
+        base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {api_key}"}, timeout=timeout
+    ) as client:
+
         async def once(model: str, prompt: str) -> float:
             headers = {"x-smart-router-session": f"bench-{prompts.index(prompt)}"} if sessions else {}
             start = time.perf_counter()
-            response = await client.post("/v1/chat/completions", headers=headers,
-                                         json={"model": model, "messages": [{"role": "user", "content": prompt}]})
+            response = await client.post(
+                "/v1/chat/completions",
+                headers=headers,
+                json={"model": model, "messages": [{"role": "user", "content": prompt}]},
+            )
             response.raise_for_status()
             return time.perf_counter() - start
 

@@ -7,7 +7,7 @@ import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.cells import cell_len
@@ -16,8 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__
-from . import _backend
+from . import __version__, _backend
 from .asks import RequestError
 from .catalog import ModelInfo
 from .config import TIERS
@@ -56,10 +55,12 @@ def _render(result: ScoreResult) -> None:
     if result.rule not in ("score", "ambiguous"):
         flags.append(f"rule: {result.rule}")
     extra = f"  ({', '.join(flags)})" if flags else ""
-    out.print(Text.assemble(
-        (result.tier, f"bold {style}"),
-        f"  score {result.score:+.4f}  confidence {result.confidence:.2f}  ~{result.estimated_tokens} tokens{extra}",
-    ))
+    out.print(
+        Text.assemble(
+            (result.tier, f"bold {style}"),
+            f"  score {result.score:+.4f}  confidence {result.confidence:.2f}  ~{result.estimated_tokens} tokens{extra}",
+        )
+    )
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("dimension")
     table.add_column("weight", justify="right")
@@ -69,8 +70,12 @@ def _render(result: ScoreResult) -> None:
     for d in result.dimensions:
         dim_style = "dim" if d.raw == 0 else ""
         table.add_row(
-            d.name, f"{d.weight:.2f}", f"{d.raw:+.2f}", f"{d.contribution:+.4f}",
-            ", ".join(d.matched), style=dim_style,
+            d.name,
+            f"{d.weight:.2f}",
+            f"{d.raw:+.2f}",
+            f"{d.contribution:+.4f}",
+            ", ".join(d.matched),
+            style=dim_style,
         )
     out.print(table)
     for name, words in result.rule_keywords.items():
@@ -110,12 +115,12 @@ def test_prompt(
     prompt: Annotated[str, typer.Argument(help="The prompt to route ('-' reads stdin).")],
     profile: Annotated[str, typer.Option("--profile", "-p", help="Routing profile.")] = "auto",
     system: Annotated[
-        Optional[str], typer.Option("--system", "-s", help="A system prompt (feeds only the structured-output rule).")
+        str | None, typer.Option("--system", "-s", help="A system prompt (feeds only the structured-output rule).")
     ] = None,
     tools: Annotated[bool, typer.Option("--tools", help="The request carries tools.")] = False,
     image: Annotated[bool, typer.Option("--image", help="The request carries an image.")] = False,
-    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", min=1, help="max_tokens of the request.")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
+    max_tokens: Annotated[int | None, typer.Option("--max-tokens", min=1, help="max_tokens of the request.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show every dimension.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole decision as JSON.")] = False,
 ) -> None:
@@ -124,7 +129,11 @@ def test_prompt(
         prompt = sys.stdin.read()
     router = get_router(config)
     decision = router.route(
-        prompt, system_prompt=system, profile=profile, has_tools=tools, has_vision=image,
+        prompt,
+        system_prompt=system,
+        profile=profile,
+        has_tools=tools,
+        has_vision=image,
         max_output_tokens=max_tokens,
     )
     if as_json:
@@ -152,17 +161,30 @@ def _short_count(n: int | None) -> str:
 
 MODEL_COLUMNS = ("tier", "model", "in", "out", "ctx", "img", "tools")
 # Fields of ModelInfo under the names LiteLLM's cost map and smart_router.models use.
-MODEL_JSON_NAMES = {"input_cost": "input_cost_per_token", "output_cost": "output_cost_per_token",
-                    "vision": "supports_vision", "tools": "supports_function_calling", "source": "price_source"}
+MODEL_JSON_NAMES = {
+    "input_cost": "input_cost_per_token",
+    "output_cost": "output_cost_per_token",
+    "vision": "supports_vision",
+    "tools": "supports_function_calling",
+    "source": "price_source",
+}
 
 
 def _model_rows(models: list[ModelInfo]) -> list[list[str]]:
     """One row per model: the tier's primary first (the only row naming the tier), then its
     fallbacks in the order they are tried."""
-    return [[
-        "", m.name, _per_million(m.input_cost), _per_million(m.output_cost), _short_count(m.max_input_tokens),
-        "yes" if m.vision else "-", "yes" if m.tools else "-",
-    ] for m in models]
+    return [
+        [
+            "",
+            m.name,
+            _per_million(m.input_cost),
+            _per_million(m.output_cost),
+            _short_count(m.max_input_tokens),
+            "yes" if m.vision else "-",
+            "yes" if m.tools else "-",
+        ]
+        for m in models
+    ]
 
 
 def _plain_lines(rows: list[list[str]], right: set[int]) -> list[str]:
@@ -178,8 +200,8 @@ def _plain_lines(rows: list[list[str]], right: set[int]) -> list[str]:
 
 @app.command("models")
 def models(
-    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Only this profile.")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", "-p", help="Only this profile.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every field of every model as JSON.")] = False,
 ) -> None:
     """Show each profile's tier -> model table: prices (USD per 1M tokens in/out), context
@@ -187,9 +209,17 @@ def models(
     router = get_router(config)
     names = [router.profile_name(profile)] if profile else router.profiles
     if as_json:
-        data = {name: {tier: [
-            {MODEL_JSON_NAMES.get(k, k): v for k, v in asdict(m).items()} | {"role": "fallback" if i else "primary"}
-            for i, m in enumerate(router.tables[name][tier])] for tier in TIERS} for name in names}
+        data = {
+            name: {
+                tier: [
+                    {MODEL_JSON_NAMES.get(k, k): v for k, v in asdict(m).items()}
+                    | {"role": "fallback" if i else "primary"}
+                    for i, m in enumerate(router.tables[name][tier])
+                ]
+                for tier in TIERS
+            }
+            for name in names
+        }
         out.print_json(json.dumps(data, ensure_ascii=False))
         return
     right = {2, 3, 4}
@@ -213,8 +243,12 @@ def models(
         # wraps inside its column rather than being cut.
         table = Table(title=title, title_justify="left", box=None, pad_edge=False, header_style="bold")
         for i, column in enumerate(MODEL_COLUMNS):
-            table.add_column(column, justify="right" if i in right else "center" if i > 4 else "left",
-                             overflow="fold", no_wrap=column != "model")
+            table.add_column(
+                column,
+                justify="right" if i in right else "center" if i > 4 else "left",
+                overflow="fold",
+                no_wrap=column != "model",
+            )
         for row, style in zip(rows, styles):
             table.add_row(Text(row[0], style=style), *row[1:])
         out.print(table)
@@ -223,11 +257,17 @@ def models(
 
 @app.command()
 def start(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled, OpenRouter).")] = None,
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Listen port; a taken port is an error.")] = 4000,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Config YAML (default: bundled, OpenRouter).")
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Listen port; a taken port is an error.")
+    ] = 4000,
     host: Annotated[str, typer.Option("--host", help="Listen address; non-loopback needs a master key.")] = "127.0.0.1",
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Proxy worker processes.")] = 1,
-    demo: Annotated[bool, typer.Option("--demo", help="Serve every model from a built-in demo upstream: no API key, no network.")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Serve every model from a built-in demo upstream: no API key, no network.")
+    ] = False,
 ) -> None:
     """Run the LiteLLM proxy with smart routing (Ctrl-C stops it)."""
     from .proxy import PortInUseError, running_proxy
@@ -241,23 +281,34 @@ def start(
         with running_proxy(config, host=host, port=port, workers=workers, demo=demo) as info:
             url, key = info["url"], info["master_key"] or "sk-anything"
             router = get_router(info["config"])
-            out.print(Text.assemble(("smart-llm-router proxy ready", "bold green"), f" at {url}  (config: {info['config']})"))
-            out.print("profiles: " + ", ".join(f"smart/{p}" for p in router.profiles) + "; any concrete model name bypasses routing")
+            out.print(
+                Text.assemble(("smart-llm-router proxy ready", "bold green"), f" at {url}  (config: {info['config']})")
+            )
+            out.print(
+                "profiles: "
+                + ", ".join(f"smart/{p}" for p in router.profiles)
+                + "; any concrete model name bypasses routing"
+            )
             if info["upstream"]:
                 out.print(f"demo upstream at {info['upstream']}: replies name the model and tier that served them")
             if not info["master_key"]:
                 out.print(Text("no master key set: on loopback the proxy accepts any key", style="yellow"))
             body = '{"model":"smart/auto","messages":[{"role":"user","content":"Prove that sqrt(2) is irrational step by step"}]}'
-            out.print(f"try:  curl -si {url}/v1/chat/completions -H 'Authorization: Bearer {key}' "
-                      f"-H 'Content-Type: application/json' -d '{body}'")
+            out.print(
+                f"try:  curl -si {url}/v1/chat/completions -H 'Authorization: Bearer {key}' "
+                f"-H 'Content-Type: application/json' -d '{body}'"
+            )
             out.print(f"      (Claude Code: ANTHROPIC_BASE_URL={url} ANTHROPIC_AUTH_TOKEN={key} claude)")
             try:
                 info["process"].wait()
             except KeyboardInterrupt:
                 out.print("stopping ...")
     except PortInUseError as e:
-        err.print(Text.assemble(("the proxy did not start:", "red"),
-                                f" {e}; stop that process or choose another port with --port"))
+        err.print(
+            Text.assemble(
+                ("the proxy did not start:", "red"), f" {e}; stop that process or choose another port with --port"
+            )
+        )
         sys.exit(2)
     except RuntimeError as e:
         err.print(Text.assemble(("the proxy did not start:", "red"), f" {e}"))
@@ -266,8 +317,17 @@ def start(
 
 @app.command()
 def init(
-    upstream: Annotated[str, typer.Option("--upstream", "-u", help="openrouter, openai, anthropic, together, fireworks, groq, deepinfra, vllm or ollama.")] = "openrouter",
-    config: Annotated[Path, typer.Option("--config", "-c", help="Where to write the config.")] = Path("smart-llm-router.yaml"),
+    upstream: Annotated[
+        str,
+        typer.Option(
+            "--upstream",
+            "-u",
+            help="openrouter, openai, anthropic, together, fireworks, groq, deepinfra, vllm or ollama.",
+        ),
+    ] = "openrouter",
+    config: Annotated[Path, typer.Option("--config", "-c", help="Where to write the config.")] = Path(
+        "smart-llm-router.yaml"
+    ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write one working config (LiteLLM proxy + smart_router) for an upstream."""
@@ -275,8 +335,12 @@ def init(
 
     steps = write_init(upstream, config, force=force)
     router = get_router(config)
-    out.print(Text.assemble((f"wrote {config}", "green"),
-                            f" ({upstream}: {len(router.config.model_list)} models, profiles {', '.join(router.profiles)})"))
+    out.print(
+        Text.assemble(
+            (f"wrote {config}", "green"),
+            f" ({upstream}: {len(router.config.model_list)} models, profiles {', '.join(router.profiles)})",
+        )
+    )
     out.print("next:")
     for step in steps:
         out.print(f"  {step}")
@@ -286,7 +350,7 @@ def init(
 
 @app.command()
 def doctor(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
 ) -> None:
     """Check a config: models routable, keys set, prices known, LiteLLM version. Exit 1 on errors."""
     from .configure import diagnose
@@ -300,8 +364,13 @@ def doctor(
         out.print(Text.assemble((f"{errors} error(s)", "red"), ": requests would fail; fix them before `slr start`"))
         raise typer.Exit(1)
     name = loaded.source if loaded else config
-    out.print(Text.assemble(("ok", "green"), f": {name} routes {len(loaded.smart_router.profiles) if loaded else 0} profiles"
-                            + (f" ({len(problems)} warning(s))" if problems else "")))
+    out.print(
+        Text.assemble(
+            ("ok", "green"),
+            f": {name} routes {len(loaded.smart_router.profiles) if loaded else 0} profiles"
+            + (f" ({len(problems)} warning(s))" if problems else ""),
+        )
+    )
 
 
 def _duration(us: float) -> str:
@@ -312,13 +381,28 @@ def _duration(us: float) -> str:
 
 @app.command()
 def bench(
-    proxy: Annotated[Optional[str], typer.Option("--proxy", help="Load-test a running proxy at this URL instead of timing the scorer.")] = None,
-    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Time your own prompts: one per line, or JSONL with a 'prompt' field.")] = None,
-    seconds: Annotated[float, typer.Option("--seconds", min=0.01, max=60, help="Minimum time per case and backend.")] = 0.3,
-    requests: Annotated[int, typer.Option("--requests", "-n", min=1, max=1_000_000, help="(--proxy) requests to send.")] = 200,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=1024, help="(--proxy) requests in flight.")] = 8,
-    model: Annotated[str, typer.Option("--model", "-m", help="(--proxy) model or smart/<profile> to request.")] = "smart/auto",
-    api_key: Annotated[str, typer.Option("--api-key", envvar="LITELLM_MASTER_KEY", help="(--proxy) the proxy's key.")] = "sk-anything",
+    proxy: Annotated[
+        str | None, typer.Option("--proxy", help="Load-test a running proxy at this URL instead of timing the scorer.")
+    ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option("--corpus", help="Time your own prompts: one per line, or JSONL with a 'prompt' field."),
+    ] = None,
+    seconds: Annotated[
+        float, typer.Option("--seconds", min=0.01, max=60, help="Minimum time per case and backend.")
+    ] = 0.3,
+    requests: Annotated[
+        int, typer.Option("--requests", "-n", min=1, max=1_000_000, help="(--proxy) requests to send.")
+    ] = 200,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=1024, help="(--proxy) requests in flight.")
+    ] = 8,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="(--proxy) model or smart/<profile> to request.")
+    ] = "smart/auto",
+    api_key: Annotated[
+        str, typer.Option("--api-key", envvar="LITELLM_MASTER_KEY", help="(--proxy) the proxy's key.")
+    ] = "sk-anything",
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Time the scorer (both backends side by side, built-in corpus or --corpus), or with
@@ -362,8 +446,16 @@ def bench(
     with Progress(console=err, transient=True, disable=as_json) as progress:
         # (Progress parses markup in task descriptions whatever the console says)
         task = progress.add_task(escape(f"{requests} requests to {proxy}"), total=requests)
-        result = asyncio.run(run_load(proxy, requests=requests, concurrency=concurrency, model=model,
-                                      api_key=api_key, on_done=lambda: progress.advance(task)))
+        result = asyncio.run(
+            run_load(
+                proxy,
+                requests=requests,
+                concurrency=concurrency,
+                model=model,
+                api_key=api_key,
+                on_done=lambda: progress.advance(task),
+            )
+        )
     summary = result.summary()
     if as_json:
         out.print_json(json.dumps(summary))
@@ -372,8 +464,11 @@ def bench(
     for column in ("requests", "ok", "errors", "p50 ms", "p95 ms", "p99 ms", "req/s"):
         table.add_column(column, justify="right")
     errors = ", ".join(f"{k}: {v}" for k, v in summary["errors"].items()) or "0"
-    table.add_row(*(str(summary[k]) for k in ("requests", "ok")), errors,
-                  *(str(summary[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "throughput_rps")))
+    table.add_row(
+        *(str(summary[k]) for k in ("requests", "ok")),
+        errors,
+        *(str(summary[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "throughput_rps")),
+    )
     out.print(table)
     if summary["tiers"]:
         out.print("tiers: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["tiers"].items())))
@@ -387,18 +482,41 @@ def _pct(value: float | None) -> str:
 
 @app.command("eval")
 def eval_file(
-    paths: Annotated[list[Path], typer.Argument(help="JSONL: labelled prompts ({prompt, tier}), outcomes ({prompt, cheap, strong}), or labelled conversations ({messages}: files or folders of them).")],
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
-    min_accuracy: Annotated[Optional[float], typer.Option("--min-accuracy", min=0, max=1, help="Exit 1 below this accuracy (labelled files; per turn for conversations).")] = None,
-    strong_from: Annotated[str, typer.Option("--strong-from", help="Tiers from this one up count as the strong model (outcome files).")] = "COMPLEX",
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Draw the cost/quality curve to this PNG (needs matplotlib).")] = None,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="JSONL: labelled prompts ({prompt, tier}), outcomes ({prompt, cheap, strong}), or labelled conversations ({messages}: files or folders of them)."
+        ),
+    ],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
+    min_accuracy: Annotated[
+        float | None,
+        typer.Option(
+            "--min-accuracy",
+            min=0,
+            max=1,
+            help="Exit 1 below this accuracy (labelled files; per turn for conversations).",
+        ),
+    ] = None,
+    strong_from: Annotated[
+        str, typer.Option("--strong-from", help="Tiers from this one up count as the strong model (outcome files).")
+    ] = "COMPLEX",
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Draw the cost/quality curve to this PNG (needs matplotlib).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Accuracy on labelled prompts or conversations, or the cost/quality curve and APGR on
     outcome files."""
     from .evaluate import (
-        InputFileError, evaluate_labelled, evaluate_outcomes, expand_paths, file_kind, is_conversation_file,
-        plot_curve, read_jsonl,
+        InputFileError,
+        evaluate_labelled,
+        evaluate_outcomes,
+        expand_paths,
+        file_kind,
+        is_conversation_file,
+        plot_curve,
+        read_jsonl,
     )
 
     if strong_from.upper() not in TIERS:
@@ -414,11 +532,21 @@ def eval_file(
     if file_kind(rows, file) == "outcomes":
         curve = evaluate_outcomes(rows, file, router, strong_from.upper())
         share, quality, pgr = curve.operating_point
-        data = {"kind": "outcomes", "prompts": len(rows), "apgr": curve.apgr,
-                "ideal_apgr": curve.ideal.apgr if curve.ideal else None, "quality_cheap": curve.quality_cheap,
-                "quality_strong": curve.quality_strong,
-                "operating_point": {"strong_share": share, "quality": quality, "pgr": pgr, "strong_from": strong_from.upper()},
-                "curve": [{"strong_share": c, "pgr": p} for c, p in curve.points]}
+        data = {
+            "kind": "outcomes",
+            "prompts": len(rows),
+            "apgr": curve.apgr,
+            "ideal_apgr": curve.ideal.apgr if curve.ideal else None,
+            "quality_cheap": curve.quality_cheap,
+            "quality_strong": curve.quality_strong,
+            "operating_point": {
+                "strong_share": share,
+                "quality": quality,
+                "pgr": pgr,
+                "strong_from": strong_from.upper(),
+            },
+            "curve": [{"strong_share": c, "pgr": p} for c, p in curve.points],
+        }
         if plot is not None:
             plot_curve(curve, plot)
         if as_json:
@@ -426,8 +554,10 @@ def eval_file(
             return
         out.print(f"{len(rows)} prompts · quality cheap {curve.quality_cheap:.3f} · strong {curve.quality_strong:.3f}")
         out.print(f"APGR {curve.apgr:.3f} (random 0.500, ideal {data['ideal_apgr']:.3f})")
-        out.print(f"current tier mapping ({strong_from.upper()}+ -> strong): {share:.1%} strong calls, "
-                  f"quality {quality:.3f}, {pgr:.1%} of the gap recovered")
+        out.print(
+            f"current tier mapping ({strong_from.upper()}+ -> strong): {share:.1%} strong calls, "
+            f"quality {quality:.3f}, {pgr:.1%} of the gap recovered"
+        )
         if plot is not None:
             out.print(f"curve drawn to {plot}")
         return
@@ -438,8 +568,14 @@ def eval_file(
         out.print(f"accuracy {result.accuracy:.1%} ({result.correct}/{result.total})")
         out.print(_confusion_table(result.confusion, result.recall, result.precision))
         for m in result.misrouted[:25]:
-            out.print(Text.assemble(f"line {m['line']}: {m['expected']} -> ", (str(m["got"]), "bold"),
-                                    f" {m['prompt']!r}  ", ("; ".join(m["signals"]), "dim")))
+            out.print(
+                Text.assemble(
+                    f"line {m['line']}: {m['expected']} -> ",
+                    (str(m["got"]), "bold"),
+                    f" {m['prompt']!r}  ",
+                    ("; ".join(m["signals"]), "dim"),
+                )
+            )
         if len(result.misrouted) > 25:
             out.print(f"... {len(result.misrouted) - 25} more misrouted (--json lists all)")
     if min_accuracy is not None and result.accuracy < min_accuracy:
@@ -469,16 +605,23 @@ def _eval_conversations(files: Any, router: Router, min_accuracy: float | None, 
         n = max(result.turns, 1)
         out.print(f"{result.conversations} conversations, {result.turns} turns")
         out.print(f"per-turn accuracy {result.accuracy:.1%} (per-message routing {result.accuracy_per_message:.1%})")
-        out.print(f"mid-task downgrades {result.downgrades} (per-message routing {result.downgrades_per_message}); "
-                  f"under-routed turns {result.under} ({result.under / n:.1%})")
+        out.print(
+            f"mid-task downgrades {result.downgrades} (per-message routing {result.downgrades_per_message}); "
+            f"under-routed turns {result.under} ({result.under / n:.1%})"
+        )
         ratio = result.cost / result.cost_per_message if result.cost_per_message else None
-        out.print(f"estimated cost {result.cost:.4f} USD vs {result.cost_per_message:.4f} per message"
-                  + (f" ({ratio:.2f}x)" if ratio is not None else ""))
-        out.print("by language: " + ", ".join(
-            f"{k} {c / t:.0%} ({t})" for k, (c, t) in sorted(result.by_language.items())))
+        out.print(
+            f"estimated cost {result.cost:.4f} USD vs {result.cost_per_message:.4f} per message"
+            + (f" ({ratio:.2f}x)" if ratio is not None else "")
+        )
+        out.print(
+            "by language: " + ", ".join(f"{k} {c / t:.0%} ({t})" for k, (c, t) in sorted(result.by_language.items()))
+        )
         out.print(_confusion_table(result.confusion, result.recall, result.precision))
         for m in result.misrouted[:25]:
-            out.print(f"{m['where']} turn {m['turn']}: {m['expected']} -> {m['got']} ({m['turn_kind']}, {m['rule']}) {m['text']!r}")
+            out.print(
+                f"{m['where']} turn {m['turn']}: {m['expected']} -> {m['got']} ({m['turn_kind']}, {m['rule']}) {m['text']!r}"
+            )
         if len(result.misrouted) > 25:
             out.print(f"... {len(result.misrouted) - 25} more misrouted (--json lists all)")
     if min_accuracy is not None and result.accuracy < min_accuracy:
@@ -490,7 +633,9 @@ def _eval_conversations(files: Any, router: Router, min_accuracy: float | None, 
 def replay(
     log: Annotated[Path, typer.Argument(help="The proxy's decision log (smart_router.decision_log, prompts: text).")],
     config: Annotated[Path, typer.Option("--config", "-c", help="The new config to replay under.")],
-    against: Annotated[Optional[Path], typer.Option("--against", help="Compare with this config instead of what the log recorded.")] = None,
+    against: Annotated[
+        Path | None, typer.Option("--against", help="Compare with this config instead of what the log recorded.")
+    ] = None,
     top: Annotated[int, typer.Option("--top", min=0, max=1000)] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
@@ -503,11 +648,16 @@ def replay(
         out.print_json(json.dumps(data, ensure_ascii=False))
         return
     n = max(result.requests, 1)
-    out.print(f"{result.requests} requests · tier changed {result.tier_changed} ({result.tier_changed / n:.1%}) · "
-              f"model changed {result.model_changed} ({result.model_changed / n:.1%})")
+    out.print(
+        f"{result.requests} requests · tier changed {result.tier_changed} ({result.tier_changed / n:.1%}) · "
+        f"model changed {result.model_changed} ({result.model_changed / n:.1%})"
+    )
     delta = data["cost_delta_per_1k_requests_usd"]
-    out.print("estimated cost per 1k requests: " + ("unknown (no prices)" if delta is None else f"{delta:+.4f} USD")
-              + (f" ({result.unpriced} requests without a price left out)" if result.unpriced else ""))
+    out.print(
+        "estimated cost per 1k requests: "
+        + ("unknown (no prices)" if delta is None else f"{delta:+.4f} USD")
+        + (f" ({result.unpriced} requests without a price left out)" if result.unpriced else "")
+    )
     for m in data["top_moved"]:
         out.print(Text.assemble(f"line {m['line']}: {m['from']} -> ", (str(m["to"]), "bold"), f"  {m['prompt']!r}"))
 

@@ -285,8 +285,7 @@ def parse_config(data: Any, source: str, base_dir: Path | None = None) -> AppCon
             for model in models:
                 if model not in names:
                     raise ConfigError(
-                        f"{source}: smart_router.profiles.{profile}.{tier}: {model!r} is not a "
-                        f"model_name in model_list"
+                        f"{source}: smart_router.profiles.{profile}.{tier}: {model!r} is not a model_name in model_list"
                     )
     litellm = {k: v for k, v in data.items() if k != "smart_router"}
     return AppConfig(source=source, litellm=litellm, smart_router=smart)

@@ -50,12 +50,25 @@ _ENDPOINTS_MODULE = "litellm.proxy.anthropic_endpoints.endpoints"
 _GATEWAY_MODULE = "litellm.proxy.anthropic_endpoints.gateway_endpoints"
 _MARK = "_smart_llm_router_count_tokens"  # endpoint attribute: the path our route serves
 # Client headers never shown to the hook (as LiteLLM strips them from proxy_server_request).
-_SECRET_HEADERS = frozenset({
-    "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key",
-    "x-litellm-api-key", "ocp-apim-subscription-key",
-})
-_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-                404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error"}
+_SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "x-goog-api-key",
+        "x-litellm-api-key",
+        "ocp-apim-subscription-key",
+    }
+)
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+}
 
 log = logging.getLogger("smart_llm_router")
 
@@ -75,6 +88,7 @@ def is_smart_model(model: object) -> bool:
 
 
 # --- installing ------------------------------------------------------------------------------
+
 
 def install_route() -> bool:
     """Serve count_tokens for ``smart/*`` in the running LiteLLM proxy.
@@ -113,8 +127,13 @@ def _install() -> bool:
         route = _our_route(router.routes, path)
         if route is None:
             dependencies = [Depends(_gateway_enabled)] if path == GATEWAY_COUNT_TOKENS_PATH else None
-            router.add_api_route(path, _make_endpoint(path, user_api_key_auth), methods=["POST"],
-                                 dependencies=dependencies, include_in_schema=False)
+            router.add_api_route(
+                path,
+                _make_endpoint(path, user_api_key_auth),
+                methods=["POST"],
+                dependencies=dependencies,
+                include_in_schema=False,
+            )
             route = _our_route(router.routes, path)
             if route is None:  # add_api_route did not append a route we can find
                 return False
@@ -179,6 +198,7 @@ def _litellm_count_tokens() -> CountTokens | None:
 
 # --- serving ---------------------------------------------------------------------------------
 
+
 async def _count_tokens(request: Request, response: Response, user_api_key_dict: Any) -> Any:
     count = _litellm_count_tokens()
     if count is None:  # cannot happen once installed, short of a reload of LiteLLM
@@ -207,8 +227,9 @@ async def _count_tokens(request: Request, response: Response, user_api_key_dict:
     return await count(request=request, user_api_key_dict=user_api_key_dict)
 
 
-async def _routed_model(body: dict[str, Any], user_api_key_dict: Any,
-                        request: Request) -> tuple[str | None, str | None]:
+async def _routed_model(
+    body: dict[str, Any], user_api_key_dict: Any, request: Request
+) -> tuple[str | None, str | None]:
     """The model the router picks for ``body`` and its profile. (None, profile) when routing
     failed for another reason than the request: LiteLLM then counts the smart/* name through
     its model_group_alias (the profile's MEDIUM model), as for an unrouted request."""
@@ -223,19 +244,28 @@ async def _routed_model(body: dict[str, Any], user_api_key_dict: Any,
     except HTTPException as e:
         if 400 <= e.status_code < 500:
             raise _BadRequest(e.status_code, _detail_message(e.detail)) from None
-        log.warning("smart-router: count_tokens routing failed (HTTP %s: %s); counting %s via its alias",
-                    e.status_code, _detail_message(e.detail), requested)
+        log.warning(
+            "smart-router: count_tokens routing failed (HTTP %s: %s); counting %s via its alias",
+            e.status_code,
+            _detail_message(e.detail),
+            requested,
+        )
         return None, profile
     except (UnknownProfileError, RequestError, NoModelError) as e:
         raise _BadRequest(400, str(e)) from None
     except Exception as e:  # noqa: BLE001 - as in the hook: routing never fails the request
-        log.warning("smart-router: count_tokens routing failed (%s: %s); counting %s via its alias",
-                    type(e).__name__, e, requested)
+        log.warning(
+            "smart-router: count_tokens routing failed (%s: %s); counting %s via its alias",
+            type(e).__name__,
+            e,
+            requested,
+        )
         return None, profile
     model = result if isinstance(result, str) else getattr(result, "model", None)
     if not isinstance(model, str) or not model:
-        log.warning("smart-router: count_tokens routing gave no model (%r); counting %s via its alias",
-                    result, requested)
+        log.warning(
+            "smart-router: count_tokens routing gave no model (%r); counting %s via its alias", result, requested
+        )
         return None, profile
     return model, profile
 
@@ -287,5 +317,6 @@ def _error(request: Request, status: int, message: str) -> JSONResponse:
         except Exception:  # noqa: BLE001
             pass
     error_type = _ERROR_TYPES.get(status, "invalid_request_error" if status < 500 else "api_error")
-    return JSONResponse(status_code=status,
-                        content={"type": "error", "error": {"type": error_type, "message": message}})
+    return JSONResponse(
+        status_code=status, content={"type": "error", "error": {"type": error_type, "message": message}}
+    )

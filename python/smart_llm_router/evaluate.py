@@ -114,7 +114,9 @@ class EvalResult(_ByTier):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "total": self.total, "correct": self.correct, "accuracy": self.accuracy,
+            "total": self.total,
+            "correct": self.correct,
+            "accuracy": self.accuracy,
             "per_tier": {t: {"precision": self.precision(t), "recall": self.recall(t)} for t in TIERS},
             "confusion": self.confusion_dict(),
             "misrouted": self.misrouted,
@@ -127,7 +129,9 @@ def file_kind(rows: list[tuple[int, dict[str, Any]]], path: Path) -> str:
         return "labelled"
     if "cheap" in first and "strong" in first:
         return "outcomes"
-    raise InputFileError(f"{path} line {rows[0][0]}: expected a 'tier' (labelled prompts) or 'cheap' and 'strong' (outcomes)")
+    raise InputFileError(
+        f"{path} line {rows[0][0]}: expected a 'tier' (labelled prompts) or 'cheap' and 'strong' (outcomes)"
+    )
 
 
 def evaluate_labelled(rows: list[tuple[int, dict[str, Any]]], path: Path, router: Router) -> EvalResult:
@@ -152,8 +156,16 @@ def evaluate_labelled(rows: list[tuple[int, dict[str, Any]]], path: Path, router
         if decision.tier == expected:
             result.correct += 1
         else:
-            result.misrouted.append({"line": number, "expected": expected, "got": decision.tier,
-                                     "prompt": prompt[:120], "signals": decision.signals[:3], "rule": decision.rule})
+            result.misrouted.append(
+                {
+                    "line": number,
+                    "expected": expected,
+                    "got": decision.tier,
+                    "prompt": prompt[:120],
+                    "signals": decision.signals[:3],
+                    "rule": decision.rule,
+                }
+            )
     return result
 
 
@@ -167,9 +179,7 @@ class Curve:
     ideal: Curve | None = None  # the same prompts ranked by their actual gain
 
 
-def cost_quality_curve(
-    scores: list[Any], cheap: list[float], strong: list[float], routed_strong: list[bool]
-) -> Curve:
+def cost_quality_curve(scores: list[Any], cheap: list[float], strong: list[float], routed_strong: list[bool]) -> Curve:
     """The PGR curve of routing by descending rank key (ties spread evenly) and its area."""
     n = len(scores)
     q_cheap, q_strong = sum(cheap) / n, sum(strong) / n
@@ -206,8 +216,11 @@ def evaluate_outcomes(rows: list[tuple[int, dict[str, Any]]], path: Path, router
         prompt = _field(obj, "prompt", str, where, optional=False)
         for key in ("cheap", "strong"):
             _field(obj, key, (int, float), where, optional=False)
-        decision = router.route(prompt, system_prompt=_field(obj, "system", str, where),
-                                profile=_field(obj, "profile", str, where) or "auto")
+        decision = router.route(
+            prompt,
+            system_prompt=_field(obj, "system", str, where),
+            profile=_field(obj, "profile", str, where) or "auto",
+        )
         scores.append((TIERS.index(decision.tier), decision.score))
         cheap.append(float(obj["cheap"]))
         strong.append(float(obj["strong"]))
@@ -277,10 +290,15 @@ class ConversationEval(_ByTier):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "conversations": self.conversations, "turns": self.turns, "accuracy": self.accuracy,
-            "accuracy_per_message": self.accuracy_per_message, "mid_task_downgrades": self.downgrades,
-            "mid_task_downgrades_per_message": self.downgrades_per_message, "under_routed": self.under,
-            "cost_usd": self.cost, "cost_per_message_usd": self.cost_per_message,
+            "conversations": self.conversations,
+            "turns": self.turns,
+            "accuracy": self.accuracy,
+            "accuracy_per_message": self.accuracy_per_message,
+            "mid_task_downgrades": self.downgrades,
+            "mid_task_downgrades_per_message": self.downgrades_per_message,
+            "under_routed": self.under,
+            "cost_usd": self.cost,
+            "cost_per_message_usd": self.cost_per_message,
             "by_language": {k: {"accuracy": c / n, "turns": n} for k, (c, n) in sorted(self.by_language.items())},
             "confusion": self.confusion_dict(),
             "misrouted": self.misrouted,
@@ -322,7 +340,9 @@ def conversation_requests(obj: dict[str, Any], where: str) -> list[tuple[str, di
     return requests
 
 
-def evaluate_conversations(files: list[tuple[Path, list[tuple[int, dict[str, Any]]]]], router: Router) -> ConversationEval:
+def evaluate_conversations(
+    files: list[tuple[Path, list[tuple[int, dict[str, Any]]]]], router: Router
+) -> ConversationEval:
     """Route every labelled turn with the session's held state carried from the previous
     turn (as the proxy does), and once more per message."""
     plain = per_message_router(router)
@@ -359,7 +379,15 @@ def evaluate_conversations(files: list[tuple[Path, list[tuple[int, dict[str, Any
                 if got != e:
                     last = body["messages"][-1]
                     text = last.get("content") if isinstance(last.get("content"), str) else ""
-                    out.misrouted.append({"where": f"{where} ({obj.get('id', '?')})", "turn": len(body["messages"]),
-                                          "expected": expected, "got": decision.tier, "rule": decision.rule,
-                                          "turn_kind": decision.turn, "text": (text or "")[:100]})
+                    out.misrouted.append(
+                        {
+                            "where": f"{where} ({obj.get('id', '?')})",
+                            "turn": len(body["messages"]),
+                            "expected": expected,
+                            "got": decision.tier,
+                            "rule": decision.rule,
+                            "turn_kind": decision.turn,
+                            "text": (text or "")[:100],
+                        }
+                    )
     return out

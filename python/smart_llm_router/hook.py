@@ -35,7 +35,14 @@ from .catalog import check_cost_map  # noqa: E402
 from .config import TIERS  # noqa: E402
 from .router import SMART_PREFIX, Held, NoModelError, Router, RoutingDecision, UnknownProfileError  # noqa: E402
 from .sessions import (  # noqa: E402
-    Session, SessionHeaderError, SessionStore, identify, request_headers, response_key, scope, wants_reset,
+    Session,
+    SessionHeaderError,
+    SessionStore,
+    identify,
+    request_headers,
+    response_key,
+    scope,
+    wants_reset,
 )
 
 CONFIG_ENV = "SMART_LLM_ROUTER_CONFIG"
@@ -46,10 +53,15 @@ TIER_HEADER = "x-smart-router-tier"
 OFFLOAD_CHARS = 32_768
 # The client format of each LiteLLM call type: a body is checked against its route's format.
 API_OF_CALL = {
-    "acompletion": "chat", "completion": "chat", "anthropic_messages": "messages",
-    "aresponses": "responses", "responses": "responses",
-    "agenerate_content": "gemini", "agenerate_content_stream": "gemini",
-    "generate_content": "gemini", "generate_content_stream": "gemini",
+    "acompletion": "chat",
+    "completion": "chat",
+    "anthropic_messages": "messages",
+    "aresponses": "responses",
+    "responses": "responses",
+    "agenerate_content": "gemini",
+    "agenerate_content_stream": "gemini",
+    "generate_content": "gemini",
+    "generate_content_stream": "gemini",
 }
 # Timeouts a client sets on its own request: in the body, or with LiteLLM's x-litellm-timeout
 # and x-litellm-stream-timeout headers (which LiteLLM copies into the body before the hook).
@@ -124,8 +136,11 @@ class SmartRouterHook(CustomLogger):
         """The profile's MEDIUM chain, used when routing itself failed."""
         chain = [m.name for m in self.router.tables[profile]["MEDIUM"]]
         log.warning("smart-router: routing failed (%s: %s); using %s", type(error).__name__, error, chain[0])
-        return chain[0], chain[1:], {"tier": "MEDIUM", "profile": profile, "score": None, "confidence": None,
-                                     "rule": "routing_error"}
+        return (
+            chain[0],
+            chain[1:],
+            {"tier": "MEDIUM", "profile": profile, "score": None, "confidence": None, "rule": "routing_error"},
+        )
 
     async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: dict, call_type: Any) -> dict:
         model = data.get("model")
@@ -140,8 +155,7 @@ class SmartRouterHook(CustomLogger):
         ask = None
         session: Session | None = None
         try:
-            ask = parse_request(data, history=router.config.smart_router.conversation.history_asks,
-                                api=_api(call_type))
+            ask = parse_request(data, history=router.config.smart_router.conversation.history_asks, api=_api(call_type))
             caller = scope(user_api_key_dict)
             session, held, reset = await self._session(data, ask, caller)
             if len(ask.prompt) + sum(map(len, ask.history)) > OFFLOAD_CHARS:
@@ -175,8 +189,18 @@ class SmartRouterHook(CustomLogger):
         _metadata(data)[METADATA_KEY] = info
         info["route_us"] = round((time.perf_counter() - started) * 1e6)
         if log.isEnabledFor(logging.INFO):
-            log.info("%s", json.dumps({"event": "smart_route", "call_type": str(call_type), "requested": model,
-                                       "fallbacks": fallbacks, **_public(info)}))
+            log.info(
+                "%s",
+                json.dumps(
+                    {
+                        "event": "smart_route",
+                        "call_type": str(call_type),
+                        "requested": model,
+                        "fallbacks": fallbacks,
+                        **_public(info),
+                    }
+                ),
+            )
         if ask is not None and router.config.smart_router.decision_log is not None:
             self._write_decision(ask, info)
         return data
@@ -228,11 +252,18 @@ class SmartRouterHook(CustomLogger):
         """Append one line to smart_router.decision_log (never fails the request)."""
         settings = self.router.config.smart_router.decision_log
         assert settings is not None
-        record: dict[str, Any] = {"ts": round(time.time(), 3), **_public(info), "api": ask.api,
-                                  "has_tools": ask.has_tools, "has_vision": ask.has_vision,
-                                  "max_output_tokens": ask.max_output_tokens, "json_output": ask.json_output,
-                                  "input_tokens": ask.input_tokens, "tool_turn": ask.tool_turn,
-                                  "has_history": ask.has_history}
+        record: dict[str, Any] = {
+            "ts": round(time.time(), 3),
+            **_public(info),
+            "api": ask.api,
+            "has_tools": ask.has_tools,
+            "has_vision": ask.has_vision,
+            "max_output_tokens": ask.max_output_tokens,
+            "json_output": ask.json_output,
+            "input_tokens": ask.input_tokens,
+            "tool_turn": ask.tool_turn,
+            "has_history": ask.has_history,
+        }
         if settings.prompts != "none":
             record["prompt_sha256"] = hashlib.sha256(ask.prompt.encode("utf-8", "surrogatepass")).hexdigest()
         if settings.prompts == "text":
@@ -253,13 +284,26 @@ class SmartRouterHook(CustomLogger):
 
     @staticmethod
     def _info(d: RoutingDecision) -> dict[str, Any]:
-        return {"tier": d.tier, "profile": d.profile, "table": d.table, "score": round(d.score, 6),
-                "confidence": round(d.confidence, 4), "rule": d.rule, "turn": d.turn,
-                "scored_tier": d.scored_tier, "ambiguous": d.ambiguous,
-                "cost_estimate_usd": d.cost_estimate_usd, "savings": d.savings}
+        return {
+            "tier": d.tier,
+            "profile": d.profile,
+            "table": d.table,
+            "score": round(d.score, 6),
+            "confidence": round(d.confidence, 4),
+            "rule": d.rule,
+            "turn": d.turn,
+            "scored_tier": d.scored_tier,
+            "ambiguous": d.ambiguous,
+            "cost_estimate_usd": d.cost_estimate_usd,
+            "savings": d.savings,
+        }
 
     async def async_post_call_response_headers_hook(
-        self, data: dict, user_api_key_dict: Any, response: Any, request_headers: Any = None,
+        self,
+        data: dict,
+        user_api_key_dict: Any,
+        response: Any,
+        request_headers: Any = None,
         litellm_call_info: Any = None,
     ) -> dict[str, str] | None:
         info = _routing_info(data)

@@ -141,8 +141,13 @@ def _listening_ports_proc(leader: int) -> set[int]:
 def _listening_ports_lsof(leader: int) -> set[int] | None:
     """macOS and other systems without /proc: ``lsof -F`` prints p<pid>, g<pgid>, n<addr:port>."""
     try:
-        done = subprocess.run(["lsof", "-nP", "-a", "-iTCP", "-sTCP:LISTEN", "-Fpgn"],
-                              check=False, capture_output=True, text=True, timeout=10)
+        done = subprocess.run(
+            ["lsof", "-nP", "-a", "-iTCP", "-sTCP:LISTEN", "-Fpgn"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     ports, member = set(), False
@@ -346,7 +351,10 @@ def running_proxy(
             upstream_port = free_port(avoid={port})
             upstream = subprocess.Popen(
                 [sys.executable, "-m", "smart_llm_router.upstream", "--port", str(upstream_port)],
-                env=env, start_new_session=True, stdout=log_file, stderr=log_file,
+                env=env,
+                start_new_session=True,
+                stdout=log_file,
+                stderr=log_file,
             )
             upstream_url = f"http://127.0.0.1:{upstream_port}"
             data = demo_config(upstream_port)
@@ -381,8 +389,14 @@ def running_proxy(
             if proxy.poll() is not None and port_in_use(host, port):
                 raise PortInUseError(host, port) from None  # taken after the check: uvicorn failed
             raise
-        yield {"url": url, "upstream": upstream_url, "process": proxy, "master_key": key,
-               "config": str(user_path), "effective_config": str(effective)}
+        yield {
+            "url": url,
+            "upstream": upstream_url,
+            "process": proxy,
+            "master_key": key,
+            "config": str(user_path),
+            "effective_config": str(effective),
+        }
     finally:
         stop(proxy)
         stop(upstream)
@@ -396,7 +410,10 @@ def running_upstream(avoid: Collection[int] = (), log_file: Any = None) -> Itera
     port = free_port(avoid)
     process = subprocess.Popen(
         [sys.executable, "-m", "smart_llm_router.upstream", "--port", str(port)],
-        env=offline_env(), start_new_session=True, stdout=log_file, stderr=log_file,
+        env=offline_env(),
+        start_new_session=True,
+        stdout=log_file,
+        stderr=log_file,
     )
     try:
         wait_ready(f"http://127.0.0.1:{port}/v1/models", process, 30)
@@ -426,7 +443,9 @@ def running_redis(startup_timeout: float = 20) -> Iterator[subprocess.Popen[byte
     workdir = tempfile.mkdtemp(prefix="smart-llm-router-redis-")
     process = subprocess.Popen(
         [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + startup_timeout
@@ -443,4 +462,3 @@ def running_redis(startup_timeout: float = 20) -> Iterator[subprocess.Popen[byte
 def redis_port(process: subprocess.Popen[bytes]) -> int:
     args = [str(a) for a in process.args]  # type: ignore[union-attr]
     return int(args[args.index("--port") + 1])
-

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._pyscorer import DIMENSIONS
 from .asks import Ask, RequestError, parse_request
 from .catalog import ModelInfo, build_catalog
 from .config import TIERS, AppConfig, load_config
-from ._pyscorer import DIMENSIONS
 from .errors import ConfigError
 from .scoring import DimensionScore, Scorer, ScoreResult, Tier
 from .topic import KEEP, Topic, overlap, topic_words
@@ -84,15 +84,36 @@ class RoutingDecision:
     """The model chosen for one request, and why."""
 
     __slots__ = (
-        "tier", "model", "profile", "table", "fallback_chain", "cost_estimate_usd",
-        "baseline_cost_usd", "savings", "estimated_input_tokens", "escalation", "result", "turn",
-        "scored_tier", "topic",
+        "tier",
+        "model",
+        "profile",
+        "table",
+        "fallback_chain",
+        "cost_estimate_usd",
+        "baseline_cost_usd",
+        "savings",
+        "estimated_input_tokens",
+        "escalation",
+        "result",
+        "turn",
+        "scored_tier",
+        "topic",
     )
 
     def __init__(
-        self, result: ScoreResult, tier: Tier, chain: list[ModelInfo], profile: str, table: str,
-        escalation: str | None, input_tokens: float, cost: float | None, baseline: float | None,
-        savings: float | None, turn: str = "off", scored_tier: Tier | None = None,
+        self,
+        result: ScoreResult,
+        tier: Tier,
+        chain: list[ModelInfo],
+        profile: str,
+        table: str,
+        escalation: str | None,
+        input_tokens: float,
+        cost: float | None,
+        baseline: float | None,
+        savings: float | None,
+        turn: str = "off",
+        scored_tier: Tier | None = None,
     ) -> None:
         self.result = result
         # What the conversation did (TURNS), and the tier the newest ask scored on its own.
@@ -163,14 +184,23 @@ class RoutingDecision:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "tier": self.tier, "model": self.model, "profile": self.profile, "table": self.table,
-            "score": self.score, "confidence": self.confidence, "ambiguous": self.ambiguous,
-            "rule": self.rule, "turn": self.turn, "scored_tier": self.scored_tier,
-            "reason": self.reason, "signals": self.signals,
+            "tier": self.tier,
+            "model": self.model,
+            "profile": self.profile,
+            "table": self.table,
+            "score": self.score,
+            "confidence": self.confidence,
+            "ambiguous": self.ambiguous,
+            "rule": self.rule,
+            "turn": self.turn,
+            "scored_tier": self.scored_tier,
+            "reason": self.reason,
+            "signals": self.signals,
             "fallback_chain": self.fallback_chain,
             "estimated_input_tokens": self.estimated_input_tokens,
             "cost_estimate_usd": self.cost_estimate_usd,
-            "baseline_cost_usd": self.baseline_cost_usd, "savings": self.savings,
+            "baseline_cost_usd": self.baseline_cost_usd,
+            "savings": self.savings,
             "escalation": self.escalation,
             "dimensions": self.result.to_dict()["dimensions"],
         }
@@ -218,7 +248,7 @@ class Router:
             raise TypeError(f"profile must be a str such as 'auto', got {type(name).__name__}")
         key = name.strip().lower()
         if key.startswith(SMART_PREFIX):
-            key = key[len(SMART_PREFIX):]
+            key = key[len(SMART_PREFIX) :]
         if key not in self.tables:
             raise UnknownProfileError(f"unknown profile {name!r}: valid profiles are {', '.join(self.profiles)}")
         return key
@@ -248,8 +278,19 @@ class Router:
         Raises TypeError or ValueError naming the argument for a wrong one,
         UnknownProfileError for an unknown profile and NoModelError when no model of the
         profile can take the request."""
-        _check_route_args(prompt, system_prompt, has_tools, has_vision, max_output_tokens, input_tokens,
-                          json_output, history, tool_turn, held, last_reply)
+        _check_route_args(
+            prompt,
+            system_prompt,
+            has_tools,
+            has_vision,
+            max_output_tokens,
+            input_tokens,
+            json_output,
+            history,
+            tool_turn,
+            held,
+            last_reply,
+        )
         name = profile if isinstance(profile, str) and profile in self.tables else self.profile_name(profile)
         conv = self.config.smart_router.conversation
         result = self.scorer.score(prompt, system_prompt=system_prompt)
@@ -260,7 +301,16 @@ class Router:
             tier, turn = scored, "off"
         else:
             tier, turn, agentic, topic = self._conversation(
-                prompt, history, result, scored, agentic, tool_turn, held, name, system_prompt, json_output,
+                prompt,
+                history,
+                result,
+                scored,
+                agentic,
+                tool_turn,
+                held,
+                name,
+                system_prompt,
+                json_output,
                 last_reply,
             )
         table = name
@@ -284,8 +334,18 @@ class Router:
         elif cost is not None and baseline:
             savings = max(0.0, 1.0 - cost / baseline)
         decision = RoutingDecision(
-            result, TIERS[chosen], chain, name, table, escalation, tokens, cost, baseline, savings,
-            turn, TIERS[scored],
+            result,
+            TIERS[chosen],
+            chain,
+            name,
+            table,
+            escalation,
+            tokens,
+            cost,
+            baseline,
+            savings,
+            turn,
+            TIERS[scored],
         )
         decision.topic = topic
         return decision
@@ -314,8 +374,18 @@ class Router:
         return bool(context) and words is not None and overlap(words, context) >= conv.topic_overlap > 0
 
     def _conversation(
-        self, prompt: str, history: Sequence[str], newest: ScoreResult, scored: int, agentic: bool,
-        tool_turn: bool, held: Held | None, profile: str, system: str | None, json_output: bool, last_reply: str,
+        self,
+        prompt: str,
+        history: Sequence[str],
+        newest: ScoreResult,
+        scored: int,
+        agentic: bool,
+        tool_turn: bool,
+        held: Held | None,
+        profile: str,
+        system: str | None,
+        json_output: bool,
+        last_reply: str,
     ) -> tuple[int, str, bool, Topic]:
         """The conversation's tier after its newest request, what the newest turn did, whether
         the conversation is agentic, and its topic. The earlier asks are replayed through the
@@ -326,7 +396,7 @@ class Router:
         tier = held.tier if held is not None else None
         topic = Topic(held.topic if held is not None else ())
         agentic = agentic or (held is not None and held.table == "agentic" and profile == "auto")
-        for ask in history[-conv.history_asks:] if conv.history_asks else ():
+        for ask in history[-conv.history_asks :] if conv.history_asks else ():
             result = self.scorer.score(ask, system_prompt=system)
             tier, _ = self._step(tier, self._tier(result, json_output), result, step_down, ask, topic)
             agentic = agentic or (profile == "auto" and self._agentic(result))
@@ -342,7 +412,13 @@ class Router:
         return tier, turn, agentic, topic
 
     def _step(
-        self, tier: int | None, new: int, result: ScoreResult, step_down: bool, ask: str, topic: Topic,
+        self,
+        tier: int | None,
+        new: int,
+        result: ScoreResult,
+        step_down: bool,
+        ask: str,
+        topic: Topic,
     ) -> tuple[int, str]:
         """One ask through the policy: (tier, what it did); ``topic`` takes the ask in."""
         if tier is None or new >= tier:
@@ -387,11 +463,18 @@ class Router:
         if not isinstance(reset, bool):
             raise TypeError(f"reset must be a bool, got {type(reset).__name__}")
         decision = self.route(
-            ask.prompt, system_prompt=ask.system, profile=profile, has_tools=ask.has_tools,
-            has_vision=ask.has_vision, max_output_tokens=ask.max_output_tokens,
-            input_tokens=ask.input_tokens, json_output=ask.json_output,
-            history=() if reset else ask.history, tool_turn=ask.tool_turn and not reset,
-            held=None if reset else held, last_reply="" if reset else ask.last_reply,
+            ask.prompt,
+            system_prompt=ask.system,
+            profile=profile,
+            has_tools=ask.has_tools,
+            has_vision=ask.has_vision,
+            max_output_tokens=ask.max_output_tokens,
+            input_tokens=ask.input_tokens,
+            json_output=ask.json_output,
+            history=() if reset else ask.history,
+            tool_turn=ask.tool_turn and not reset,
+            held=None if reset else held,
+            last_reply="" if reset else ask.last_reply,
         )
         if reset and decision.turn != "off":
             decision.turn = "reset"
@@ -406,8 +489,15 @@ class Router:
         )
 
     def _select(
-        self, table: dict[str, list[ModelInfo]], tier: int, vision: bool, tools: bool,
-        tokens: float, out: int | None, profile: str, table_name: str,
+        self,
+        table: dict[str, list[ModelInfo]],
+        tier: int,
+        vision: bool,
+        tools: bool,
+        tokens: float,
+        out: int | None,
+        profile: str,
+        table_name: str,
     ) -> tuple[int, list[ModelInfo], str | None]:
         """The first tier, from the scored one upward and then downward, with models that
         can take the request; those models in table order."""
@@ -416,8 +506,10 @@ class Router:
             if chain:
                 note = None
                 if t != tier:
-                    note = f"{'escalated' if t > tier else 'moved down'} from {TIERS[tier]}: " \
+                    note = (
+                        f"{'escalated' if t > tier else 'moved down'} from {TIERS[tier]}: "
                         f"{self._constraint(table[TIERS[tier]], vision, tools, tokens, out)}"
+                    )
                 return t, chain, note
         everything = [m for models in table.values() for m in models]
         where = f"profile {profile!r}" + (f" (its {table_name!r} table)" if table_name != profile else "")
@@ -469,22 +561,36 @@ def _own_timeouts(config: AppConfig, stream: bool) -> frozenset[str]:
     ``stream_timeout`` first for a stream, then ``timeout``/``request_timeout``)."""
     keys = ("stream_timeout", "timeout", "request_timeout") if stream else ("timeout", "request_timeout")
     return frozenset(
-        entry["model_name"] for entry in config.model_list
+        entry["model_name"]
+        for entry in config.model_list
         if any((entry.get("litellm_params") or {}).get(k) is not None for k in keys)
     )
 
 
 def _check_route_args(
-    prompt: Any, system_prompt: Any, has_tools: Any, has_vision: Any, max_output_tokens: Any,
-    input_tokens: Any, json_output: Any, history: Any, tool_turn: Any, held: Any, last_reply: Any,
+    prompt: Any,
+    system_prompt: Any,
+    has_tools: Any,
+    has_vision: Any,
+    max_output_tokens: Any,
+    input_tokens: Any,
+    json_output: Any,
+    history: Any,
+    tool_turn: Any,
+    held: Any,
+    last_reply: Any,
 ) -> None:
     """TypeError or ValueError naming the first wrong argument of ``Router.route``."""
     if not isinstance(prompt, str):
         raise TypeError(f"prompt must be a str, got {type(prompt).__name__}")
     if system_prompt is not None and not isinstance(system_prompt, str):
         raise TypeError(f"system_prompt must be a str or None, got {type(system_prompt).__name__}")
-    for name, flag in (("has_tools", has_tools), ("has_vision", has_vision), ("json_output", json_output),
-                       ("tool_turn", tool_turn)):
+    for name, flag in (
+        ("has_tools", has_tools),
+        ("has_vision", has_vision),
+        ("json_output", json_output),
+        ("tool_turn", tool_turn),
+    ):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
     if max_output_tokens is not None:
@@ -547,8 +653,12 @@ def route(
 ) -> RoutingDecision:
     """Pick the model for ``prompt`` (see ``Router.route``)."""
     return get_router(config).route(
-        prompt, system_prompt=system_prompt, profile=profile, has_tools=has_tools,
-        has_vision=has_vision, max_output_tokens=max_output_tokens,
+        prompt,
+        system_prompt=system_prompt,
+        profile=profile,
+        has_tools=has_tools,
+        has_vision=has_vision,
+        max_output_tokens=max_output_tokens,
     )
 
 

@@ -27,17 +27,42 @@ from .errors import ConfigError
 from .tables import DIMENSIONS, KEYWORD_SETS, RULES, TIERS, Tier
 
 Dimension = Literal[
-    "reasoningMarkers", "codePresence", "multiStepPatterns", "technicalTerms", "tokenCount",
-    "creativeMarkers", "questionComplexity", "constraintCount", "agenticTask",
-    "imperativeVerbs", "outputFormat", "referenceComplexity", "domainSpecificity",
-    "simpleIndicators", "negationComplexity",
+    "reasoningMarkers",
+    "codePresence",
+    "multiStepPatterns",
+    "technicalTerms",
+    "tokenCount",
+    "creativeMarkers",
+    "questionComplexity",
+    "constraintCount",
+    "agenticTask",
+    "imperativeVerbs",
+    "outputFormat",
+    "referenceComplexity",
+    "domainSpecificity",
+    "simpleIndicators",
+    "negationComplexity",
 ]
 KeywordSet = Literal[
-    "reasoningMarkers", "codePresence", "multiStepPatterns", "technicalTerms",
-    "creativeMarkers", "questionComplexity", "constraintCount", "agenticTask",
-    "imperativeVerbs", "outputFormat", "referenceComplexity", "domainSpecificity",
-    "simpleIndicators", "negationComplexity", "structuredOutput", "hardAsks", "proofAsks",
-    "continuations", "topicShifts",
+    "reasoningMarkers",
+    "codePresence",
+    "multiStepPatterns",
+    "technicalTerms",
+    "creativeMarkers",
+    "questionComplexity",
+    "constraintCount",
+    "agenticTask",
+    "imperativeVerbs",
+    "outputFormat",
+    "referenceComplexity",
+    "domainSpecificity",
+    "simpleIndicators",
+    "negationComplexity",
+    "structuredOutput",
+    "hardAsks",
+    "proofAsks",
+    "continuations",
+    "topicShifts",
 ]
 
 _DATA = files("smart_llm_router") / "data"
@@ -219,8 +244,16 @@ class ScoreResult:
     """The outcome of scoring one prompt. ``dimensions`` is built on first access."""
 
     __slots__ = (
-        "tier", "score", "confidence", "ambiguous", "estimated_tokens", "rule", "tokens",
-        "_detail", "_labels", "_dimensions",
+        "tier",
+        "score",
+        "confidence",
+        "ambiguous",
+        "estimated_tokens",
+        "rule",
+        "tokens",
+        "_detail",
+        "_labels",
+        "_dimensions",
     )
 
     tier: Tier
@@ -275,9 +308,7 @@ class ScoreResult:
             for kid in matched:
                 by_set.setdefault(self._labels.keyword_set[kid], []).append(self._labels.keywords[kid])
             questions, letters, numbers, items = features
-            extra: dict[str, list[str]] = {
-                "reasoningMarkers": [], "questionComplexity": [], "multiStepPatterns": []
-            }
+            extra: dict[str, list[str]] = {"reasoningMarkers": [], "questionComplexity": [], "multiStepPatterns": []}
             if numbers >= 2 and questions >= 1 and self.tokens >= self._labels.word_problem_min_tokens:
                 extra["reasoningMarkers"].append(f"word problem ({numbers} numbers in a question)")
             if questions > 1:
@@ -299,7 +330,11 @@ class ScoreResult:
         """Matched keywords of the sets that only feed rules (structuredOutput, hardAsks,
         proofAsks) and of the conversation markers (continuations, topicShifts)."""
         out: dict[str, list[str]] = {
-            "structuredOutput": [], "hardAsks": [], "proofAsks": [], "continuations": [], "topicShifts": [],
+            "structuredOutput": [],
+            "hardAsks": [],
+            "proofAsks": [],
+            "continuations": [],
+            "topicShifts": [],
         }
         for kid in self._unpacked()[1]:
             name = KEYWORD_SETS[self._labels.keyword_set[kid]]
@@ -322,8 +357,13 @@ class ScoreResult:
             "rule": self.rule,
             "estimated_tokens": self.estimated_tokens,
             "dimensions": [
-                {"name": d.name, "weight": d.weight, "raw": d.raw,
-                 "contribution": d.contribution, "matched": list(d.matched)}
+                {
+                    "name": d.name,
+                    "weight": d.weight,
+                    "raw": d.raw,
+                    "contribution": d.contribution,
+                    "matched": list(d.matched),
+                }
                 for d in self.dimensions
             ],
             "rule_keywords": {k: list(v) for k, v in self.rule_keywords.items()},

@@ -164,8 +164,10 @@ class SessionStore:
         self.config = config
         self._ttl = config.ttl_seconds
         self._timeout = config.redis_timeout_ms / 1000
-        self.memory = memory if memory is not None else InMemoryCache(
-            max_size_in_memory=config.max_entries, default_ttl=config.ttl_seconds
+        self.memory = (
+            memory
+            if memory is not None
+            else InMemoryCache(max_size_in_memory=config.max_entries, default_ttl=config.ttl_seconds)
         )
         # None: not looked for yet (the proxy's router may not exist at import); False: none.
         self._redis: Any = redis if redis is not None else (False if config.redis == "off" else None)

@@ -13,19 +13,40 @@ Tier = Literal["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
 
 # The 15 weighted dimensions, in the order of a score's raw values.
 DIMENSIONS: Final = (
-    "reasoningMarkers", "codePresence", "multiStepPatterns", "technicalTerms", "tokenCount",
-    "creativeMarkers", "questionComplexity", "constraintCount", "agenticTask",
-    "imperativeVerbs", "outputFormat", "referenceComplexity", "domainSpecificity",
-    "simpleIndicators", "negationComplexity",
+    "reasoningMarkers",
+    "codePresence",
+    "multiStepPatterns",
+    "technicalTerms",
+    "tokenCount",
+    "creativeMarkers",
+    "questionComplexity",
+    "constraintCount",
+    "agenticTask",
+    "imperativeVerbs",
+    "outputFormat",
+    "referenceComplexity",
+    "domainSpecificity",
+    "simpleIndicators",
+    "negationComplexity",
 )
 # Keyword sets in keyword-id order: every dimension but tokenCount, then the sets that only feed
 # rules and the conversation markers (which never change a score).
 KEYWORD_SETS: Final = tuple(d for d in DIMENSIONS if d != "tokenCount") + (
-    "structuredOutput", "hardAsks", "proofAsks", "continuations", "topicShifts",
+    "structuredOutput",
+    "hardAsks",
+    "proofAsks",
+    "continuations",
+    "topicShifts",
 )
 TIERS: Final[tuple[Tier, ...]] = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
 # What decided a score's tier (a score's rule code indexes this).
 RULES: Final = (
-    "score", "ambiguous", "reasoning_markers", "long_context", "hard_ask", "structured_output",
-    "proof_ask", "agentic_steps",
+    "score",
+    "ambiguous",
+    "reasoning_markers",
+    "long_context",
+    "hard_ask",
+    "structured_output",
+    "proof_ask",
+    "agentic_steps",
 )

@@ -101,24 +101,36 @@ def create_app(state: State | None = None) -> Starlette:
         tool_calls = None
         if wants_tool:
             fn = body["tools"][0].get("function", {}).get("name", "tool")
-            tool_calls = [{"id": f"call_{uuid.uuid4().hex[:8]}", "type": "function",
-                           "function": {"name": fn, "arguments": "{}"}}]
+            tool_calls = [
+                {"id": f"call_{uuid.uuid4().hex[:8]}", "type": "function", "function": {"name": fn, "arguments": "{}"}}
+            ]
         usage = {"prompt_tokens": 10, "completion_tokens": 12, "total_tokens": 22}
         if not body.get("stream"):
             message: dict[str, Any] = {"role": "assistant", "content": None if tool_calls else text}
             if tool_calls:
                 message["tool_calls"] = tool_calls
-            return JSONResponse({
-                "id": rid, "object": "chat.completion", "created": created, "model": model,
-                "choices": [{"index": 0, "message": message,
-                             "finish_reason": "tool_calls" if tool_calls else "stop"}],
-                "usage": usage,
-            })
+            return JSONResponse(
+                {
+                    "id": rid,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": model,
+                    "choices": [
+                        {"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}
+                    ],
+                    "usage": usage,
+                }
+            )
 
         async def events() -> AsyncIterator[bytes]:
             def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-                data = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": model,
-                        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                data = {
+                    "id": rid,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                }
                 return f"data: {json.dumps(data)}\n\n".encode()
 
             yield chunk({"role": "assistant", "content": ""})
@@ -141,11 +153,22 @@ def create_app(state: State | None = None) -> Starlette:
         ask = items if isinstance(items, str) else _last_user_text(items)
         text = _reply_text(model, tier, ask)
         rid, mid = f"resp_{uuid.uuid4().hex[:12]}", f"msg_{uuid.uuid4().hex[:12]}"
-        message = {"type": "message", "id": mid, "status": "completed", "role": "assistant",
-                   "content": [{"type": "output_text", "text": text, "annotations": []}]}
-        response = {"id": rid, "object": "response", "created_at": int(time.time()), "status": "completed",
-                    "model": model, "output": [message],
-                    "usage": {"input_tokens": 10, "output_tokens": 12, "total_tokens": 22}}
+        message = {
+            "type": "message",
+            "id": mid,
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": text, "annotations": []}],
+        }
+        response = {
+            "id": rid,
+            "object": "response",
+            "created_at": int(time.time()),
+            "status": "completed",
+            "model": model,
+            "output": [message],
+            "usage": {"input_tokens": 10, "output_tokens": 12, "total_tokens": 22},
+        }
         if not body.get("stream"):
             return JSONResponse(response)
 
@@ -165,8 +188,9 @@ def create_app(state: State | None = None) -> Starlette:
 
     async def set_fault(request: Request) -> Response:
         body = await request.json()
-        state.faults[body["model"]] = Fault(int(body.get("status", 500)), int(body.get("count", 1)),
-                                            float(body.get("delay", 0)))
+        state.faults[body["model"]] = Fault(
+            int(body.get("status", 500)), int(body.get("count", 1)), float(body.get("delay", 0))
+        )
         return JSONResponse({"ok": True})
 
     async def clear(request: Request) -> Response:
@@ -177,16 +201,18 @@ def create_app(state: State | None = None) -> Starlette:
     async def log(request: Request) -> Response:
         return JSONResponse(state.log)
 
-    return Starlette(routes=[
-        Route("/v1/chat/completions", chat, methods=["POST"]),
-        Route("/chat/completions", chat, methods=["POST"]),
-        Route("/v1/responses", responses, methods=["POST"]),
-        Route("/responses", responses, methods=["POST"]),
-        Route("/v1/models", models),
-        Route("/_faults", set_fault, methods=["POST"]),
-        Route("/_faults", clear, methods=["DELETE"]),
-        Route("/_log", log),
-    ])
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat, methods=["POST"]),
+            Route("/chat/completions", chat, methods=["POST"]),
+            Route("/v1/responses", responses, methods=["POST"]),
+            Route("/responses", responses, methods=["POST"]),
+            Route("/v1/models", models),
+            Route("/_faults", set_fault, methods=["POST"]),
+            Route("/_faults", clear, methods=["DELETE"]),
+            Route("/_log", log),
+        ]
+    )
 
 
 def main() -> None:
