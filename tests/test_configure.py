@@ -75,3 +75,23 @@ def test_the_bundled_config_is_complete_for_plain_litellm() -> None:
 
     data = read_yaml(bundled_config_path())
     assert proxy_config(data) == data
+
+
+@pytest.mark.parametrize("upstream", UPSTREAMS)
+def test_init_writes_per_tier_timeouts(tmp_path: Path, upstream: str) -> None:
+    from smart_llm_router.config import DEFAULT_TIMEOUTS, TIERS
+    from smart_llm_router.configure import LOCAL_TIMEOUTS
+
+    path = tmp_path / "c.yaml"
+    write_init(upstream, path)
+    written = yaml.safe_load(path.read_text("utf-8"))["smart_router"]["timeouts"]
+    timeouts = Router(path).config.smart_router.timeouts
+    assert timeouts is not None and set(written) == set(TIERS)
+    for tier in TIERS:
+        expected = (
+            LOCAL_TIMEOUTS
+            if upstream in ("vllm", "ollama")
+            else dict(zip(("timeout", "stream_timeout"), DEFAULT_TIMEOUTS[tier]))
+        )
+        assert written[tier] == expected
+        assert timeouts.tier(tier).model_dump() == expected

@@ -3,6 +3,11 @@
 The cost map is the JSON file LiteLLM ships (its offline copy), read directly: importing
 LiteLLM would take seconds and, unless ``LITELLM_LOCAL_MODEL_COST_MAP`` is set, fetch the map
 from the internet.
+
+Without the map every price and capability is unknown: no savings figures, no vision or
+function-calling model, so requests with images or tools cannot be routed at all. An
+unreadable map is therefore an error (``CostMapError``) when the router is built, which the
+hook turns into a failed proxy start, rather than a router that quietly rejects requests.
 """
 
 from __future__ import annotations
@@ -12,28 +17,76 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from .config import AppConfig, ModelOverride
+from .errors import ConfigError
 
 COST_MAP_FILE = "model_prices_and_context_window_backup.json"
+# The map's documentation entry, not a model.
+_SAMPLE_SPEC = "sample_spec"
 # Providers that run on the user's own hardware: free unless the config says otherwise.
 LOCAL_PROVIDERS = ("ollama", "ollama_chat", "hosted_vllm", "vllm", "lm_studio", "llamafile")
 
 
-@lru_cache(maxsize=1)
-def cost_map() -> dict[str, dict[str, Any]]:
-    """LiteLLM's bundled model cost map ({} when LiteLLM is not installed)."""
+class CostMapError(ConfigError):
+    """LiteLLM's model cost map is missing, unreadable or empty (the message names the file
+    and the fix)."""
+
+
+def cost_map_path() -> Path:
+    """Where the installed LiteLLM keeps its bundled cost map. Raises CostMapError when
+    LiteLLM is not installed."""
     spec = importlib.util.find_spec("litellm")
     if spec is None or not spec.submodule_search_locations:
-        return {}
-    path = Path(next(iter(spec.submodule_search_locations))) / COST_MAP_FILE
+        raise CostMapError(
+            f"LiteLLM is not installed, so its model cost map ({COST_MAP_FILE}) cannot be read: "
+            "install smart-llm-router with its dependencies (pip install smart-llm-router)"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / COST_MAP_FILE
+
+
+def _reinstall_hint() -> str:
+    try:
+        return f"reinstall LiteLLM: pip install --force-reinstall --no-deps 'litellm=={version('litellm')}'"
+    except PackageNotFoundError:
+        return "reinstall LiteLLM (pip install --force-reinstall --no-deps litellm)"
+
+
+@lru_cache(maxsize=1)
+def cost_map() -> dict[str, dict[str, Any]]:
+    """LiteLLM's bundled model cost map: model name -> prices and capabilities.
+
+    Raises CostMapError, naming the file, when it is missing, unreadable, not JSON or holds
+    no model (failures are not cached: a repaired install is read on the next call).
+    """
+    path = cost_map_path()
     try:
         data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(v, dict)}
+    except FileNotFoundError:
+        problem = "is missing"
+    except OSError as e:
+        problem = f"cannot be read ({e.strerror or type(e).__name__})"
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
+        problem = f"is not valid JSON ({e})"
+    else:
+        entries = {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+        if set(entries) - {_SAMPLE_SPEC}:
+            return entries
+        problem = "holds no models"
+    raise CostMapError(
+        f"LiteLLM's model cost map {path} {problem}: the router takes every model's prices and "
+        "capabilities (vision, tools, context window) from it, and without it cannot route images "
+        f"or tools; {_reinstall_hint()}"
+    )
+
+
+def check_cost_map() -> int:
+    """Read the cost map now (at the proxy's start) and return how many models it holds.
+    Raises CostMapError when it cannot be read."""
+    return len(cost_map())
 
 
 _VERSION_DOT = re.compile(r"(?<=\d)\.(?=\d)")

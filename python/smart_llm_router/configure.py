@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .catalog import CostMapError, check_cost_map
 from .config import TIERS, AppConfig, bundled_config_path, load_config, parse_config
 from .errors import ConfigError
 from .proxy import HOOK, master_key, proxy_config, read_yaml
@@ -20,7 +21,16 @@ from .router import Router
 from .scoring import _load_yaml
 
 UPSTREAMS = ("openrouter", "openai", "anthropic", "together", "fireworks", "groq", "deepinfra", "vllm", "ollama")
-LITELLM_SUPPORTED = ((1, 108, 7), (1, 109, 0))  # [low, high)
+# The LiteLLM releases the hook works with: pyproject.toml's requirement, written out for
+# `slr doctor` (a test keeps the two equal). Before 1.94 the proxy imports a configured
+# callback only from a file next to its config, so `smart_llm_router.hook.handler` fails to
+# load; before 1.106 LiteLLM lacks the request-body helpers our count_tokens route calls.
+LITELLM_REQUIREMENT = "litellm[proxy]>=1.106.0,<2"
+LITELLM_SUPPORTED = ((1, 106, 0), (2,))  # [low, high)
+# A local server loads a model on its first request (tens of seconds) and generates more
+# slowly, and a fallback runs on the same machine: one generous limit for every tier, against
+# hangs only, instead of the bundled per-tier timeouts made for hosted APIs.
+LOCAL_TIMEOUTS = {"timeout": 600, "stream_timeout": 120}
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +57,14 @@ def init_config(upstream: str) -> tuple[dict[str, Any], list[str]]:
             params["api_key"] = f"os.environ/{key_env}" if key_env else "none"
             model_list.append({"model_name": model, "litellm_params": params})
         profiles = dict(spec["profiles"])
-        smart: dict[str, Any] = {"baseline": bundled["smart_router"]["baseline"], "profiles": profiles}
+        timeouts = (
+            {tier: dict(LOCAL_TIMEOUTS) for tier in TIERS} if spec.get("local") else bundled["smart_router"]["timeouts"]
+        )
+        smart: dict[str, Any] = {
+            "baseline": bundled["smart_router"]["baseline"],
+            "timeouts": timeouts,
+            "profiles": profiles,
+        }
         if spec.get("local"):
             profiles["free"] = profiles["eco"]
             tools = set(spec.get("tools", []))
@@ -93,20 +110,50 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split(".")[:3] if p.isdigit())
 
 
+def _litellm_problems() -> list[Problem]:
+    """The installed LiteLLM: a supported release whose model cost map can be read."""
+    try:
+        lite = version("litellm")
+    except PackageNotFoundError:
+        return [Problem("error", f"LiteLLM is not installed: pip install '{LITELLM_REQUIREMENT}'")]
+    problems = []
+    low, high = LITELLM_SUPPORTED
+    found = _version_tuple(lite)
+    if found < low:
+        problems.append(
+            Problem(
+                "error",
+                f"LiteLLM {lite} is too old (before 1.94 the proxy cannot load {HOOK}; "
+                "before 1.106 /v1/messages/count_tokens fails): "
+                f"pip install '{LITELLM_REQUIREMENT}'",
+            )
+        )
+    elif found >= high:
+        problems.append(
+            Problem(
+                "warning", f"LiteLLM {lite} is untested: this release supports {LITELLM_REQUIREMENT.split(']', 1)[1]}"
+            )
+        )
+    try:
+        check_cost_map()
+    except CostMapError as e:
+        problems.append(Problem("error", str(e)))
+    return problems
+
+
 def diagnose(path: Path | None, env: dict[str, str] | None = None) -> tuple[list[Problem], AppConfig | None]:
     """Every problem found in the config at ``path`` (bundled if None)."""
     env = dict(os.environ if env is None else env)
-    problems: list[Problem] = []
-    try:
-        lite = version("litellm")
-        low, high = LITELLM_SUPPORTED
-        if not low <= _version_tuple(lite) < high:
-            problems.append(Problem("warning", f"LiteLLM {lite} is untested: this release supports >=1.108.7,<1.109"))
-    except PackageNotFoundError:
-        problems.append(Problem("error", "LiteLLM is not installed: pip install 'litellm[proxy]>=1.108.7,<1.109'"))
+    problems = _litellm_problems()
+    config = None
     try:
         config = load_config(path)
         router = Router(config)
+    except CostMapError as e:
+        # Reported above (unless it broke since); without the map the per-model checks say nothing.
+        if not any(p.level == "error" for p in problems):
+            problems.append(Problem("error", str(e)))
+        return problems, config
     except ConfigError as e:
         problems += [Problem("error", line) for line in str(e).splitlines()]
         return problems, None
@@ -124,7 +171,12 @@ def diagnose(path: Path | None, env: dict[str, str] | None = None) -> tuple[list
                 problems.append(Problem("error", f"{name}: {var} is not set (requests would fail with 401)"))
         info = router.catalog[name]
         if not info.price_known:
-            problems.append(Problem("warning", f"{name}: price unknown (set input/output_cost_per_token under smart_router.models): no savings figure"))
+            problems.append(
+                Problem(
+                    "warning",
+                    f"{name}: price unknown (set input/output_cost_per_token under smart_router.models): no savings figure",
+                )
+            )
         if info.max_input_tokens is None:
             problems.append(Problem("warning", f"{name}: context window unknown (set max_input_tokens): not checked"))
     if not router.baseline.price_known:
@@ -132,10 +184,17 @@ def diagnose(path: Path | None, env: dict[str, str] | None = None) -> tuple[list
     callbacks = (data.get("litellm_settings") or {}).get("callbacks") or []
     callbacks = [callbacks] if isinstance(callbacks, str) else callbacks
     if HOOK not in callbacks:
-        problems.append(Problem("warning", f"litellm_settings.callbacks lacks {HOOK}: `slr start` adds it, plain `litellm --config` would not route"))
+        problems.append(
+            Problem(
+                "warning",
+                f"litellm_settings.callbacks lacks {HOOK}: `slr start` adds it, plain `litellm --config` would not route",
+            )
+        )
     if not master_key(data, env):
-        problems.append(Problem("warning", "no master key (LITELLM_MASTER_KEY): `slr start` only serves 127.0.0.1 then"))
-    for name, table in config.smart_router.profiles.items():
+        problems.append(
+            Problem("warning", "no master key (LITELLM_MASTER_KEY): `slr start` only serves 127.0.0.1 then")
+        )
+    for name in config.smart_router.profiles:
         for tier in TIERS:
             if not router.tables[name][tier]:
                 problems.append(Problem("error", f"profile {name}: every {tier} model is excluded"))
