@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from .catalog import check_cost_map
 from .config import bundled_config_path, load_config
 from .errors import ConfigError
 from .scoring import _load_yaml
@@ -266,8 +267,13 @@ def master_key(data: dict[str, Any], env: dict[str, str]) -> str | None:
 
 
 def litellm_command() -> list[str]:
-    exe = shutil.which("litellm")
-    return [exe] if exe else [sys.executable, "-c", "from litellm.proxy.proxy_cli import run_server; run_server()"]
+    """The LiteLLM of this Python environment: its `litellm` script next to the interpreter,
+    else the proxy's entry point run by the interpreter (never another environment's
+    `litellm` found first on PATH)."""
+    beside = Path(sys.executable).with_name("litellm")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return [str(beside)]
+    return [sys.executable, "-c", "from litellm.proxy.proxy_cli import run_server; run_server()"]
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float, port: int | None = None) -> None:
@@ -364,6 +370,7 @@ def running_proxy(
             user_path = (config or bundled_config_path()).resolve()
             data = read_yaml(user_path)
         load_config(user_path)  # validate before anything starts: errors name the key
+        check_cost_map()  # and the price file the router reads (one clear line, not a traceback)
         key = master_key(data, env)
         if not key:
             if not is_loopback(host):
