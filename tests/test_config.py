@@ -139,3 +139,43 @@ def test_timeouts_merge_key_by_key_and_turn_off() -> None:
 def test_invalid_timeouts_name_the_key(value: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         _with_timeouts(value)
+
+
+@pytest.mark.parametrize(
+    "override, words",
+    [
+        ({"weights": {"codePresence": float("nan")}}, "weights.codePresence: Input should be a finite number"),
+        ({"weights": {"codePresence": float("inf")}}, "finite number"),
+        ({"boundaries": [0.0, float("nan"), 0.5]}, "finite number"),
+        ({"saturation": {"hardAsks": 2}}, "saturation.hardAsks"),
+        ({"saturation": {"tokenCount": 2}}, "tokenCount has no saturation"),
+    ],
+)
+def test_scoring_numbers_are_validated_once_for_both_backends(override: dict, words: str) -> None:
+    from smart_llm_router import ConfigError, Scorer
+    from smart_llm_router._backend import native_available
+
+    for backend in ("python", "native") if native_available() else ("python",):
+        with pytest.raises(ConfigError, match=words.replace(".", r"\.")):
+            Scorer(override, backend=backend)
+
+
+def test_a_partial_saturation_is_a_validation_error_not_a_key_error() -> None:
+    from pydantic import ValidationError
+
+    from smart_llm_router import ScoringConfig
+
+    data = {**ScoringConfig.load().model_dump(), "saturation": {"codePresence": 1.0}}
+    with pytest.raises(ValidationError, match="saturation: missing reasoningMarkers"):
+        ScoringConfig.model_validate(data)
+
+
+def test_estimate_tokens_follows_the_selected_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    from smart_llm_router import _backend, scoring
+
+    def no_native() -> None:
+        raise AssertionError("the native module was used with the Python backend selected")
+
+    monkeypatch.setattr(_backend, "backend", lambda: "python")
+    monkeypatch.setattr(_backend, "native_module", no_native)
+    assert scoring.estimate_tokens("hello world 你好") == 2.75 + 0.25 + 2

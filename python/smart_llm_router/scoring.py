@@ -85,10 +85,13 @@ def _bundled_scoring() -> dict[str, Any]:
 class ScoringConfig(BaseModel):
     """The ``smart_router.scoring`` section; see the bundled default_config.yaml."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Finite numbers only: a NaN or infinite weight would score NaN on one backend and be
+    # refused by the other.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     weights: dict[Dimension, float]
-    saturation: dict[KeywordSet, PositiveFloat]
+    # Per keyword dimension (every dimension but tokenCount, which has token_scale).
+    saturation: dict[Dimension, PositiveFloat]
     boundaries: tuple[float, float, float]
     token_scale: tuple[PositiveFloat, PositiveFloat, PositiveFloat]
     confidence_steepness: PositiveFloat
@@ -118,6 +121,11 @@ class ScoringConfig(BaseModel):
         missing = [d for d in DIMENSIONS if d not in self.weights]
         if missing:
             raise ValueError(f"weights: missing {', '.join(missing)}")
+        if "tokenCount" in self.saturation:
+            raise ValueError("saturation.tokenCount: tokenCount has no saturation (see token_scale)")
+        missing = [d for d in DIMENSIONS if d != "tokenCount" and d not in self.saturation]
+        if missing:
+            raise ValueError(f"saturation: missing {', '.join(missing)}")
         return self
 
     @classmethod
@@ -407,7 +415,7 @@ class Scorer:
         self.backend = backend or _backend.backend()
         spec = compile_spec(config)
         if self.backend == "native":
-            self._impl: Any = _backend.native_module().Scorer(json.dumps(spec))
+            self._impl: Any = _backend.native_module().Scorer(json.dumps(spec, allow_nan=False))
         elif self.backend == "python":
             self._impl = PyScorer(spec)
         else:
@@ -437,7 +445,7 @@ class Scorer:
 
 def estimate_tokens(text: str) -> float:
     """Estimated tokens of ``text`` (see "How matching works" in the README)."""
-    if _backend.native_available():
+    if _backend.backend() == "native":
         try:
             return float(_backend.native_module().estimate_tokens(text))
         except UnicodeEncodeError:
