@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
@@ -26,44 +26,13 @@ from ._text import estimate_tokens as _py_estimate_tokens
 from .errors import ConfigError
 from .tables import DIMENSIONS, KEYWORD_SETS, RULES, TIERS, Tier
 
-Dimension = Literal[
-    "reasoningMarkers",
-    "codePresence",
-    "multiStepPatterns",
-    "technicalTerms",
-    "tokenCount",
-    "creativeMarkers",
-    "questionComplexity",
-    "constraintCount",
-    "agenticTask",
-    "imperativeVerbs",
-    "outputFormat",
-    "referenceComplexity",
-    "domainSpecificity",
-    "simpleIndicators",
-    "negationComplexity",
-]
-KeywordSet = Literal[
-    "reasoningMarkers",
-    "codePresence",
-    "multiStepPatterns",
-    "technicalTerms",
-    "creativeMarkers",
-    "questionComplexity",
-    "constraintCount",
-    "agenticTask",
-    "imperativeVerbs",
-    "outputFormat",
-    "referenceComplexity",
-    "domainSpecificity",
-    "simpleIndicators",
-    "negationComplexity",
-    "structuredOutput",
-    "hardAsks",
-    "proofAsks",
-    "continuations",
-    "topicShifts",
-]
+if TYPE_CHECKING:
+    Dimension = str
+    KeywordSet = str
+else:
+    # The names of tables.py, as types pydantic validates config keys against.
+    Dimension = Literal[DIMENSIONS]
+    KeywordSet = Literal[KEYWORD_SETS]
 
 _DATA = files("smart_llm_router") / "data"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
