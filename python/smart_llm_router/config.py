@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .datafiles import DATA, load_yaml, read_bundled
 from .errors import ConfigError
-from .scoring import ScoringConfig, Tier, _describe, _load_yaml
+from .scoring import ScoringConfig, Tier, _describe
 
 TIERS: tuple[Tier, ...] = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
 PROFILE_NAMES = ("auto", "eco", "premium", "agentic", "free")
@@ -292,13 +292,12 @@ def parse_config(data: Any, source: str, base_dir: Path | None = None) -> AppCon
 
 
 def bundled_config_path() -> Path:
-    return Path(str(files("smart_llm_router") / "data" / BUNDLED))
+    return Path(str(DATA / BUNDLED))
 
 
 @lru_cache(maxsize=1)
 def bundled_config() -> AppConfig:
-    path = bundled_config_path()
-    return parse_config(_load_yaml(path.read_text("utf-8"), BUNDLED), BUNDLED)
+    return parse_config(read_bundled(BUNDLED), BUNDLED)
 
 
 def load_config(path: str | Path | None = None) -> AppConfig:
@@ -310,4 +309,4 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         text = p.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read config {p}: {e}") from None
-    return parse_config(_load_yaml(text, str(p)), str(p), base_dir=p.parent)
+    return parse_config(load_yaml(text, str(p)), str(p), base_dir=p.parent)

@@ -24,8 +24,8 @@ import yaml
 
 from .catalog import check_cost_map
 from .config import bundled_config_path, load_config
+from .datafiles import load_yaml
 from .errors import ConfigError
-from .scoring import _load_yaml
 
 HOOK = "smart_llm_router.hook.handler"
 # Keep LiteLLM offline: the local price map, no remote lookups of headers/blog/presets.
@@ -177,7 +177,7 @@ def free_port(avoid: Collection[int] = ()) -> int:
 
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = _load_yaml(path.read_text("utf-8"), str(path))
+        data = load_yaml(path.read_text("utf-8"), str(path))
     except OSError as e:
         raise ConfigError(f"cannot read config {path}: {e}") from None
     if not isinstance(data, dict):

@@ -13,16 +13,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
 
 from . import _backend
 from ._pyscorer import PyScorer
 from ._text import estimate_tokens as _py_estimate_tokens
+from .datafiles import load_yaml, read_bundled
 from .errors import ConfigError
 from .tables import DIMENSIONS, KEYWORD_SETS, RULES, TIERS, Tier
 
@@ -34,20 +33,10 @@ else:
     Dimension = Literal[DIMENSIONS]
     KeywordSet = Literal[KEYWORD_SETS]
 
-_DATA = files("smart_llm_router") / "data"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _load_yaml(text: str, source: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{source}: not valid YAML: {e}") from None
-
 
 @lru_cache(maxsize=1)
 def _bundled_scoring() -> dict[str, Any]:
-    data = _load_yaml((_DATA / "default_config.yaml").read_text("utf-8"), "default_config.yaml")
+    data = read_bundled("default_config.yaml")
     return data["smart_router"]["scoring"]
 
 
@@ -125,7 +114,7 @@ def _describe(error: ValidationError, source: str) -> str:
 
 @lru_cache(maxsize=1)
 def _bundled_keywords() -> dict[str, list[str]]:
-    return _parse_keywords((_DATA / "keywords.yaml").read_text("utf-8"), "keywords.yaml")
+    return _parse_keywords(read_bundled("keywords.yaml"), "keywords.yaml")
 
 
 def _keyword_file(path: str) -> dict[str, list[str]]:
@@ -133,13 +122,12 @@ def _keyword_file(path: str) -> dict[str, list[str]]:
         text = Path(path).read_text("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"keywords_file: cannot read {path}: {e}") from None
-    return _parse_keywords(text, path)
+    return _parse_keywords(load_yaml(text, path), path)
 
 
-def _parse_keywords(text: str, source: str) -> dict[str, list[str]]:
-    """Keyword sets of a keywords YAML ({set: {language: [keywords]}}), languages flattened
-    in file order."""
-    data = _load_yaml(text, source)
+def _parse_keywords(data: Any, source: str) -> dict[str, list[str]]:
+    """Keyword sets of a keywords YAML document ({set: {language: [keywords]}}), languages
+    flattened in file order."""
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping of keyword sets")
     sets: dict[str, list[str]] = {}
