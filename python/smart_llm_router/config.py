@@ -15,8 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .datafiles import DATA, load_yaml, read_bundled
-from .errors import ConfigError
-from .scoring import ScoringConfig, Tier, _describe
+from .errors import ConfigError, describe_validation_error
+from .scoring import ScoringConfig, Tier
 
 TIERS: tuple[Tier, ...] = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
 PROFILE_NAMES = ("auto", "eco", "premium", "agentic", "free")
@@ -279,7 +279,7 @@ def parse_config(data: Any, source: str, base_dir: Path | None = None) -> AppCon
     try:
         smart = SmartRouterConfig.model_validate(section)
     except ValidationError as e:
-        raise ConfigError(_describe(e, f"{source}: smart_router")) from None
+        raise ConfigError(describe_validation_error(e, f"{source}: smart_router")) from None
     for profile, table in smart.profiles.items():
         for tier, models in table.items():
             for model in models:

@@ -22,7 +22,7 @@ from . import _backend
 from ._pyscorer import PyScorer
 from ._text import estimate_tokens as _py_estimate_tokens
 from .datafiles import load_yaml, read_bundled
-from .errors import ConfigError
+from .errors import ConfigError, describe_validation_error
 from .tables import DIMENSIONS, KEYWORD_SETS, RULES, TIERS, Tier
 
 if TYPE_CHECKING:
@@ -101,15 +101,7 @@ class ScoringConfig(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as e:
-            raise ConfigError(_describe(e, source)) from None
-
-
-def _describe(error: ValidationError, source: str) -> str:
-    lines = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"])
-        lines.append(f"{source}.{where}: {item['msg']}" if where else f"{source}: {item['msg']}")
-    return "\n".join(lines)
+            raise ConfigError(describe_validation_error(e, source)) from None
 
 
 @lru_cache(maxsize=1)
