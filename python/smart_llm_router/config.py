@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .datafiles import DATA, load_yaml, read_bundled
 from .errors import ConfigError, describe_validation_error
-from .scoring import ScoringConfig, Tier
+from .scoring import ScoringConfig
+from .tables import TIERS, Tier
 
-TIERS: tuple[Tier, ...] = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
 PROFILE_NAMES = ("auto", "eco", "premium", "agentic", "free")
 BUNDLED = "default_config.yaml"
 

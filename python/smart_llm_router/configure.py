@@ -13,11 +13,12 @@ from typing import Any
 import yaml
 
 from .catalog import CostMapError, check_cost_map
-from .config import TIERS, AppConfig, bundled_config_path, load_config, parse_config
+from .config import AppConfig, bundled_config_path, load_config, parse_config
 from .datafiles import read_bundled
 from .errors import ConfigError
 from .proxy import HOOK, master_key, proxy_config, read_yaml
 from .router import Router
+from .tables import TIERS
 
 UPSTREAMS = ("openrouter", "openai", "anthropic", "together", "fireworks", "groq", "deepinfra", "vllm", "ollama")
 # The LiteLLM releases the hook works with: pyproject.toml's requirement, written out for

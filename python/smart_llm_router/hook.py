@@ -32,7 +32,6 @@ from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
 
 from .asks import Ask, RequestError, parse_request  # noqa: E402
 from .catalog import check_cost_map  # noqa: E402
-from .config import TIERS  # noqa: E402
 from .router import SMART_PREFIX, Held, NoModelError, Router, RoutingDecision, UnknownProfileError  # noqa: E402
 from .sessions import (  # noqa: E402
     Session,
@@ -44,6 +43,7 @@ from .sessions import (  # noqa: E402
     scope,
     wants_reset,
 )
+from .tables import TIERS  # noqa: E402
 
 CONFIG_ENV = "SMART_LLM_ROUTER_CONFIG"
 METADATA_KEY = "smart_router"
