@@ -16,7 +16,8 @@ from rich.cells import cell_len
 
 import smart_llm_router
 from smart_llm_router import Router
-from smart_llm_router.config import TIERS, bundled_config_path
+from smart_llm_router.config import bundled_config_path
+from smart_llm_router.tables import TIERS
 
 
 def slr(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -15,6 +15,7 @@ import yaml
 from smart_llm_router import Router, route
 from smart_llm_router.config import bundled_config_path
 from smart_llm_router.evaluate import cost_quality_curve
+from smart_llm_router.tables import TIERS
 
 HERE = Path(__file__).parent / "measure"
 GOLDEN = Path(__file__).parent / "golden" / "routing.jsonl"
@@ -31,7 +32,7 @@ def slr(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_toy_prompts_rank_as_the_files_assume() -> None:
     prompts = [json.loads(line)["prompt"] for line in (HERE / "outcomes_perfect.jsonl").read_text().splitlines()]
-    keys = [(("SIMPLE", "MEDIUM", "COMPLEX", "REASONING").index(d.tier), d.score) for d in map(route, prompts)]
+    keys = [(TIERS.index(d.tier), d.score) for d in map(route, prompts)]
     assert keys == sorted(keys, reverse=True) and len(set(keys)) == 4
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smart_llm_router import ConfigError, Scorer, ScoreResult
-
-TIERS = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
+from smart_llm_router.tables import TIERS
 
 
 def matched(result: ScoreResult, dimension: str) -> tuple[str, ...]:
