@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from smart_llm_router import Scorer
 from smart_llm_router._backend import native_available
-from smart_llm_router.scoring import ScoringConfig, compile_spec
+from smart_llm_router.scoring_config import ScoringConfig
+from smart_llm_router.spec import compile_spec
 from smart_llm_router.tables import TIERS
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "scorer_vectors.json").read_text("utf-8"))

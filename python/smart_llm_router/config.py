@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .datafiles import DATA, load_yaml, read_bundled
 from .errors import ConfigError, describe_validation_error
-from .scoring import ScoringConfig
+from .scoring_config import ScoringConfig
 from .tables import TIERS, Tier
 
 PROFILE_NAMES = ("auto", "eco", "premium", "agentic", "free")
