@@ -25,6 +25,8 @@ def test_result_shape(scorer: Scorer) -> None:
         assert -1.0 <= d.raw <= 1.0
         assert d.contribution == d.weight * d.raw
     assert r.to_dict()["tier"] == r.tier
+    # The keyword sets that are no dimension, in keyword-set order.
+    assert list(r.rule_keywords) == ["structuredOutput", "hardAsks", "proofAsks", "continuations", "topicShifts"]
 
 
 @pytest.mark.parametrize(

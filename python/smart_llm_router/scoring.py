@@ -25,6 +25,10 @@ from .scoring_config import ScoringConfig
 from .spec import compile_spec
 from .tables import DIMENSIONS, KEYWORD_SETS, RULES, TIERS, Tier
 
+# The keyword sets that are no dimension: they feed rules (structuredOutput, hardAsks,
+# proofAsks) or mark conversation turns (continuations, topicShifts).
+_RULE_SETS = tuple(name for name in KEYWORD_SETS if name not in DIMENSIONS)
+
 
 @dataclass(frozen=True, slots=True)
 class DimensionScore:
@@ -142,13 +146,7 @@ class ScoreResult:
     def rule_keywords(self) -> dict[str, tuple[str, ...]]:
         """Matched keywords of the sets that only feed rules (structuredOutput, hardAsks,
         proofAsks) and of the conversation markers (continuations, topicShifts)."""
-        out: dict[str, list[str]] = {
-            "structuredOutput": [],
-            "hardAsks": [],
-            "proofAsks": [],
-            "continuations": [],
-            "topicShifts": [],
-        }
+        out: dict[str, list[str]] = {name: [] for name in _RULE_SETS}
         for kid in self._unpacked()[1]:
             name = KEYWORD_SETS[self._labels.keyword_set[kid]]
             if name in out:
