@@ -17,6 +17,7 @@ import pytest
 import yaml
 from fastapi import HTTPException
 
+from helpers import chat, user
 from smart_llm_router import Router
 from smart_llm_router.asks import parse_request
 from smart_llm_router.config import SessionConfig
@@ -37,16 +38,8 @@ TOOL_CALL = {
 TOOLS = [{"type": "function", "function": {"name": "read_file", "parameters": {"type": "object", "properties": {}}}}]
 
 
-def user(text: str) -> dict[str, Any]:
-    return {"role": "user", "content": text}
-
-
 def reply(text: str = "Sure, here is how.") -> dict[str, Any]:
     return {"role": "assistant", "content": text}
-
-
-def chat(*messages: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"model": "smart/auto", "messages": list(messages), **extra}
 
 
 @pytest.fixture(scope="module")

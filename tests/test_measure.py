@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+import helpers
 from smart_llm_router import Router, route
 from smart_llm_router.config import bundled_config_path
 from smart_llm_router.evaluate import cost_quality_curve
@@ -21,10 +19,8 @@ HERE = Path(__file__).parent / "measure"
 GOLDEN = Path(__file__).parent / "golden" / "routing.jsonl"
 
 
-def slr(*args: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("slr")
-    cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
-    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
+# eval, replay and bench over whole files: more time than a single CLI call needs.
+slr = functools.partial(helpers.slr, timeout=300)
 
 
 # --- APGR against hand-computed values ------------------------------------------------
