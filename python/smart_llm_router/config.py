@@ -14,13 +14,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .datafiles import DATA, load_yaml, read_bundled
+from .datafiles import DATA, DEFAULT_CONFIG, load_yaml, read_bundled
 from .errors import ConfigError, describe_validation_error
 from .scoring_config import ScoringConfig
 from .tables import TIERS, Tier
 
 PROFILE_NAMES = ("auto", "eco", "premium", "agentic", "free")
-BUNDLED = "default_config.yaml"
+# The config file the proxy hook loads (see hook.py); `slr start` sets it for its proxy.
+CONFIG_ENV = "SMART_LLM_ROUTER_CONFIG"
 
 
 class ModelOverride(BaseModel):
@@ -292,12 +293,12 @@ def parse_config(data: Any, source: str, base_dir: Path | None = None) -> AppCon
 
 
 def bundled_config_path() -> Path:
-    return Path(str(DATA / BUNDLED))
+    return Path(str(DATA / DEFAULT_CONFIG))
 
 
 @lru_cache(maxsize=1)
 def bundled_config() -> AppConfig:
-    return parse_config(read_bundled(BUNDLED), BUNDLED)
+    return parse_config(read_bundled(DEFAULT_CONFIG), DEFAULT_CONFIG)
 
 
 def load_config(path: str | Path | None = None) -> AppConfig:

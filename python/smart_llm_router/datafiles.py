@@ -15,6 +15,8 @@ import yaml
 from .errors import ConfigError
 
 DATA = files("smart_llm_router") / "data"
+# The bundled config: the default of every setting.
+DEFAULT_CONFIG = "default_config.yaml"
 # The C loader when PyYAML was built with libyaml (faster), else the Python one.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

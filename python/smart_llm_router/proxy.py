@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from .catalog import check_cost_map
-from .config import bundled_config_path, load_config
+from .config import CONFIG_ENV, bundled_config_path, load_config
 from .datafiles import load_yaml
 from .errors import ConfigError
 
@@ -381,7 +381,7 @@ def running_proxy(
             env[PERMIT_NO_KEY] = "true"
         effective = workdir / "litellm-config.yaml"
         effective.write_text(yaml.safe_dump(proxy_config(data), sort_keys=False), "utf-8")
-        env["SMART_LLM_ROUTER_CONFIG"] = str(user_path)
+        env[CONFIG_ENV] = str(user_path)
         cmd = [*litellm_command(), "--config", str(effective), "--host", host, "--port", str(port)]
         if workers > 1:
             cmd += ["--num_workers", str(workers), "--timeout_worker_healthcheck", "300"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
 
-from .datafiles import read_bundled
+from .datafiles import DEFAULT_CONFIG, read_bundled
 from .errors import ConfigError, describe_validation_error
 from .tables import DIMENSIONS, KEYWORD_SETS, Tier
 
@@ -28,7 +28,7 @@ else:
 
 @lru_cache(maxsize=1)
 def _bundled_scoring() -> dict[str, Any]:
-    data = read_bundled("default_config.yaml")
+    data = read_bundled(DEFAULT_CONFIG)
     return data["smart_router"]["scoring"]
 
 
