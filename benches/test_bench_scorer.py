@@ -15,6 +15,7 @@ import pytest
 from conftest import EN_SEEDS, FIRST_400K, SIZES, make_prompts, rotating
 from smart_llm_router import Scorer, ScoringConfig
 from smart_llm_router._backend import native_available
+from smart_llm_router.tables import TIERS
 
 BACKENDS = ["native", "python"] if native_available() else ["python"]
 CASES = {
@@ -35,7 +36,7 @@ def test_score(benchmark, scorer: Scorer, case: str) -> None:
     benchmark.extra_info["backend"] = scorer.backend
     next_prompt = rotating(CASES[case])
     result = benchmark(lambda: scorer.score(next_prompt()))
-    assert result.tier in ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
+    assert result.tier in TIERS
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -66,4 +67,4 @@ def test_route_overhead(benchmark, router, call: str) -> None:
     next_prompt = rotating(SHORT)
     fn = router.scorer.score if call == "score" else router.route
     result = benchmark(lambda: fn(next_prompt()))
-    assert result.tier in ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
+    assert result.tier in TIERS

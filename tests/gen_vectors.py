@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 from smart_llm_router._pyscorer import PyScorer
-from smart_llm_router.scoring import ScoringConfig, compile_spec
+from smart_llm_router.scoring_config import ScoringConfig
+from smart_llm_router.spec import compile_spec
 
 PATH = Path(__file__).parent / "vectors" / "scorer_vectors.json"
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers import slr
 from smart_llm_router import ConfigError, Router, catalog, configure
 from smart_llm_router.catalog import COST_MAP_FILE, CostMapError, check_cost_map, cost_map, cost_map_path
 from smart_llm_router.configure import LITELLM_REQUIREMENT, LITELLM_SUPPORTED, diagnose
@@ -158,10 +157,8 @@ def break_in_subprocesses(tmp_path: Path, broken: Path) -> dict[str, str]:
 
 def test_slr_doctor_exits_1_on_a_missing_map(tmp_path: Path) -> None:
     broken = make_broken(tmp_path, "missing")
-    exe = shutil.which("slr")
-    cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
     env = {**break_in_subprocesses(tmp_path, broken), "OPENROUTER_API_KEY": "x", "COLUMNS": "400"}
-    done = subprocess.run([*cmd, "doctor"], capture_output=True, text=True, timeout=60, env=env)
+    done = slr("doctor", env=env)
     assert done.returncode == 1, done.stdout + done.stderr
     assert str(broken) in done.stdout and "is missing" in done.stdout
 

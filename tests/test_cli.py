@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,21 +12,10 @@ import yaml
 from rich.cells import cell_len
 
 import smart_llm_router
+from helpers import slr
 from smart_llm_router import Router
-from smart_llm_router.config import TIERS, bundled_config_path
-
-
-def slr(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("slr")
-    cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
-    return subprocess.run(
-        [*cmd, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        input=stdin,
-    )
+from smart_llm_router.config import bundled_config_path
+from smart_llm_router.tables import TIERS
 
 
 def test_version_names_the_backend() -> None:

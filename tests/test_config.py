@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from smart_llm_router import AppConfig, ConfigError, Scorer, ScoringConfig, load_config
-from smart_llm_router.config import DEFAULT_TIMEOUTS, TIERS, bundled_config_path, parse_config
+from smart_llm_router.config import DEFAULT_TIMEOUTS, bundled_config_path, parse_config
+from smart_llm_router.tables import TIERS
 
 
 def test_defaults_load() -> None:

@@ -79,8 +79,9 @@ def test_the_bundled_config_is_complete_for_plain_litellm() -> None:
 
 @pytest.mark.parametrize("upstream", UPSTREAMS)
 def test_init_writes_per_tier_timeouts(tmp_path: Path, upstream: str) -> None:
-    from smart_llm_router.config import DEFAULT_TIMEOUTS, TIERS
+    from smart_llm_router.config import DEFAULT_TIMEOUTS
     from smart_llm_router.configure import LOCAL_TIMEOUTS
+    from smart_llm_router.tables import TIERS
 
     path = tmp_path / "c.yaml"
     write_init(upstream, path)

@@ -17,12 +17,14 @@ import pytest
 import yaml
 from fastapi import HTTPException
 
+from helpers import chat, user
 from smart_llm_router import Router
 from smart_llm_router.asks import parse_request
 from smart_llm_router.config import SessionConfig
 from smart_llm_router.hook import METADATA_KEY, SmartRouterHook
 from smart_llm_router.router import Held
 from smart_llm_router.sessions import SessionHeaderError, SessionStore, identify, scope, wants_reset
+from smart_llm_router.tables import TIERS
 
 HARD = (
     "Design a distributed rate limiter for a multi-region API gateway with Redis, explain "
@@ -36,16 +38,8 @@ TOOL_CALL = {
 TOOLS = [{"type": "function", "function": {"name": "read_file", "parameters": {"type": "object", "properties": {}}}}]
 
 
-def user(text: str) -> dict[str, Any]:
-    return {"role": "user", "content": text}
-
-
 def reply(text: str = "Sure, here is how.") -> dict[str, Any]:
     return {"role": "assistant", "content": text}
-
-
-def chat(*messages: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"model": "smart/auto", "messages": list(messages), **extra}
 
 
 @pytest.fixture(scope="module")
@@ -130,11 +124,8 @@ def test_an_ask_on_the_same_subject_is_a_follow_up(router: Router) -> None:
     ask = "How should the Redis rate limiter behave when one region loses its connection?"
     alone = router.route(ask)
     d = router.route_request(chat(user(HARD), reply("Use a token bucket per key in Redis ..."), user(ask)))
-    assert TIERS_ORDER[d.tier] >= TIERS_ORDER[alone.tier]
+    assert TIERS.index(d.tier) >= TIERS.index(alone.tier)
     assert d.tier == "COMPLEX"
-
-
-TIERS_ORDER = {"SIMPLE": 0, "MEDIUM": 1, "COMPLEX": 2, "REASONING": 3}
 
 
 def tool_turns() -> dict[str, dict[str, Any]]:

@@ -23,6 +23,7 @@ import openai
 import pytest
 import yaml
 
+from helpers import slr_command
 from smart_llm_router.configure import write_init
 from smart_llm_router.proxy import (
     PortInUseError,
@@ -54,11 +55,9 @@ def ask(url: str, profile: str = "auto", text: str = PROOF) -> tuple[dict, str]:
 def test_slr_start_demo_end_to_end(tmp_path: Path) -> None:
     """The README's first command, as a user runs it; stopped with SIGTERM like Ctrl-C."""
     port = free_port()
-    exe = shutil.which("slr")
-    cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
     with open(tmp_path / "out.log", "w") as log:
         process = subprocess.Popen(
-            [*cmd, "start", "--demo", "--port", str(port)],
+            [*slr_command(), "start", "--demo", "--port", str(port)],
             stdout=log,
             stderr=log,
             env=offline_env(),
@@ -126,10 +125,8 @@ def test_an_init_config_copied_anywhere_runs_under_plain_litellm(tmp_path: Path)
 
 def test_refuses_a_public_host_without_a_master_key() -> None:
     env = {k: v for k, v in os.environ.items() if k != "LITELLM_MASTER_KEY"}
-    exe = shutil.which("slr")
-    cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
     done = subprocess.run(
-        [*cmd, "start", "--demo", "--host", "0.0.0.0", "--port", str(free_port())],
+        [*slr_command(), "start", "--demo", "--host", "0.0.0.0", "--port", str(free_port())],
         env=env,
         capture_output=True,
         text=True,
@@ -219,10 +216,8 @@ def foreign_server(port: int = 0) -> Iterator[int]:
 def slr_start(*args: str, timeout: float = 120) -> tuple[int, str, str]:
     """Run `slr start ARGS`; one that is still running after ``timeout`` is stopped like
     Ctrl-C (so its children go too) and the test fails."""
-    exe = shutil.which("slr")
-    cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
     process = subprocess.Popen(
-        [*cmd, "start", *args],
+        [*slr_command(), "start", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

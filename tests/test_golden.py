@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from smart_llm_router import Router
+from smart_llm_router.tables import TIERS
 
 GOLDEN = Path(__file__).parent / "golden"
 PROMPTS = [json.loads(line) for line in (GOLDEN / "routing.jsonl").read_text("utf-8").splitlines() if line]
 REQUESTS = [json.loads(line) for line in (GOLDEN / "requests.jsonl").read_text("utf-8").splitlines() if line]
-TIERS = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
 LANGUAGES = {"en", "zh", "ja", "ru", "de", "es", "pt", "ko", "ar"}
 
 # Measured with the bundled config when these floors were set: accuracy 0.834, every tier's

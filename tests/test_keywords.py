@@ -6,7 +6,7 @@ from importlib.resources import files
 
 import yaml
 
-from smart_llm_router._pyscorer import KEYWORD_SETS
+from smart_llm_router.tables import KEYWORD_SETS
 
 LANGUAGES = ["en", "zh", "ja", "ru", "de", "es", "pt", "ko", "ar"]
 DATA = yaml.safe_load((files("smart_llm_router") / "data" / "keywords.yaml").read_text("utf-8"))

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+import helpers
 from smart_llm_router import Router, route
 from smart_llm_router.config import bundled_config_path
 from smart_llm_router.evaluate import cost_quality_curve
+from smart_llm_router.tables import TIERS
 
 HERE = Path(__file__).parent / "measure"
 GOLDEN = Path(__file__).parent / "golden" / "routing.jsonl"
 
 
-def slr(*args: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("slr")
-    cmd = [exe] if exe else [sys.executable, "-m", "smart_llm_router.cli"]
-    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
+# eval, replay and bench over whole files: more time than a single CLI call needs.
+slr = functools.partial(helpers.slr, timeout=300)
 
 
 # --- APGR against hand-computed values ------------------------------------------------
@@ -31,7 +28,7 @@ def slr(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_toy_prompts_rank_as_the_files_assume() -> None:
     prompts = [json.loads(line)["prompt"] for line in (HERE / "outcomes_perfect.jsonl").read_text().splitlines()]
-    keys = [(("SIMPLE", "MEDIUM", "COMPLEX", "REASONING").index(d.tier), d.score) for d in map(route, prompts)]
+    keys = [(TIERS.index(d.tier), d.score) for d in map(route, prompts)]
     assert keys == sorted(keys, reverse=True) and len(set(keys)) == 4
 
 

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from smart_llm_router import Scorer
 from smart_llm_router._backend import native_available
-from smart_llm_router.scoring import ScoringConfig, compile_spec
+from smart_llm_router.scoring_config import ScoringConfig
+from smart_llm_router.spec import compile_spec
+from smart_llm_router.tables import TIERS
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "scorer_vectors.json").read_text("utf-8"))
 
@@ -35,7 +37,7 @@ def test_vectors_match_the_current_defaults() -> None:
 @pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: c["prompt"][:30])
 def test_vectors(scorer: Scorer, case: dict) -> None:
     r = scorer.score(case["prompt"], system_prompt=case["system"])
-    assert r.tier == ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")[case["tier"]]
+    assert r.tier == TIERS[case["tier"]]
     assert abs(r.score - case["score"]) <= 1e-9
     assert abs(r.confidence - case["confidence"]) <= 1e-9
     assert r.ambiguous == case["ambiguous"]

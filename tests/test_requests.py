@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import chat, user
 from smart_llm_router import RequestError, Router, UnknownProfileError
 from smart_llm_router.asks import parse_request, strip_reminders
 
@@ -17,14 +18,6 @@ ANTHROPIC_TOOL = {"name": "get_weather", "input_schema": {"type": "object"}}
 @pytest.fixture(scope="module")
 def router() -> Router:
     return Router()
-
-
-def chat(*messages: dict, **extra) -> dict:
-    return {"model": "smart/auto", "messages": list(messages), **extra}
-
-
-def user(content) -> dict:
-    return {"role": "user", "content": content}
 
 
 # --- the same ask in every shape routes the same ------------------------------------------

@@ -37,6 +37,12 @@ def make_router(tmp_path: Path, edit) -> Router:
     return Router(path)
 
 
+def test_every_rule_code_is_explained() -> None:
+    from smart_llm_router import router, tables
+
+    assert list(router._RULE_TEXT) == list(tables.RULES)
+
+
 # --- the product page's examples, and paraphrases that follow the same rules -------------
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smart_llm_router import ConfigError, Scorer, ScoreResult
-
-TIERS = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
+from smart_llm_router.tables import TIERS
 
 
 def matched(result: ScoreResult, dimension: str) -> tuple[str, ...]:
@@ -26,6 +25,8 @@ def test_result_shape(scorer: Scorer) -> None:
         assert -1.0 <= d.raw <= 1.0
         assert d.contribution == d.weight * d.raw
     assert r.to_dict()["tier"] == r.tier
+    # The keyword sets that are no dimension, in keyword-set order.
+    assert list(r.rule_keywords) == ["structuredOutput", "hardAsks", "proofAsks", "continuations", "topicShifts"]
 
 
 @pytest.mark.parametrize(

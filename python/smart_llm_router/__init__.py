@@ -14,7 +14,8 @@ from .asks import RequestError
 from .config import AppConfig, load_config
 from .errors import ConfigError
 from .router import NoModelError, Router, RoutingDecision, UnknownProfileError, route, route_request
-from .scoring import DimensionScore, Scorer, ScoreResult, ScoringConfig, score
+from .scoring import DimensionScore, Scorer, ScoreResult, score
+from .scoring_config import ScoringConfig
 
 try:
     __version__ = version("smart-llm-router")

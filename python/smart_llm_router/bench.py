@@ -11,21 +11,20 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from .scoring import Scorer, _load_yaml
+from .datafiles import read_bundled
+from .scoring import Scorer
 
 SIZES = {"50": 50, "500": 500, "5K": 5_000, "500K": 500_000}
 
 
 @lru_cache(maxsize=1)
 def seeds() -> dict[str, list[str]]:
-    text = (files("smart_llm_router") / "data" / "bench_seeds.yaml").read_text("utf-8")
-    return _load_yaml(text, "bench_seeds.yaml")
+    return read_bundled("bench_seeds.yaml")
 
 
 def make_prompts(size: int, count: int = 8, seeds: list[str] | None = None) -> list[str]:

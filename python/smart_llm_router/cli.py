@@ -19,11 +19,11 @@ from rich.text import Text
 from . import __version__, _backend
 from .asks import RequestError
 from .catalog import ModelInfo
-from .config import TIERS
 from .errors import ConfigError
 from .evaluate import InputFileError
 from .router import NoModelError, Router, RoutingDecision, get_router
 from .scoring import ScoreResult
+from .tables import TIERS
 
 app = typer.Typer(
     name="slr",

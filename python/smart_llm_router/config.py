@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError
-from .scoring import ScoringConfig, Tier, _describe, _load_yaml
+from .datafiles import DATA, DEFAULT_CONFIG, load_yaml, read_bundled
+from .errors import ConfigError, describe_validation_error
+from .scoring_config import ScoringConfig
+from .tables import TIERS, Tier
 
-TIERS: tuple[Tier, ...] = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
 PROFILE_NAMES = ("auto", "eco", "premium", "agentic", "free")
-BUNDLED = "default_config.yaml"
+# The config file the proxy hook loads (see hook.py); `slr start` sets it for its proxy.
+CONFIG_ENV = "SMART_LLM_ROUTER_CONFIG"
 
 
 class ModelOverride(BaseModel):
@@ -279,7 +280,7 @@ def parse_config(data: Any, source: str, base_dir: Path | None = None) -> AppCon
     try:
         smart = SmartRouterConfig.model_validate(section)
     except ValidationError as e:
-        raise ConfigError(_describe(e, f"{source}: smart_router")) from None
+        raise ConfigError(describe_validation_error(e, f"{source}: smart_router")) from None
     for profile, table in smart.profiles.items():
         for tier, models in table.items():
             for model in models:
@@ -292,13 +293,12 @@ def parse_config(data: Any, source: str, base_dir: Path | None = None) -> AppCon
 
 
 def bundled_config_path() -> Path:
-    return Path(str(files("smart_llm_router") / "data" / BUNDLED))
+    return Path(str(DATA / DEFAULT_CONFIG))
 
 
 @lru_cache(maxsize=1)
 def bundled_config() -> AppConfig:
-    path = bundled_config_path()
-    return parse_config(_load_yaml(path.read_text("utf-8"), BUNDLED), BUNDLED)
+    return parse_config(read_bundled(DEFAULT_CONFIG), DEFAULT_CONFIG)
 
 
 def load_config(path: str | Path | None = None) -> AppConfig:
@@ -310,4 +310,4 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         text = p.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read config {p}: {e}") from None
-    return parse_config(_load_yaml(text, str(p)), str(p), base_dir=p.parent)
+    return parse_config(load_yaml(text, str(p)), str(p), base_dir=p.parent)

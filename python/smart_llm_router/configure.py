@@ -7,18 +7,18 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .catalog import CostMapError, check_cost_map
-from .config import TIERS, AppConfig, bundled_config_path, load_config, parse_config
+from .config import AppConfig, bundled_config_path, load_config, parse_config
+from .datafiles import read_bundled
 from .errors import ConfigError
 from .proxy import HOOK, master_key, proxy_config, read_yaml
 from .router import Router
-from .scoring import _load_yaml
+from .tables import TIERS
 
 UPSTREAMS = ("openrouter", "openai", "anthropic", "together", "fireworks", "groq", "deepinfra", "vllm", "ollama")
 # The LiteLLM releases the hook works with: pyproject.toml's requirement, written out for
@@ -35,8 +35,7 @@ LOCAL_TIMEOUTS = {"timeout": 600, "stream_timeout": 120}
 
 @lru_cache(maxsize=1)
 def _upstreams() -> dict[str, Any]:
-    text = (files("smart_llm_router") / "data" / "upstreams.yaml").read_text("utf-8")
-    return _load_yaml(text, "upstreams.yaml")
+    return read_bundled("upstreams.yaml")
 
 
 def init_config(upstream: str) -> tuple[dict[str, Any], list[str]]:

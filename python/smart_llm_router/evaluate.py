@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import TIERS
 from .router import Router
+from .tables import TIERS
 
 
 class InputFileError(ValueError):

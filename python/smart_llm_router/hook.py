@@ -32,7 +32,7 @@ from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
 
 from .asks import Ask, RequestError, parse_request  # noqa: E402
 from .catalog import check_cost_map  # noqa: E402
-from .config import TIERS  # noqa: E402
+from .config import CONFIG_ENV  # noqa: E402
 from .router import SMART_PREFIX, Held, NoModelError, Router, RoutingDecision, UnknownProfileError  # noqa: E402
 from .sessions import (  # noqa: E402
     Session,
@@ -44,8 +44,8 @@ from .sessions import (  # noqa: E402
     scope,
     wants_reset,
 )
+from .tables import TIERS  # noqa: E402
 
-CONFIG_ENV = "SMART_LLM_ROUTER_CONFIG"
 METADATA_KEY = "smart_router"
 TIER_HEADER = "x-smart-router-tier"
 # Requests whose asks are longer than this (characters) are scored in a worker thread: the

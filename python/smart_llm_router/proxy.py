@@ -23,9 +23,9 @@ from typing import Any
 import yaml
 
 from .catalog import check_cost_map
-from .config import bundled_config_path, load_config
+from .config import CONFIG_ENV, bundled_config_path, load_config
+from .datafiles import load_yaml
 from .errors import ConfigError
-from .scoring import _load_yaml
 
 HOOK = "smart_llm_router.hook.handler"
 # Keep LiteLLM offline: the local price map, no remote lookups of headers/blog/presets.
@@ -177,7 +177,7 @@ def free_port(avoid: Collection[int] = ()) -> int:
 
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = _load_yaml(path.read_text("utf-8"), str(path))
+        data = load_yaml(path.read_text("utf-8"), str(path))
     except OSError as e:
         raise ConfigError(f"cannot read config {path}: {e}") from None
     if not isinstance(data, dict):
@@ -381,7 +381,7 @@ def running_proxy(
             env[PERMIT_NO_KEY] = "true"
         effective = workdir / "litellm-config.yaml"
         effective.write_text(yaml.safe_dump(proxy_config(data), sort_keys=False), "utf-8")
-        env["SMART_LLM_ROUTER_CONFIG"] = str(user_path)
+        env[CONFIG_ENV] = str(user_path)
         cmd = [*litellm_command(), "--config", str(effective), "--host", host, "--port", str(port)]
         if workers > 1:
             cmd += ["--num_workers", str(workers), "--timeout_worker_healthcheck", "300"]

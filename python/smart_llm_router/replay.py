@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import TIERS
 from .evaluate import InputFileError, read_jsonl
 from .router import Held, Router, RoutingDecision
+from .tables import TIERS
 
 
 @dataclass

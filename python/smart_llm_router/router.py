@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._pyscorer import DIMENSIONS
 from .asks import Ask, RequestError, parse_request
 from .catalog import ModelInfo, build_catalog
-from .config import TIERS, AppConfig, load_config
+from .config import AppConfig, load_config
 from .errors import ConfigError
-from .scoring import DimensionScore, Scorer, ScoreResult, Tier
+from .scoring import DimensionScore, Scorer, ScoreResult
+from .tables import DIMENSIONS, TIERS, Tier
 from .topic import KEEP, Topic, overlap, topic_words
 
 SMART_PREFIX = "smart/"

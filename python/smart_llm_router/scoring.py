@@ -1,9 +1,10 @@
-"""The public scorer: configuration, backend dispatch and the result types.
+"""The public scorer: backend dispatch and the result types.
 
-``Scorer`` compiles a ``ScoringConfig`` into a spec (plain data), hands it to the native or the
-pure-Python backend once, then scores prompts with it. Both backends return a ``Score`` with
-the same attributes (``_native.Score`` or ``_pyscorer.Score``); ``ScoreResult`` wraps it and
-builds the per-dimension detail only when asked.
+``Scorer`` compiles a ``ScoringConfig`` (scoring_config.py) into a spec (plain data, spec.py),
+hands it to the native or the pure-Python backend once, then scores prompts with it. Both
+backends return a ``Score`` with the same attributes (``_native.Score`` or
+``_pyscorer.Score``); ``ScoreResult`` wraps it and builds the per-dimension detail only when
+asked. ``ScoringConfig``, ``compile_spec`` and ``Tier`` are importable from here too.
 """
 
 from __future__ import annotations
@@ -12,182 +13,21 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib.resources import files
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
+from typing import Any
 
 from . import _backend
 from ._pyscorer import PyScorer
 from ._text import estimate_tokens as _py_estimate_tokens
 from .errors import ConfigError
+
+# Also this module's API: users import ScoringConfig, compile_spec and Tier from here.
+from .scoring_config import ScoringConfig
+from .spec import compile_spec
 from .tables import DIMENSIONS, KEYWORD_SETS, RULES, TIERS, Tier
 
-if TYPE_CHECKING:
-    Dimension = str
-    KeywordSet = str
-else:
-    # The names of tables.py, as types pydantic validates config keys against.
-    Dimension = Literal[DIMENSIONS]
-    KeywordSet = Literal[KEYWORD_SETS]
-
-_DATA = files("smart_llm_router") / "data"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _load_yaml(text: str, source: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{source}: not valid YAML: {e}") from None
-
-
-@lru_cache(maxsize=1)
-def _bundled_scoring() -> dict[str, Any]:
-    data = _load_yaml((_DATA / "default_config.yaml").read_text("utf-8"), "default_config.yaml")
-    return data["smart_router"]["scoring"]
-
-
-class ScoringConfig(BaseModel):
-    """The ``smart_router.scoring`` section; see the bundled default_config.yaml."""
-
-    # Finite numbers only: a NaN or infinite weight would score NaN on one backend and be
-    # refused by the other.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    weights: dict[Dimension, float]
-    # Per keyword dimension (every dimension but tokenCount, which has token_scale).
-    saturation: dict[Dimension, PositiveFloat]
-    boundaries: tuple[float, float, float]
-    token_scale: tuple[PositiveFloat, PositiveFloat, PositiveFloat]
-    confidence_steepness: PositiveFloat
-    ambiguity_threshold: float = Field(ge=0, le=1)
-    ambiguous_tier: Tier
-    override_confidence: float = Field(ge=0, le=1)
-    reasoning_min_markers: int = Field(ge=0)
-    long_context_tokens: PositiveFloat
-    word_problem_min_tokens: float = Field(ge=0)
-    hard_ask_floor: Tier
-    proof_ask_floor: Tier
-    agentic_steps_min: int = Field(ge=0)
-    agentic_steps_floor: Tier
-    structured_output_floor: Tier
-    keywords_file: Path | None = None
-    replace_keywords: dict[KeywordSet, list[str]] = {}
-    extra_keywords: dict[KeywordSet, list[str]] = {}
-
-    @model_validator(mode="after")
-    def _check(self) -> ScoringConfig:
-        b = self.boundaries
-        if not b[0] < b[1] < b[2]:
-            raise ValueError(f"boundaries must be ascending, got {list(b)}")
-        t = self.token_scale
-        if not t[0] < t[1] < t[2]:
-            raise ValueError(f"token_scale must be ascending, got {list(t)}")
-        missing = [d for d in DIMENSIONS if d not in self.weights]
-        if missing:
-            raise ValueError(f"weights: missing {', '.join(missing)}")
-        if "tokenCount" in self.saturation:
-            raise ValueError("saturation.tokenCount: tokenCount has no saturation (see token_scale)")
-        missing = [d for d in DIMENSIONS if d != "tokenCount" and d not in self.saturation]
-        if missing:
-            raise ValueError(f"saturation: missing {', '.join(missing)}")
-        return self
-
-    @classmethod
-    def load(cls, overrides: Mapping[str, Any] | None = None, *, source: str = "smart_router.scoring") -> ScoringConfig:
-        """The bundled defaults updated with ``overrides`` (weights/saturation key by key)."""
-        data = dict(_bundled_scoring())
-        if overrides is not None:
-            if not isinstance(overrides, Mapping):
-                raise ConfigError(f"{source}: expected a mapping, got {type(overrides).__name__}")
-            for key, value in overrides.items():
-                if key in ("weights", "saturation") and isinstance(value, Mapping):
-                    data[key] = {**data[key], **value}
-                else:
-                    data[key] = value
-        try:
-            return cls.model_validate(data)
-        except ValidationError as e:
-            raise ConfigError(_describe(e, source)) from None
-
-
-def _describe(error: ValidationError, source: str) -> str:
-    lines = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"])
-        lines.append(f"{source}.{where}: {item['msg']}" if where else f"{source}: {item['msg']}")
-    return "\n".join(lines)
-
-
-@lru_cache(maxsize=1)
-def _bundled_keywords() -> dict[str, list[str]]:
-    return _parse_keywords((_DATA / "keywords.yaml").read_text("utf-8"), "keywords.yaml")
-
-
-def _keyword_file(path: str) -> dict[str, list[str]]:
-    try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"keywords_file: cannot read {path}: {e}") from None
-    return _parse_keywords(text, path)
-
-
-def _parse_keywords(text: str, source: str) -> dict[str, list[str]]:
-    """Keyword sets of a keywords YAML ({set: {language: [keywords]}}), languages flattened
-    in file order."""
-    data = _load_yaml(text, source)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected a mapping of keyword sets")
-    sets: dict[str, list[str]] = {}
-    for name, languages in data.items():
-        if name not in KEYWORD_SETS:
-            raise ConfigError(f"{source}: unknown keyword set {name!r} (known: {', '.join(KEYWORD_SETS)})")
-        if not isinstance(languages, dict):
-            raise ConfigError(f"{source}: {name}: expected a mapping of language -> keywords")
-        words: list[str] = []
-        for lang, items in languages.items():
-            if not isinstance(items, list) or not all(isinstance(w, str) for w in items):
-                raise ConfigError(f"{source}: {name}.{lang}: expected a list of strings")
-            words.extend(items)
-        sets[name] = words
-    return sets
-
-
-def compile_spec(config: ScoringConfig) -> dict[str, Any]:
-    """The plain-data spec both backends build from (the JSON the native core parses)."""
-    if config.keywords_file is None:
-        base = _bundled_keywords()
-    else:
-        base = _keyword_file(str(config.keywords_file))
-    keywords = {name: list(words) for name, words in base.items()}
-    keywords.update({k: list(v) for k, v in config.replace_keywords.items()})
-    for name, extra in config.extra_keywords.items():
-        keywords[name] = keywords.get(name, []) + list(extra)
-    weights: dict[str, float] = {str(k): v for k, v in config.weights.items()}
-    saturation: dict[str, float] = {str(k): v for k, v in config.saturation.items()}
-    return {
-        "weights": {d: weights[d] for d in DIMENSIONS},
-        "saturation": {d: float(saturation[d]) for d in DIMENSIONS if d != "tokenCount"},
-        "keywords": keywords,
-        "boundaries": list(config.boundaries),
-        "token_scale": [float(t) for t in config.token_scale],
-        "confidence_steepness": float(config.confidence_steepness),
-        "ambiguity_threshold": config.ambiguity_threshold,
-        "ambiguous_tier": config.ambiguous_tier,
-        "override_confidence": config.override_confidence,
-        "reasoning_min_markers": config.reasoning_min_markers,
-        "long_context_tokens": float(config.long_context_tokens),
-        "word_problem_min_tokens": float(config.word_problem_min_tokens),
-        "structured_output_floor": config.structured_output_floor,
-        "hard_ask_floor": config.hard_ask_floor,
-        "proof_ask_floor": config.proof_ask_floor,
-        "agentic_steps_min": config.agentic_steps_min,
-        "agentic_steps_floor": config.agentic_steps_floor,
-    }
+# The keyword sets that are no dimension: they feed rules (structuredOutput, hardAsks,
+# proofAsks) or mark conversation turns (continuations, topicShifts).
+_RULE_SETS = tuple(name for name in KEYWORD_SETS if name not in DIMENSIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,13 +146,7 @@ class ScoreResult:
     def rule_keywords(self) -> dict[str, tuple[str, ...]]:
         """Matched keywords of the sets that only feed rules (structuredOutput, hardAsks,
         proofAsks) and of the conversation markers (continuations, topicShifts)."""
-        out: dict[str, list[str]] = {
-            "structuredOutput": [],
-            "hardAsks": [],
-            "proofAsks": [],
-            "continuations": [],
-            "topicShifts": [],
-        }
+        out: dict[str, list[str]] = {name: [] for name in _RULE_SETS}
         for kid in self._unpacked()[1]:
             name = KEYWORD_SETS[self._labels.keyword_set[kid]]
             if name in out:
