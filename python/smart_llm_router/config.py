@@ -71,6 +71,10 @@ class SessionConfig(BaseModel):
     redis_timeout_ms: int = Field(default=50, ge=1, le=5000)
     # After a Redis failure, sessions stay in memory only for this long before Redis is tried again.
     redis_retry_seconds: float = Field(default=30, ge=0, le=3600)
+    # With Redis: each worker keeps the sessions it has seen in memory and reads them from there
+    # while it is subscribed to the channel on which every write is announced (a write by another
+    # worker drops the copy); false reads Redis on every request.
+    near_cache: bool = True
 
     @field_validator("redis", mode="before")
     @classmethod

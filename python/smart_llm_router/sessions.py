@@ -14,8 +14,10 @@ or raw key is stored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
+import os
 import sys
 import time
 from collections.abc import Awaitable, Mapping
@@ -32,6 +34,10 @@ RESET_HEADER = "x-smart-router-reset"
 MAX_SESSION_ID = 256
 _PREFIX = "smart-router:session:"
 _RESPONSE_PREFIX = "smart-router:response:"
+# Every session write is announced here as "<writer> <key>" (see SessionStore).
+CHANNEL = "smart-router:sessions:written"
+# Seconds between the listener's PINGs on a quiet channel.
+LISTEN_PING = 5.0
 _TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off", ""})
 
 log = logging.getLogger("smart_llm_router")
@@ -156,7 +162,21 @@ def identify(data: Mapping[str, Any], headers: Mapping[str, Any], ask: Ask, call
 
 
 class SessionStore:
-    """Session state in a bounded in-memory cache and, when LiteLLM has one, in Redis."""
+    """Session state in a bounded in-memory cache and, when LiteLLM has one, in Redis.
+
+    With Redis, every write is announced on a channel (``CHANNEL``: the writer and the key) and
+    each worker listens to it, so a worker's memory is a near cache of Redis: while the
+    subscription is live, a session this worker has seen is read from memory, and a write by
+    another worker drops the copy. A session that moves between proxies is read from Redis
+    once per move; a client that stays on one proxy costs no Redis read at all. When the
+    subscription is not live (starting, reconnecting, ``near_cache: false``) every read goes to
+    Redis.
+
+    Memory entries are ``(value, written_at, epoch)``: ``written_at`` is when this worker last
+    wrote the value to Redis (0: read from there), ``epoch`` the subscription generation the
+    entry was made under; a copy from an earlier one is not trusted, since announcements may
+    have been missed in between.
+    """
 
     def __init__(self, config: SessionConfig, redis: Any = None, memory: Any = None) -> None:
         from litellm.caching.in_memory_cache import InMemoryCache
@@ -176,6 +196,13 @@ class SessionStore:
         # Keys whose Redis write waits for the reply (``publish``), oldest first.
         self._pending: dict[str, None] = {}
         self._clients: tuple[Any, Any, str] | None = None  # (event loop, client, key prefix)
+        # The near cache: this worker's name on the channel, the subscription's generation and
+        # whether it is live now, the listening task, and a count of the copies dropped.
+        self._writer = os.urandom(8).hex()
+        self._epoch = 0
+        self._live = False
+        self._listener: tuple[Any, asyncio.Task[None]] | None = None
+        self.invalidations = 0
 
     @property
     def redis(self) -> Any:
@@ -184,6 +211,11 @@ class SessionStore:
             if self._redis:
                 log.info("smart-router: sessions are shared through LiteLLM's Redis")
         return self._redis or None
+
+    @property
+    def near(self) -> bool:
+        """Whether reads are served from memory now (the subscription is live)."""
+        return self._live
 
     def _redis_up(self) -> Any:
         redis = self.redis
@@ -210,7 +242,7 @@ class SessionStore:
     def _client(self, redis: Any) -> tuple[Any, str]:
         """LiteLLM's pooled async client of ``redis`` and its key namespace prefix. Plain
         GET/SET on it skip the RedisCache wrappers (~80 us per call here); a stand-in without
-        one is called through its ``async_*_cache`` methods."""
+        one is called through its ``async_*_cache`` methods (and has no near cache)."""
         init = getattr(redis, "init_async_client", None)
         if init is None:
             return None, ""
@@ -223,19 +255,30 @@ class SessionStore:
     async def get(self, key: str) -> Any:
         """The stored value, or None (unknown, expired, or the store is unavailable)."""
         redis = self._redis_up()
-        if redis is not None:
-            try:
-                client, prefix = self._client(redis)
-                if client is not None:
-                    value = await self._bounded(client.get(prefix + key))
-                    value = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-                else:
-                    value = await self._bounded(redis.async_get_cache(key))
-            except Exception as e:  # noqa: BLE001 - Redis must never fail a request
-                self._redis_failed(e)
+        if redis is None:
+            return self.local(key)
+        entry = self.memory.get_cache(key)
+        if self._live and isinstance(entry, tuple) and entry[2] == self._epoch:
+            return entry[0]
+        epoch, dropped = self._epoch, self.invalidations
+        try:
+            client, prefix = self._client(redis)
+            if client is not None:
+                self._listen_soon(client, prefix)
+                value = await self._bounded(client.get(prefix + key))
+                value = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
             else:
-                if value is not None:
-                    return value
+                value = await self._bounded(redis.async_get_cache(key))
+        except Exception as e:  # noqa: BLE001 - Redis must never fail a request
+            self._redis_failed(e)
+        else:
+            if value is not None:
+                # Keep the copy only if nothing was announced while the read was on its way
+                # (the announcement may overtake the reply on another connection).
+                if self._live and (epoch, dropped) == (self._epoch, self.invalidations):
+                    mine = isinstance(entry, tuple) and entry[0] == value
+                    self.memory.set_cache(key, (value, entry[1] if mine else 0.0, epoch), ttl=self._ttl)
+                return value
         return self.local(key)
 
     def local(self, key: str) -> Any:
@@ -246,17 +289,19 @@ class SessionStore:
     def put(self, key: str, value: str, *, later: bool = False) -> None:
         """Store ``value`` (its TTL starts again); Redis is written in the background, at once
         or (``later``) when ``publish(key)`` says so, unless this worker wrote the same value
-        there less than a tenth of the TTL ago (agent loops repeat their state on every tool
-        turn)."""
+        there less than a tenth of the TTL ago and has missed no announcement since (agent
+        loops repeat their state on every tool turn)."""
         now = time.monotonic()
         entry = self.memory.get_cache(key)
-        fresh = isinstance(entry, tuple) and entry[0] == value and now - entry[1] < self._ttl / 10
+        if isinstance(entry, tuple) and entry[0] == value and now - entry[1] < self._ttl / 10:
+            if entry[2] == self._epoch or self.redis is None:
+                return  # the same state, written lately: nothing to do
         self.memory.delete_cache(key)
-        self.memory.set_cache(key, (value, entry[1] if fresh else now), ttl=self._ttl)
-        if fresh or self._redis_up() is None:
+        self.memory.set_cache(key, (value, now, self._epoch), ttl=self._ttl)
+        if self._redis_up() is None:
             return
         if not later:
-            self._spawn(self._redis_set(key, value))
+            self._spawn(self._redis_write(key, value))
             return
         self._pending[key] = None
         if len(self._pending) > self.config.max_entries:  # replies that never came
@@ -268,32 +313,88 @@ class SessionStore:
         if self._pending.pop(key, 0) is None and self._redis_up() is not None:
             entry = self.memory.get_cache(key)
             if isinstance(entry, tuple):
-                self._spawn(self._redis_set(key, entry[0]))
+                self._spawn(self._redis_write(key, entry[0]))
 
     def delete(self, key: str) -> None:
         self.memory.delete_cache(key)
+        self._pending.pop(key, None)
         if self._redis_up() is not None:
-            self._spawn(self._redis_delete(key))
+            self._spawn(self._redis_write(key, None))
 
-    async def _redis_set(self, key: str, value: str) -> None:
+    async def _redis_write(self, key: str, value: str | None) -> None:
+        """SET (or DEL for None) and announce it, in one round trip."""
         try:
             client, prefix = self._client(self.redis)
-            if client is not None:
-                await self._bounded(client.set(prefix + key, value, ex=self._ttl))
+            if client is None:
+                if value is None:
+                    await self._bounded(self.redis.async_delete_cache(key))
+                else:
+                    await self._bounded(self.redis.async_set_cache(key, value, ttl=self._ttl))
+                return
+            pipe = client.pipeline(transaction=False)
+            if value is None:
+                pipe.delete(prefix + key)
             else:
-                await self._bounded(self.redis.async_set_cache(key, value, ttl=self._ttl))
+                pipe.set(prefix + key, value, ex=self._ttl)
+            if self.config.near_cache:
+                pipe.publish(prefix + CHANNEL, f"{self._writer} {key}")
+            await self._bounded(pipe.execute())
         except Exception as e:  # noqa: BLE001
             self._redis_failed(e)
 
-    async def _redis_delete(self, key: str) -> None:
+    # --- the near cache's subscription ------------------------------------------------------
+
+    def _listen_soon(self, client: Any, prefix: str) -> None:
+        """Start listening to the channel on this event loop, unless already (or off)."""
+        if not self.config.near_cache or not hasattr(client, "pubsub"):
+            return
+        loop = asyncio.get_running_loop()
+        if self._listener is not None and self._listener[0] is loop and not self._listener[1].done():
+            return
+        self._listener = (loop, loop.create_task(self._listen(client, prefix + CHANNEL)))
+
+    async def _listen(self, client: Any, channel: str) -> None:
+        """Drop the copies other workers announce writes of; PING every LISTEN_PING seconds
+        and give up (reads go to Redis again) when a PONG is late or the connection fails."""
+        pubsub = client.pubsub()
         try:
-            client, prefix = self._client(self.redis)
-            if client is not None:
-                await self._bounded(client.delete(prefix + key))
-            else:
-                await self._bounded(self.redis.async_delete_cache(key))
-        except Exception as e:  # noqa: BLE001
+            await self._bounded(pubsub.subscribe(channel))
+            pinged = time.monotonic()
+            waiting = False
+            while True:
+                message = await pubsub.get_message(timeout=LISTEN_PING / 4)
+                now = time.monotonic()
+                if message is None:
+                    if waiting and now - pinged > self._timeout + LISTEN_PING / 4:
+                        raise TimeoutError("the subscription did not answer a PING")
+                    if not waiting and now - pinged > LISTEN_PING:
+                        await self._bounded(pubsub.ping())
+                        pinged, waiting = now, True
+                    continue
+                kind = message.get("type")
+                if kind == "subscribe":
+                    self._epoch += 1
+                    self._live = True
+                elif kind == "message":
+                    self._announced(message.get("data"))
+                elif kind == "pong":
+                    waiting = False
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # noqa: BLE001 - reads simply go to Redis again
             self._redis_failed(e)
+        finally:
+            self._live = False
+            self._epoch += 1
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+
+    def _announced(self, data: Any) -> None:
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+        writer, _, key = text.partition(" ")
+        if writer != self._writer and key:
+            self.memory.delete_cache(key)
+            self.invalidations += 1
 
     def _spawn(self, coroutine: Any) -> None:
         try:
@@ -308,6 +409,14 @@ class SessionStore:
         """Wait for the background writes (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop listening (tests, shutdown)."""
+        if self._listener is not None:
+            self._listener[1].cancel()
+            with contextlib.suppress(BaseException):
+                await self._listener[1]
+            self._listener = None
 
 
 def _litellm_redis() -> Any:
