@@ -227,6 +227,21 @@ def _json_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def _format(parts: dict[str, Any], suffixes: dict[str, Any], roles: Any) -> tuple[Any, ...]:
+    # The text parts of a format are checked inline, as most parts are text.
+    return parts, suffixes, roles, TEXT_PARTS.intersection(parts)
+
+
+# Per format read by _Reader: its part types, part-type suffixes, roles and text part types.
+# None reads a messages body of either shape (Gemini parts have no type: see gemini_parts).
+_FORMATS: dict[str | None, tuple[Any, ...]] = {
+    "chat": _format(CHAT_PARTS, {}, CHAT_ROLES),
+    "messages": _format(MESSAGES_PARTS, _MESSAGES_SUFFIXES, MESSAGES_ROLES),
+    "responses": _format(RESPONSES_PARTS, {}, RESPONSES_ROLES),
+    None: _format({**MESSAGES_PARTS, **CHAT_PARTS}, _MESSAGES_SUFFIXES, CHAT_ROLES),
+}
+
+
 class _Reader:
     """Walks one request body, collecting text, images and tool use, and checking that every
     part and item is one its format (``api``) allows. ``api`` None reads a ``messages`` body
@@ -234,16 +249,7 @@ class _Reader:
 
     def __init__(self, history: int = HISTORY_ASKS, api: str | None = None) -> None:
         self.api = api
-        if api == "chat":
-            self.parts, self.suffixes, self.roles = CHAT_PARTS, {}, CHAT_ROLES
-        elif api == "messages":
-            self.parts, self.suffixes, self.roles = MESSAGES_PARTS, _MESSAGES_SUFFIXES, MESSAGES_ROLES
-        elif api == "responses":
-            self.parts, self.suffixes, self.roles = RESPONSES_PARTS, {}, RESPONSES_ROLES
-        else:  # a messages body of either shape (Gemini parts have no type: see gemini_parts)
-            self.parts, self.suffixes, self.roles = {**MESSAGES_PARTS, **CHAT_PARTS}, _MESSAGES_SUFFIXES, CHAT_ROLES
-        # The text parts of the format: checked inline, as most parts are text.
-        self.text_kinds = TEXT_PARTS.intersection(self.parts)
+        self.parts, self.suffixes, self.roles, self.text_kinds = _FORMATS.get(api, _FORMATS[None])
         self.system: list[str] = []
         self.everything: list[str] = []
         # The newest asks, the newest last; one more than the history kept.

@@ -357,8 +357,9 @@ def _set_timeouts(data: dict[str, Any], router: Router, tier: str, chain: list[s
     every attempt, as LiteLLM users expect), and a model whose model_list entry sets its own
     keeps it: the fallbacks then carry each model's timeout (None: the entry's), which LiteLLM
     merges into the request for that attempt."""
-    if any(data.get(key) is not None for key in CLIENT_TIMEOUTS):
-        return
+    for key in CLIENT_TIMEOUTS:
+        if data.get(key) is not None:
+            return
     stream = bool(data.get("stream"))
     hops = router.timeouts(tier, chain, stream)
     if hops is None or all(t is None for t in hops):

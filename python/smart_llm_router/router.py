@@ -7,6 +7,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ _TURN_TEXT = {
 }
 
 
+_MISSING: Any = object()
+
 # What the conversation did with the newest request's tier (``RoutingDecision.turn``).
 TURNS = ("new", "same", "held", "stepped_up", "stepped_down", "tool_turn", "reset", "off")
 # Turns whose tier is the conversation's, not the newest ask's own: they name the rule.
@@ -56,11 +59,17 @@ class Held:
     topic: tuple[int, ...] = ()
 
     def dumps(self) -> str:
-        return json.dumps({"t": self.tier, "tb": self.table, "m": self.model, "w": self.topic}, separators=(",", ":"))
+        return _dumps_held(self.tier, self.table, self.model, self.topic)
 
     @classmethod
     def loads(cls, value: Any) -> Held | None:
         """The state stored as ``value`` (a JSON string or its dict); None if unreadable."""
+        if isinstance(value, str):
+            return _loads_held(value)
+        return cls._parse(value)
+
+    @classmethod
+    def _parse(cls, value: Any) -> Held | None:
         try:
             data = json.loads(value) if isinstance(value, (str, bytes)) else value
             tier, table, model, words = data["t"], data["tb"], data.get("m"), data.get("w") or []
@@ -70,6 +79,18 @@ class Held:
             return None
         topic = tuple(w for w in words[:KEEP] if isinstance(w, int)) if isinstance(words, list) else ()
         return cls(tier, table, model if isinstance(model, str) else None, topic)
+
+
+# A session's state is read and written on every request of it, mostly unchanged: the same
+# string parses to the same (frozen) Held, and the same Held serialises to the same string.
+@lru_cache(maxsize=4096)
+def _loads_held(value: str) -> Held | None:
+    return Held._parse(value)
+
+
+@lru_cache(maxsize=4096)
+def _dumps_held(tier: int, table: str, model: str | None, topic: tuple[int, ...]) -> str:
+    return json.dumps({"t": tier, "tb": table, "m": model, "w": topic}, separators=(",", ":"))
 
 
 class UnknownProfileError(ConfigError):
@@ -230,6 +251,7 @@ class Router:
         # Models whose model_list entries set their own timeout (for streams, a stream_timeout
         # or a timeout): LiteLLM applies it to them, and the tier's does not replace it.
         self._own_timeout = {stream: _own_timeouts(self.config, stream) for stream in (False, True)}
+        self._hops: dict[tuple[str, tuple[str, ...], bool], tuple[float | None, ...] | None] = {}
         for tier, models in self.tables.get("free", {}).items():
             for m in models:
                 if not m.free:
@@ -357,7 +379,7 @@ class Router:
     def _agentic(self, result: ScoreResult) -> bool:
         return self._agentic_mode != "never" and result.raw_value(_AGENTIC_DIMENSION) >= self._agentic_min_raw
 
-    def is_follow_up(self, result: ScoreResult, context: Any = (), words: list[int] | None = None) -> bool:
+    def is_follow_up(self, result: ScoreResult, context: Any = (), words: Sequence[int] | None = None) -> bool:
         """Whether an ask reads as a follow-up within a conversation: very short, short with a
         ``continuations`` keyword ("yes", "now add tests", "und jetzt die Tests"), or about the
         conversation's subject (a ``topic_overlap`` share of its topic ``words`` is in
@@ -548,12 +570,19 @@ class Router:
         """The per-attempt timeout of each model of ``chain`` for a request routed to
         ``tier`` (``smart_router.timeouts``): None where the model's model_list entry sets its
         own (LiteLLM applies it); None as a whole when the config turns timeouts off."""
-        limits = self.config.smart_router.timeouts
-        if limits is None:
-            return None
-        value = limits.tier(tier).get(stream)
-        own = self._own_timeout[stream]
-        return [None if model in own else value for model in chain]
+        key = (tier, tuple(chain), stream)
+        hops = self._hops.get(key, _MISSING)
+        if hops is _MISSING:
+            limits = self.config.smart_router.timeouts
+            if limits is None:
+                hops = None
+            else:
+                value = limits.tier(tier).get(stream)
+                own = self._own_timeout[stream]
+                hops = tuple(None if model in own else value for model in chain)
+            if len(self._hops) < 4096:  # the chains of a config: a handful per tier
+                self._hops[key] = hops
+        return None if hops is None else list(hops)
 
 
 def _own_timeouts(config: AppConfig, stream: bool) -> frozenset[str]:
@@ -603,7 +632,7 @@ def _check_route_args(
             raise TypeError(f"input_tokens must be a number or None, got {type(input_tokens).__name__}")
         if not (input_tokens >= 0 and math.isfinite(input_tokens)):
             raise ValueError(f"input_tokens must be a finite number >= 0, got {input_tokens}")
-    if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
+    if type(history) is not tuple and (isinstance(history, (str, bytes)) or not isinstance(history, Sequence)):
         raise TypeError(f"history must be a sequence of str (the earlier asks), got {type(history).__name__}")
     for i, ask in enumerate(history):
         if not isinstance(ask, str):

@@ -110,6 +110,7 @@ def _scope(token: str, team: str) -> str:
     return _digest(token, team)
 
 
+@lru_cache(maxsize=4096)  # a session's requests hash the same caller and id again
 def _digest(*parts: str) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -257,7 +258,7 @@ class SessionStore:
         redis = self._redis_up()
         if redis is None:
             return self.local(key)
-        entry = self.memory.get_cache(key)
+        entry = self._entry(key)
         if self._live and isinstance(entry, tuple) and entry[2] == self._epoch:
             return entry[0]
         epoch, dropped = self._epoch, self.invalidations
@@ -283,8 +284,20 @@ class SessionStore:
 
     def local(self, key: str) -> Any:
         """The value this worker's memory holds for ``key`` (None if none)."""
-        entry = self.memory.get_cache(key)
+        entry = self._entry(key)
         return entry[0] if isinstance(entry, tuple) else entry
+
+    def _entry(self, key: str) -> Any:
+        """The memory entry of ``key``: LiteLLM's InMemoryCache, read past its get_cache,
+        which tries json.loads on every value (an exception per read of a tuple)."""
+        memory = self.memory
+        expired = getattr(memory, "evict_element_if_expired", None)
+        table = getattr(memory, "cache_dict", None)
+        if expired is None or not isinstance(table, dict):
+            return memory.get_cache(key)
+        if key not in table or expired(key):
+            return None
+        return table.get(key)
 
     def put(self, key: str, value: str, *, later: bool = False) -> None:
         """Store ``value`` (its TTL starts again); Redis is written in the background, at once
@@ -292,7 +305,7 @@ class SessionStore:
         there less than a tenth of the TTL ago and has missed no announcement since (agent
         loops repeat their state on every tool turn)."""
         now = time.monotonic()
-        entry = self.memory.get_cache(key)
+        entry = self._entry(key)
         if isinstance(entry, tuple) and entry[0] == value and now - entry[1] < self._ttl / 10:
             if entry[2] == self._epoch or self.redis is None:
                 return  # the same state, written lately: nothing to do
@@ -311,7 +324,7 @@ class SessionStore:
         """Write a ``later`` value to Redis now (the hook calls this as the reply starts, so
         the write never delays the call upstream)."""
         if self._pending.pop(key, 0) is None and self._redis_up() is not None:
-            entry = self.memory.get_cache(key)
+            entry = self._entry(key)
             if isinstance(entry, tuple):
                 self._spawn(self._redis_write(key, entry[0]))
 

@@ -13,7 +13,8 @@ first ``MAX_CHARS`` characters of a text are read, so the cost per request is bo
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 
 from ._text import CJK_RUN, WORD, WORD_RUN, char_class, fold
 
@@ -40,10 +41,17 @@ def _words(folded: str) -> list[str]:
     return WORD_RUN.findall(folded)
 
 
-def topic_words(text: str) -> list[int]:
+def topic_words(text: str) -> tuple[int, ...]:
     """Hashes of the topic words of ``text`` (its first MAX_CHARS characters), in order of
     first appearance, each once."""
-    folded = fold(text[:MAX_CHARS])
+    return _topic_words(text[:MAX_CHARS])
+
+
+# Clients send the whole conversation with every request: each earlier ask's words come back
+# from here instead of being read again (bounded: at most MAX_CHARS per key).
+@lru_cache(maxsize=4096)
+def _topic_words(text: str) -> tuple[int, ...]:
+    folded = fold(text)
     seen: dict[int, None] = {}
     for word in _words(folded):
         if _hangul(word[0]):
@@ -61,10 +69,10 @@ def topic_words(text: str) -> list[int]:
                 pair = run[i : i + 2]
                 if not (_hiragana(pair[0]) and _hiragana(pair[1])):
                     seen.setdefault(zlib.crc32(pair.encode("utf-8", "surrogatepass")))
-    return list(seen)
+    return tuple(seen)
 
 
-def overlap(words: list[int], context: Iterable[int]) -> float:
+def overlap(words: Sequence[int], context: Iterable[int]) -> float:
     """The share of ``words`` that occur in ``context`` (0 when ``words`` is empty)."""
     if not words:
         return 0.0
