@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 
 use crate::scorer::{self, ScoreOutput};
+use crate::tables;
 use crate::text;
 
 /// Prompts longer than this many bytes are scanned without holding the GIL.
@@ -160,9 +161,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(char_classes, m)?)?;
     m.add_function(wrap_pyfunction!(fold, m)?)?;
     m.add_function(wrap_pyfunction!(estimate_tokens, m)?)?;
-    m.add("DIMENSIONS", scorer::DIMENSIONS.to_vec())?;
-    m.add("KEYWORD_SETS", scorer::KEYWORD_SETS.to_vec())?;
-    m.add("TIERS", scorer::TIERS.to_vec())?;
-    m.add("RULES", scorer::RULES.to_vec())?;
+    m.add("DIMENSIONS", tables::DIMENSIONS.to_vec())?;
+    m.add("KEYWORD_SETS", tables::KEYWORD_SETS.to_vec())?;
+    m.add("TIERS", tables::TIERS.to_vec())?;
+    m.add("RULES", tables::RULES.to_vec())?;
     Ok(())
 }
