@@ -82,7 +82,7 @@ impl Bank {
     }
 
     /// Calls `f(pattern, start, end)` for every occurrence of every pattern in `buf[..n]`
-    /// (followed by `words::PAD` readable bytes).
+    /// (followed by `bytes::PAD` readable bytes).
     pub fn for_each(&self, buf: &[u8], n: usize, mut f: impl FnMut(usize, usize, usize)) {
         let hay = &buf[..n];
         use aho_corasick::automaton::Automaton;

@@ -12,6 +12,7 @@
 use aho_corasick::AhoCorasickKind;
 
 use crate::bank::Bank;
+use crate::bytes;
 use crate::features::ascii_features;
 pub use crate::features::Features;
 use crate::keywords::{self, Keywords};
@@ -91,7 +92,7 @@ impl Scorer {
             let Some(core) = core else { continue };
             let set = self.keyword_set[id];
             let mut inner = vec![0u64; cores.len().div_ceil(64)];
-            let buf = words::padded(core.as_bytes());
+            let buf = bytes::padded(core.as_bytes());
             let system = set as usize == K_STRUCTURED;
             text::word_bits(core, &mut bits);
             self.scan(
@@ -118,7 +119,7 @@ impl Scorer {
         self.n_patterns
     }
 
-    /// Marks every keyword of `buf[..n]` (folded text followed by `words::PAD` zero bytes) whose
+    /// Marks every keyword of `buf[..n]` (folded text followed by `bytes::PAD` zero bytes) whose
     /// occurrence satisfies its boundaries; `bits` marks its word characters (see
     /// `text::fold_scan`). The system prompt pass looks for structured-output keywords only;
     /// the prompt pass for all others.
@@ -248,7 +249,7 @@ impl Scorer {
         matched.resize(self.keyword_set.len().div_ceil(64), 0);
         let mut buf = std::mem::take(&mut scratch.buf);
         let mut bits = std::mem::take(&mut scratch.bits);
-        let folded = text::fold_scan(prompt, &mut buf, words::PAD, &mut bits);
+        let folded = text::fold_scan(prompt, &mut buf, bytes::PAD, &mut bits);
         self.scan(
             &buf,
             folded.n,
@@ -259,7 +260,7 @@ impl Scorer {
             scratch,
         );
         if let Some(system) = system {
-            let f = text::fold_scan(system, &mut buf, words::PAD, &mut bits);
+            let f = text::fold_scan(system, &mut buf, bytes::PAD, &mut bits);
             self.scan(&buf, f.n, f.ascii, &bits, &mut matched, true, scratch);
         }
         scratch.buf = buf;
