@@ -4,16 +4,17 @@
 use std::collections::HashMap;
 
 use crate::bytes::{Literal, PAD};
+use crate::simd::Lead;
 use crate::table::{HashBits, Seed, Table};
 
-/// Occurrences found by their first `k` bytes: at each candidate start (a lead byte, found a
-/// word at a time), a hashed bitset then a table of those bytes give the patterns to compare
+/// Occurrences found by their first `k` bytes: at each candidate start (a lead byte), a hashed bitset then a table of those bytes give the patterns to compare
 /// in full. Compact (fits the L1 cache, unlike an automaton of hundreds of CJK patterns, which
 /// misses the cache on most bytes), and the work per start is bounded by the patterns sharing
 /// its first `k` bytes.
 pub struct Prefix {
-    /// Candidate starts are bytes with these top bits set (0b11 or 0b111).
-    top: u32,
+    /// Candidate starts: the lead bytes of characters at least as long as the shortest
+    /// first character of a pattern.
+    lead: Lead,
     first: [bool; 256],
     /// The length of the keys: the first bytes of the shortest pattern, at most 8.
     k: usize,
@@ -54,7 +55,7 @@ impl Prefix {
             groups[g].1.push((Literal::new(b), pid as u32));
         }
         Some(Prefix {
-            top: if low >= 0xE0 { 3 } else { 2 },
+            lead: if low >= 0xE0 { Lead::Wide } else { Lead::Multi },
             first,
             k,
             groups: Table::build(&seed, groups),
@@ -63,44 +64,43 @@ impl Prefix {
         })
     }
 
-    /// Patterns starting at `at` of `buf[..n]` (followed by `PAD` readable bytes).
-    #[inline(always)]
-    fn at(&self, buf: &[u8], n: usize, at: usize, f: &mut impl FnMut(usize, usize, usize)) {
-        if !self.first[buf[at] as usize] || at + self.k > n {
+    /// Calls `f(pattern, start, end)` for every occurrence in `buf[..n]` (followed by `PAD`
+    /// readable bytes).
+    ///
+    /// Candidate starts come a 64-byte block at a time; most fail the two cheap tests (first
+    /// byte, hashed bitset), so the table lookup and the compares are kept out of line.
+    pub fn for_each(&self, buf: &[u8], n: usize, mut f: impl FnMut(usize, usize, usize)) {
+        assert!(buf.len() >= n + PAD);
+        for base in (0..n).step_by(64) {
+            let mut starts = crate::simd::lead_mask(&buf[..n], base, self.lead);
+            while starts != 0 {
+                let at = base + starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                if !self.first[buf[at] as usize] {
+                    continue;
+                }
+                let key = self.seed.key(buf, at, self.k);
+                let h = self.seed.hash(&key);
+                if self.filter.contains(h) {
+                    self.at(buf, n, at, h, &mut f);
+                }
+            }
+        }
+    }
+
+    /// Patterns starting at `at` of `buf[..n]`, whose first `k` bytes hash to `h`.
+    #[inline(never)]
+    fn at(&self, buf: &[u8], n: usize, at: usize, h: u64, f: &mut impl FnMut(usize, usize, usize)) {
+        if at + self.k > n {
             return;
         }
         let key = self.seed.key(buf, at, self.k);
-        let h = self.seed.hash(&key);
-        if !self.filter.contains(h) {
-            return;
-        }
         if let Some(g) = self.groups.get(h, &key, &buf[at..at + self.k]) {
             for (p, id) in self.groups.value(g) {
                 if p.is_at(buf, at, n) {
                     f(*id as usize, at, at + p.len());
                 }
             }
-        }
-    }
-
-    pub fn for_each(&self, buf: &[u8], n: usize, mut f: impl FnMut(usize, usize, usize)) {
-        assert!(buf.len() >= n + PAD);
-        let mut chunks = buf[..n].chunks_exact(8);
-        let mut base = 0;
-        for c in &mut chunks {
-            let x = u64::from_le_bytes(c.try_into().unwrap_or_default());
-            let mut m = x & (x << 1) & 0x8080_8080_8080_8080;
-            if self.top == 3 {
-                m &= x << 2;
-            }
-            while m != 0 {
-                self.at(buf, n, base + (m.trailing_zeros() / 8) as usize, &mut f);
-                m &= m - 1;
-            }
-            base += 8;
-        }
-        for i in base..n {
-            self.at(buf, n, i, &mut f);
         }
     }
 }
