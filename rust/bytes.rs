@@ -57,12 +57,24 @@ impl Literal {
         self.len
     }
 
-    /// Does `buf[at..n]` start with this string (`buf` padded as for `load16`).
+    /// The first 4 bytes (zero-padded), little-endian.
+    #[inline(always)]
+    pub fn first4(&self) -> u32 {
+        self.head as u32
+    }
+
+    /// Does `buf[at..n]` start with this string (`at <= n`, `buf` padded as for `load16`).
     #[inline(always)]
     pub fn is_at(&self, buf: &[u8], at: usize, n: usize) -> bool {
+        self.is_at_loaded(load16(buf, at), buf, at, n)
+    }
+
+    /// `is_at`, given `load16(buf, at)`.
+    #[inline(always)]
+    pub fn is_at_loaded(&self, loaded: u128, buf: &[u8], at: usize, n: usize) -> bool {
         let stop = at + self.len;
         stop <= n
-            && load16(buf, at) & self.head_mask == self.head
+            && loaded & self.head_mask == self.head
             && (self.tail.is_empty() || buf[at + 16..stop] == *self.tail)
     }
 }

@@ -13,7 +13,7 @@
 //! per-scan table keyed by the word's bytes); only words that lead a phrase or stand for a
 //! sequence part are looked at again on each occurrence. Every step is linear in the text.
 
-use crate::bytes::{padded, Literal, PAD};
+use crate::bytes::{load16, padded, Literal, LOW_BYTES, PAD};
 use crate::table::{HashBits, Key, Seed, Table};
 
 /// What an occurrence counts for: a keyword id or a sequence part.
@@ -36,12 +36,40 @@ struct Phrase {
     rest: Literal,
     need_right: bool,
     hit: Hit,
+    /// The bit of the first bytes of `rest` in `WordInfo::phrase_bits`.
+    bit: u64,
 }
 
 #[derive(Debug, Default)]
 struct WordInfo {
     exact: Vec<Hit>,
     phrases: Vec<Phrase>,
+    /// The mask of the first bytes of the text after the word that `phrase_bits` is by (1 to
+    /// 3 bytes: no more than the shortest rest of its phrases).
+    phrase_key: u32,
+    /// A bit per phrase (by a hash of those bytes of its rest): an occurrence of the word is
+    /// checked against its phrases only when the bit of the bytes after it is set.
+    phrase_bits: u64,
+}
+
+impl WordInfo {
+    /// Sets `phrase_key`, `phrase_bits` and each phrase's `bit`.
+    fn index_phrases(&mut self, seed: &Seed) {
+        let Some(shortest) = self.phrases.iter().map(|p| p.rest.len()).min() else {
+            return;
+        };
+        self.phrase_key = (LOW_BYTES[shortest.min(3)]) as u32;
+        for p in &mut self.phrases {
+            p.bit = phrase_bit(seed, self.phrase_key, p.rest.first4());
+            self.phrase_bits |= p.bit;
+        }
+    }
+}
+
+/// The bit (of 64) of the first bytes (`key`, a mask of them) of what follows a word.
+#[inline(always)]
+fn phrase_bit(seed: &Seed, key: u32, first4: u32) -> u64 {
+    1 << (seed.hash4(first4 & key) >> 58)
 }
 
 /// Bits by the first two bytes of a word.
@@ -157,6 +185,7 @@ impl WordIndex {
                         rest: Literal::new(&core.as_bytes()[lead..]),
                         need_right,
                         hit,
+                        bit: 0,
                     };
                     let id = info(&core.as_bytes()[..lead]);
                     words[id].1.phrases.push(phrase)
@@ -174,6 +203,9 @@ impl WordIndex {
                     groups.len() - 1
                 });
             groups[id].1.push((stem.into_boxed_slice(), hit));
+        }
+        for (_, info) in &mut words {
+            info.index_phrases(&seed);
         }
         let mut filter = Filter::new();
         for (word, _) in &words {
@@ -279,7 +311,11 @@ pub struct Tables {
     /// `occ[..n_occ]` (kept longer, so that recording needs no branch).
     occ: Vec<u64>,
     starts: Vec<u32>,
+    /// Per phrase of one lead word: the start of its first occurrence, or `NOT_FOUND`.
+    first_at: Vec<u32>,
 }
+
+const NOT_FOUND: u32 = u32::MAX;
 
 /// One scan over a text's words, in two phases: `word` looks each word up (one hash probe,
 /// no other data-dependent branch) and records what later checks need; `finish` then checks
@@ -520,7 +556,13 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
     /// Does the phrase `p` occur after the word ending at `end`.
     #[inline]
     fn phrase_at(&self, p: &Phrase, end: usize) -> bool {
-        p.rest.is_at(self.buf, end, self.n)
+        self.phrase_after(p, load16(self.buf, end), end)
+    }
+
+    /// `phrase_at`, given the 16 bytes at `end`.
+    #[inline(always)]
+    fn phrase_after(&self, p: &Phrase, after: u128, end: usize) -> bool {
+        p.rest.is_at_loaded(after, self.buf, end, self.n)
             && !(p.need_right && (self.is_word_at)(end + p.rest.len()))
     }
 
@@ -565,11 +607,36 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
                 continue;
             }
             let at = &t.starts[t.bounds[a + 1]..t.bounds[a + 2]];
-            for p in &index.words.value(act.phrases).phrases {
-                let end = p.hit.len as usize;
-                let Some(&s) = at.iter().find(|&&s| self.phrase_at(p, s as usize + len)) else {
+            let info = index.words.value(act.phrases);
+            let phrases = &info.phrases;
+            // The first occurrence of each phrase: the text after each occurrence of the lead
+            // is loaded once, and compared with the phrases not found yet whose bit it has.
+            let first = &mut t.first_at;
+            first.clear();
+            first.resize(phrases.len(), NOT_FOUND);
+            let mut missing = phrases.len();
+            for &s in at {
+                let end = s as usize + len;
+                let after = load16(self.buf, end);
+                let bit = phrase_bit(&index.seed, info.phrase_key, after as u32);
+                if info.phrase_bits & bit == 0 {
                     continue;
-                };
+                }
+                for (p, f) in phrases.iter().zip(first.iter_mut()) {
+                    if p.bit == bit && *f == NOT_FOUND && self.phrase_after(p, after, end) {
+                        *f = s;
+                        missing -= 1;
+                    }
+                }
+                if missing == 0 {
+                    break;
+                }
+            }
+            for (p, &s) in phrases.iter().zip(first.iter()) {
+                if s == NOT_FOUND {
+                    continue;
+                }
+                let end = p.hit.len as usize;
                 (self.report)(p.hit.target, s as usize, s as usize + end);
                 if let Target::SeqPart(_) = p.hit.target {
                     if let Some(&s) = at
