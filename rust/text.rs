@@ -1,7 +1,7 @@
 //! Text primitives shared by every part of the scan: character classes, case folding and the
 //! token estimate. The README's "How matching works" defines them in words; the pure-Python twin
-//! (`python/smart_llm_router/_text.py`) implements the same tables, and a test compares the two
-//! over every code point.
+//! (`python/smart_llm_router/_text.py`) has the same tables, which the parity tests compare
+//! entry by entry and over every code point.
 
 /// What a character is for matching purposes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,8 +22,9 @@ const CLASSES: [Class; 4] = [W, C, S, O];
 
 use Class::{Cjk as C, Other as O, Space as S, Word as W};
 
-/// Sorted, non-overlapping ranges; code points outside every range are `Word`.
-/// Keep in sync with `_RANGES` in `_text.py` (tests compare both over all code points).
+/// Sorted, non-overlapping ranges; code points outside every range are `Word`. The Python
+/// twin's `_RANGES` is the same table: the binding exports this one (`class_ranges`) and the
+/// parity tests compare the two entry by entry.
 pub const RANGES: &[(u32, u32, Class)] = &[
     (0x00, 0x08, O),
     (0x09, 0x0D, S),
@@ -154,7 +155,10 @@ const fn bmp_table() -> [u8; 0x10000] {
     t
 }
 
-/// The case mapping of `fold` for a non-ASCII code point (`cp` itself when it has none).
+/// The case mapping of `fold` for a non-ASCII code point (`cp` itself when it has none). The
+/// Python twin builds the same mapping (`_text._FOLD`): the binding exports what `fold` does
+/// to every non-ASCII character (`fold_pairs`) and the parity tests compare the two entry by
+/// entry.
 const fn fold_map(cp: u32) -> u32 {
     match cp {
         0xC0..=0xDE if cp != 0xD7 => cp + 0x20,
