@@ -7,10 +7,10 @@ use crate::bytes::{Literal, PAD};
 use crate::simd::Lead;
 use crate::table::{HashBits, Seed, Table};
 
-/// Occurrences found by their first `k` bytes: at each candidate start (a lead byte), a hashed bitset then a table of those bytes give the patterns to compare
-/// in full. Compact (fits the L1 cache, unlike an automaton of hundreds of CJK patterns, which
-/// misses the cache on most bytes), and the work per start is bounded by the patterns sharing
-/// its first `k` bytes.
+/// Occurrences found by their first `k` bytes: at each candidate start (a lead byte), a hashed
+/// bitset then a table of those bytes give the patterns to compare in full. Compact (fits the
+/// L1 cache, unlike an automaton of hundreds of CJK patterns, which misses the cache on most
+/// bytes), and the work per start is bounded by the patterns sharing its first `k` bytes.
 pub struct Prefix {
     /// Candidate starts: the lead bytes of characters at least as long as the shortest
     /// first character of a pattern.
