@@ -1,5 +1,5 @@
 //! The compiled scoring configuration as it crosses from Python (JSON made by
-//! `smart_llm_router.scoring.compile_spec`), and its numeric settings checked once.
+//! the Python side's `compile_spec`), and its numeric settings checked once.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -20,7 +20,7 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
-/// The compiled scoring configuration, as produced by `smart_llm_router.scoring.compile_spec`.
+/// The compiled scoring configuration, as produced by the Python side's `compile_spec`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
