@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 
 use crate::scorer::{self, ScoreOutput};
+use crate::tables;
 use crate::text;
 
 /// Prompts longer than this many bytes are scanned without holding the GIL.
@@ -124,12 +125,28 @@ impl Scorer {
 /// The class of each character (0 word, 1 cjk, 2 space, 3 other): for parity tests.
 #[pyfunction]
 fn char_classes(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| match text::class(c) {
-            text::Class::Word => 0u8,
-            text::Class::Cjk => 1,
-            text::Class::Space => 2,
-            text::Class::Other => 3,
+    text.chars().map(|c| text::class(c) as u8).collect()
+}
+
+/// (first, last, class) of the code-point ranges that are not word characters
+/// (`text::RANGES`): the parity tests compare them entry by entry with `_text._RANGES`.
+#[pyfunction]
+fn class_ranges() -> Vec<(u32, u32, u8)> {
+    text::RANGES
+        .iter()
+        .map(|&(lo, hi, class)| (lo, hi, class as u8))
+        .collect()
+}
+
+/// (code point, folded code point) of every non-ASCII character that `text::fold` changes:
+/// the parity tests compare them entry by entry with `_text._FOLD`.
+#[pyfunction]
+fn fold_pairs() -> Vec<(u32, u32)> {
+    (0x80..=char::MAX as u32)
+        .filter_map(char::from_u32)
+        .filter_map(|c| {
+            let f = text::fold(c);
+            (f != c).then_some((c as u32, f as u32))
         })
         .collect()
 }
@@ -158,11 +175,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Scorer>()?;
     m.add_class::<Score>()?;
     m.add_function(wrap_pyfunction!(char_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(class_ranges, m)?)?;
+    m.add_function(wrap_pyfunction!(fold_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(fold, m)?)?;
     m.add_function(wrap_pyfunction!(estimate_tokens, m)?)?;
-    m.add("DIMENSIONS", scorer::DIMENSIONS.to_vec())?;
-    m.add("KEYWORD_SETS", scorer::KEYWORD_SETS.to_vec())?;
-    m.add("TIERS", scorer::TIERS.to_vec())?;
-    m.add("RULES", scorer::RULES.to_vec())?;
+    m.add("DIMENSIONS", tables::DIMENSIONS.to_vec())?;
+    m.add("KEYWORD_SETS", tables::KEYWORD_SETS.to_vec())?;
+    m.add("TIERS", tables::TIERS.to_vec())?;
+    m.add("RULES", tables::RULES.to_vec())?;
     Ok(())
 }

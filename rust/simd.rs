@@ -11,6 +11,10 @@ enum Pick {
     Question,
     /// `)` or a line feed.
     Mark,
+    /// The first byte of a character of 2 to 4 bytes (0xC0 and up).
+    Lead2,
+    /// The first byte of a character of 3 or 4 bytes (0xE0 and up).
+    Lead3,
 }
 
 #[inline(always)]
@@ -20,6 +24,8 @@ fn scalar_pick(b: u8, pick: Pick) -> bool {
         Pick::Digit => b.is_ascii_digit(),
         Pick::Question => b == b'?',
         Pick::Mark => b == b')' || b == b'\n',
+        Pick::Lead2 => b >= 0xC0,
+        Pick::Lead3 => b >= 0xE0,
     }
 }
 
@@ -58,6 +64,8 @@ mod sse2 {
             ),
             Pick::Digit => in_range(v, b'0', 10),
             Pick::Question => _mm_cmpeq_epi8(v, _mm_set1_epi8(b'?' as i8)),
+            Pick::Lead2 => in_range(v, 0xC0, 64),
+            Pick::Lead3 => in_range(v, 0xE0, 32),
             Pick::Mark => _mm_or_si128(
                 _mm_cmpeq_epi8(v, _mm_set1_epi8(b')' as i8)),
                 _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)),
@@ -147,6 +155,42 @@ fn scalar_mask64(c: &[u8; 64], pick: Pick) -> u64 {
         .fold(0, |m, (i, &b)| m | (scalar_pick(b, pick) as u64) << i)
 }
 
+/// Which character starts `lead_mask` marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lead {
+    /// Of every character of 2 to 4 bytes.
+    Multi,
+    /// Of every character of 3 or 4 bytes.
+    Wide,
+}
+
+/// Bit i set when byte `base + i` of `bytes` (for i < 64) starts a character of `lead`'s
+/// kind; `bytes` past its end counts as ASCII. Loops over the non-ASCII characters of a text
+/// visit them a block of 64 bytes at a time, skipping ASCII blocks in one test.
+#[inline(always)]
+pub fn lead_mask(bytes: &[u8], base: usize, lead: Lead) -> u64 {
+    let pick = match lead {
+        Lead::Multi => Pick::Lead2,
+        Lead::Wide => Pick::Lead3,
+    };
+    let mut block = [0u8; 64];
+    let c: &[u8; 64] = match bytes.get(base..base + 64) {
+        Some(c) => c.try_into().unwrap_or(&block),
+        None => {
+            let rest = bytes.get(base..).unwrap_or_default();
+            block[..rest.len()].copy_from_slice(rest);
+            &block
+        }
+    };
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
+    unsafe {
+        sse2::mask64(c, pick)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    scalar_mask64(c, pick)
+}
+
 /// Appends one u64 per 64 bytes of `bytes` (cleared first): bit i of word k is set when byte
 /// 64k+i is an ASCII word character.
 pub fn word_bits(bytes: &[u8], out: &mut Vec<u64>) {
@@ -219,6 +263,25 @@ mod tests {
     }
 
     #[test]
+    fn lead_masks_mark_character_starts() {
+        let text = "aé中😀".repeat(20);
+        let bytes = text.as_bytes();
+        for (lead, min) in [(Lead::Multi, 2), (Lead::Wide, 3)] {
+            for base in (0..bytes.len() + 64).step_by(64) {
+                let m = lead_mask(bytes, base, lead);
+                for i in 0..64 {
+                    let expect = text.is_char_boundary(base + i)
+                        && text[base + i..]
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.len_utf8() >= min);
+                    assert_eq!(m >> i & 1 == 1, expect, "{lead:?} at {}", base + i);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn the_scalar_fallback_gives_the_same_bits() {
         let text: Vec<u8> = (0..1000u32).map(|i| (i * 7919 % 251) as u8).collect();
         let (mut fast, mut plain) = (Vec::new(), Vec::new());
@@ -234,5 +297,13 @@ mod tests {
         plain.clear();
         assert_eq!(feature_bits_by(&text, &mut plain, scalar_mask64), counts);
         assert_eq!(fast, plain);
+        #[cfg(target_arch = "x86_64")]
+        for pick in [Pick::Lead2, Pick::Lead3] {
+            for c in text.chunks_exact(64) {
+                let c: &[u8; 64] = c.try_into().unwrap();
+                // SAFETY: SSE2 is part of the x86_64 baseline.
+                assert_eq!(unsafe { sse2::mask64(c, pick) }, scalar_mask64(c, pick));
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Text primitives shared by every part of the scan: character classes, case folding and the
 //! token estimate. The README's "How matching works" defines them in words; the pure-Python twin
-//! (`python/smart_llm_router/_text.py`) implements the same tables, and a test compares the two
-//! over every code point.
+//! (`python/smart_llm_router/_text.py`) has the same tables, which the parity tests compare
+//! entry by entry and over every code point.
 
 /// What a character is for matching purposes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,8 +22,9 @@ const CLASSES: [Class; 4] = [W, C, S, O];
 
 use Class::{Cjk as C, Other as O, Space as S, Word as W};
 
-/// Sorted, non-overlapping ranges; code points outside every range are `Word`.
-/// Keep in sync with `_RANGES` in `_text.py` (tests compare both over all code points).
+/// Sorted, non-overlapping ranges; code points outside every range are `Word`. The Python
+/// twin's `_RANGES` is the same table: the binding exports this one (`class_ranges`) and the
+/// parity tests compare the two entry by entry.
 pub const RANGES: &[(u32, u32, Class)] = &[
     (0x00, 0x08, O),
     (0x09, 0x0D, S),
@@ -154,7 +155,10 @@ const fn bmp_table() -> [u8; 0x10000] {
     t
 }
 
-/// The case mapping of `fold` for a non-ASCII code point (`cp` itself when it has none).
+/// The case mapping of `fold` for a non-ASCII code point (`cp` itself when it has none). The
+/// Python twin builds the same mapping (`_text._FOLD`): the binding exports what `fold` does
+/// to every non-ASCII character (`fold_pairs`) and the parity tests compare the two entry by
+/// entry.
 const fn fold_map(cp: u32) -> u32 {
     match cp {
         0xC0..=0xDE if cp != 0xD7 => cp + 0x20,
@@ -281,34 +285,24 @@ pub fn fold_scan(text: &str, out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>)
 }
 
 /// The non-ASCII part of `fold_scan`: `out` holds `src` with its ASCII bytes folded.
+///
+/// Visits the non-ASCII characters by their lead bytes, a 64-byte block at a time (an ASCII
+/// block costs one test). The few characters that need more than a table lookup (`SPECIAL`)
+/// are handled out of line, which keeps the loop's counters in registers.
 #[inline(never)]
 fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) -> Folded {
-    let ascii = false;
     bits.resize(src.len() / 64 + 2, 0);
-    // Counts of non-ASCII characters (all, `Word`, `Space`), their bytes, question marks.
-    let (mut chars, mut words, mut spaces, mut multi, mut questions) =
-        (0u64, 0u64, 0u64, 0usize, 0u64);
-    // Input bytes dropped so far, and the start of the input not yet moved back by `delta`.
-    let (mut delta, mut pending) = (0usize, 0usize);
+    // Non-ASCII characters, those of class `Word`, and their bytes.
+    let (mut chars, mut words, mut multi) = (0u64, 0u64, 0usize);
+    let mut special = Specials::default();
     // Word bits of the 64 output bytes from `acc_k * 64`, not yet in `bits`.
     let (mut acc_k, mut acc) = (0usize, 0u64);
     let at = |i: usize| src.get(i).map_or(0, |&b| (b & 0x3F) as u32);
-    let mut r = 0;
-    while r < src.len() {
-        {
-            if src[r] < 0x80 {
-                r += 1;
-                // Skip ASCII 8 bytes at a time.
-                while let Some(c) = src.get(r..r + 8) {
-                    if u64::from_le_bytes(c.try_into().unwrap_or_default()) & 0x8080_8080_8080_8080
-                        != 0
-                    {
-                        break;
-                    }
-                    r += 8;
-                }
-                continue;
-            }
+    for base in (0..src.len()).step_by(64) {
+        let mut leads = crate::simd::lead_mask(src, base, crate::simd::Lead::Multi);
+        while leads != 0 {
+            let r = base + leads.trailing_zeros() as usize;
+            leads &= leads - 1;
             let b0 = src[r] as u32;
             let (cp, len) = if b0 < 0xE0 {
                 ((b0 & 0x1F) << 6 | at(r + 1), 2)
@@ -324,30 +318,16 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
                 Some(&e) => e,
                 None => search_class(cp) as u8,
             };
-            let class = e & CLASS_BITS;
             chars += 1;
-            words += (class == W as u8) as u64;
-            spaces += (class == S as u8) as u64;
             multi += len;
-            let o = r - delta;
-            let mut width = len;
-            if e & SPECIAL != 0 {
-                questions += (cp == 0x061F || cp == 0xFF1F) as u64;
-                let c = char::from_u32(cp).unwrap_or(' ');
-                let f = fold(c);
-                if f != c {
-                    width = f.len_utf8();
-                    if delta > 0 || width != len {
-                        if delta > 0 {
-                            out.copy_within(pending..r, pending - delta);
-                        }
-                        pending = r + len;
-                        delta += len - width;
-                    }
-                    f.encode_utf8(&mut out[o..o + width]);
-                }
-            }
-            if class == W as u8 {
+            let o = r - special.delta;
+            let width = if e & SPECIAL != 0 {
+                special.fold(out, r, len, cp)
+            } else {
+                len
+            };
+            if e & CLASS_BITS == W as u8 {
+                words += 1;
                 let m = (1u64 << width) - 1;
                 let (k, s) = (o / 64, o % 64);
                 if k != acc_k {
@@ -359,17 +339,18 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
                     bits[k + 1] |= m >> (64 - s);
                 }
             }
-            r += len;
         }
     }
     bits[acc_k] |= acc;
+    let delta = special.delta;
     if delta > 0 {
-        out.copy_within(pending..src.len(), pending - delta);
+        out.copy_within(special.pending..src.len(), special.pending - delta);
     }
     let n = src.len() - delta;
     out.truncate(n);
     out.resize(n + pad, 0);
     crate::simd::or_word_bits(&out[..n], bits);
+    let spaces = special.spaces;
     let counts = CharCounts {
         quarter: (src.len() - multi) as u64 + spaces,
         half: words,
@@ -377,9 +358,48 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
     };
     Folded {
         n,
-        ascii,
+        ascii: false,
         counts,
-        questions,
+        questions: special.questions,
+    }
+}
+
+/// What `fold_multi` learns from the `SPECIAL` characters, and how far it has compacted the
+/// text.
+#[derive(Default)]
+struct Specials {
+    /// Input bytes dropped so far, and the start of the input not yet moved back by `delta`.
+    delta: usize,
+    pending: usize,
+    /// Non-ASCII spaces (all of them are `SPECIAL`) and question marks.
+    spaces: u64,
+    questions: u64,
+}
+
+impl Specials {
+    /// Folds the character `cp` of `len` bytes at input byte `r` into `out` (at `r - delta`),
+    /// compacting the text when it shrinks; returns its folded width.
+    #[cold]
+    #[inline(never)]
+    fn fold(&mut self, out: &mut [u8], r: usize, len: usize, cp: u32) -> usize {
+        self.questions += (cp == 0x061F || cp == 0xFF1F) as u64;
+        let c = char::from_u32(cp).unwrap_or(' ');
+        self.spaces += (class(c) == S) as u64;
+        let f = fold(c);
+        if f == c {
+            return len;
+        }
+        let width = f.len_utf8();
+        let o = r - self.delta;
+        if self.delta > 0 || width != len {
+            if self.delta > 0 {
+                out.copy_within(self.pending..r, self.pending - self.delta);
+            }
+            self.pending = r + len;
+            self.delta += len - width;
+        }
+        f.encode_utf8(&mut out[o..o + width]);
+        width
     }
 }
 

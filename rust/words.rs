@@ -13,156 +13,14 @@
 //! per-scan table keyed by the word's bytes); only words that lead a phrase or stand for a
 //! sequence part are looked at again on each occurrence. Every step is linear in the text.
 
-use std::hash::BuildHasher;
-
-/// Readable zero bytes the scanned buffer must have after the text (words are keyed by
-/// 16-byte loads).
-pub const PAD: usize = 16;
+use crate::bytes::{load16, padded, Literal, LOW_BYTES, PAD};
+use crate::table::{HashBits, Key, Seed, Table};
 
 /// What an occurrence counts for: a keyword id or a sequence part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     Keyword(u32),
     SeqPart(u32),
-}
-
-/// A word's bytes as a table key: up to 16 bytes inline, longer words by a hash of all bytes
-/// (then compared in full).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Key {
-    lo: u64,
-    hi: u64,
-    len: u32,
-}
-
-#[inline]
-fn fold_mul(a: u64, b: u64) -> u64 {
-    let p = (a as u128) * (b as u128);
-    (p as u64) ^ ((p >> 64) as u64)
-}
-
-/// `LOW_BYTES[k]`: the mask of the low `k` bytes of a u128.
-const LOW_BYTES: [u128; 17] = {
-    let mut m = [0u128; 17];
-    let mut k = 1;
-    while k <= 16 {
-        m[k] = u128::MAX >> (8 * (16 - k));
-        k += 1;
-    }
-    m
-};
-
-/// Per-scorer random hash keys: a text cannot be crafted to collide in the tables.
-#[derive(Debug, Clone, Copy)]
-struct Seed {
-    a: u64,
-    b: u64,
-}
-
-impl Seed {
-    fn new() -> Self {
-        let s = std::collections::hash_map::RandomState::new();
-        Seed {
-            a: s.hash_one(0x5eed_u64) | 1,
-            b: s.hash_one(0xbeef_u64) | 1,
-        }
-    }
-
-    /// Key of `buf[start..start + len]`; `buf` must extend at least 16 bytes past `start`
-    /// (guaranteed by `PAD`).
-    #[inline(always)]
-    fn key(&self, buf: &[u8], start: usize, len: usize) -> Key {
-        if len <= 16 {
-            let w = u128::from_le_bytes(buf[start..start + 16].try_into().unwrap_or_default());
-            let w = w & LOW_BYTES[len];
-            Key {
-                lo: w as u64,
-                hi: (w >> 64) as u64,
-                len: len as u32,
-            }
-        } else {
-            let mut h = self.a ^ len as u64;
-            for c in buf[start..start + len].chunks(16) {
-                let mut block = [0u8; 16];
-                block[..c.len()].copy_from_slice(c);
-                let w = u128::from_le_bytes(block);
-                h = fold_mul(h ^ w as u64, self.b ^ (w >> 64) as u64);
-            }
-            Key {
-                lo: h,
-                hi: 0,
-                len: len as u32,
-            }
-        }
-    }
-
-    #[inline(always)]
-    fn hash(&self, k: &Key) -> u64 {
-        // (`hi` is not part of a long word's key.)
-        let hi = if k.len <= 16 { k.hi } else { 0 };
-        fold_mul(k.lo ^ self.a, hi ^ self.b ^ ((k.len as u64) << 40))
-    }
-
-    #[inline(always)]
-    fn slot(&self, k: &Key, mask: usize) -> usize {
-        (self.hash(k) as usize) & mask
-    }
-}
-
-/// Pads `bytes` with `PAD` zeros into a fresh buffer (for scanning short strings).
-pub fn padded(bytes: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(bytes.len() + PAD);
-    v.extend_from_slice(bytes);
-    v.extend_from_slice(&[0; PAD]);
-    v
-}
-
-/// A static open-addressing table from words to values (load <= 1/2).
-#[derive(Debug)]
-struct Table<V> {
-    slots: Vec<(Key, u32)>,
-    mask: usize,
-    values: Vec<(Box<[u8]>, V)>,
-}
-
-const EMPTY: u32 = u32::MAX;
-
-impl<V> Table<V> {
-    fn build(seed: &Seed, items: Vec<(Vec<u8>, V)>) -> Self {
-        let cap = (items.len() * 2).next_power_of_two().max(16);
-        let mut t = Table {
-            slots: vec![(Key::default(), EMPTY); cap],
-            mask: cap - 1,
-            values: Vec::new(),
-        };
-        for (word, value) in items {
-            let buf = padded(&word);
-            let k = seed.key(&buf, 0, word.len());
-            let mut i = seed.slot(&k, t.mask);
-            while t.slots[i].1 != EMPTY {
-                i = (i + 1) & t.mask;
-            }
-            t.slots[i] = (k, t.values.len() as u32);
-            t.values.push((word.into_boxed_slice(), value));
-        }
-        t
-    }
-
-    /// The value of `buf[start..start + len]`.
-    #[inline]
-    fn get(&self, seed: &Seed, k: &Key, word: &[u8]) -> Option<u32> {
-        let mut i = seed.slot(k, self.mask);
-        loop {
-            let (sk, v) = self.slots[i];
-            if v == EMPTY {
-                return None;
-            }
-            if sk == *k && (k.len <= 16 || *self.values[v as usize].0 == *word) {
-                return Some(v);
-            }
-            i = (i + 1) & self.mask;
-        }
-    }
 }
 
 /// An occurrence of `len` bytes from the word start counts for `target`.
@@ -174,91 +32,93 @@ pub struct Hit {
 
 #[derive(Debug)]
 struct Phrase {
-    /// The core after its leading word: its first 16 bytes (zero-padded) and the mask of
-    /// those bytes, then the bytes after them.
-    head: u128,
-    head_mask: u128,
-    tail: Box<[u8]>,
-    /// The byte length of the rest.
-    len: usize,
+    /// The core after its leading word.
+    rest: Literal,
     need_right: bool,
     hit: Hit,
-}
-
-/// The 16 bytes of `buf` at `at` (which `PAD` makes readable for `at <= n`).
-#[inline(always)]
-fn load16(buf: &[u8], at: usize) -> u128 {
-    u128::from_le_bytes(buf[at..at + 16].try_into().unwrap_or_default())
+    /// The bit of the first bytes of `rest` in `WordInfo::phrase_bits`.
+    bit: u64,
 }
 
 #[derive(Debug, Default)]
 struct WordInfo {
     exact: Vec<Hit>,
     phrases: Vec<Phrase>,
+    /// The mask of the first bytes of the text after the word that `phrase_bits` is by (1 to
+    /// 3 bytes: no more than the shortest rest of its phrases).
+    phrase_key: u32,
+    /// A bit per phrase (by a hash of those bytes of its rest): an occurrence of the word is
+    /// checked against its phrases only when the bit of the bytes after it is set.
+    phrase_bits: u64,
 }
 
-/// log2 of the bits of the hashed `Filter` bitsets.
-const FILTER_BITS: u32 = 15;
+impl WordInfo {
+    /// Sets `phrase_key`, `phrase_bits` and each phrase's `bit`.
+    fn index_phrases(&mut self, seed: &Seed) {
+        let Some(shortest) = self.phrases.iter().map(|p| p.rest.len()).min() else {
+            return;
+        };
+        self.phrase_key = (LOW_BYTES[shortest.min(3)]) as u32;
+        for p in &mut self.phrases {
+            p.bit = phrase_bit(seed, self.phrase_key, p.rest.first4());
+            self.phrase_bits |= p.bit;
+        }
+    }
+}
 
-/// Fixed-size bitsets (indexing them needs no bounds check): by hash, and by two bytes.
-const HASH_WORDS: usize = 1 << (FILTER_BITS as usize - 6);
-type HashBits = [u64; HASH_WORDS];
+/// The bit (of 64) of the first bytes (`key`, a mask of them) of what follows a word.
+#[inline(always)]
+fn phrase_bit(seed: &Seed, key: u32, first4: u32) -> u64 {
+    1 << (seed.hash4(first4 & key) >> 58)
+}
+
+/// Bits by the first two bytes of a word.
 type PairBits = [u64; 1 << 10];
 
 /// A test, with false positives but none negative, of whether a text word can match anything:
 /// most words of a text match nothing and skip every table.
 #[derive(Debug)]
 struct Filter {
-    /// Bits of the hashes (`Seed::hash`, top bits) of the whole words and phrase leads.
-    words: Box<HashBits>,
+    /// The hashes (`Seed::hash`) of the whole words and phrase leads.
+    words: HashBits,
     /// Bits of the first two bytes of stems of 1 to 3 bytes (a one-byte stem sets all 256
     /// pairs it starts).
     short: Box<PairBits>,
-    /// Bits of a hash of the first four bytes of the longer stems.
-    four: Box<HashBits>,
+    /// A hash (`Seed::hash4`) of the first four bytes of the longer stems.
+    four: HashBits,
 }
 
 #[inline(always)]
-fn test_bit<const W: usize>(bits: &[u64; W], i: usize) -> bool {
-    // (`i % (64 * W)`: the caller's indices are in range; this spares the bounds check.)
-    let i = i % (64 * W);
+fn test_pair(bits: &PairBits, i: usize) -> bool {
+    // (`i % (64 * len)`: the caller's indices are in range; this spares the bounds check.)
+    let i = i % (64 * (1 << 10));
     bits[i >> 6] >> (i & 63) & 1 != 0
 }
 
-fn set_bit<const W: usize>(bits: &mut [u64; W], i: usize) {
+fn set_pair(bits: &mut PairBits, i: usize) {
     bits[i >> 6] |= 1 << (i & 63);
 }
 
 impl Filter {
     fn new() -> Self {
         Filter {
-            words: Box::new([0; HASH_WORDS]),
+            words: HashBits::new(),
             short: Box::new([0; 1 << 10]),
-            four: Box::new([0; HASH_WORDS]),
+            four: HashBits::new(),
         }
-    }
-
-    #[inline(always)]
-    fn word_bit(h: u64) -> usize {
-        (h >> (64 - FILTER_BITS)) as usize
-    }
-
-    #[inline(always)]
-    fn four_bit(seed: &Seed, first4: u32) -> usize {
-        ((first4 as u64 ^ seed.a).wrapping_mul(seed.b) >> (64 - FILTER_BITS)) as usize
     }
 
     fn add_stem(&mut self, seed: &Seed, stem: &[u8]) {
         match stem.len() {
             0 => {}
-            1 => (0..256).for_each(|b| set_bit(&mut self.short, stem[0] as usize | b << 8)),
-            2 | 3 => set_bit(
+            1 => (0..256).for_each(|b| set_pair(&mut self.short, stem[0] as usize | b << 8)),
+            2 | 3 => set_pair(
                 &mut self.short,
                 u16::from_le_bytes([stem[0], stem[1]]) as usize,
             ),
             _ => {
                 let first4 = u32::from_le_bytes([stem[0], stem[1], stem[2], stem[3]]);
-                set_bit(&mut self.four, Self::four_bit(seed, first4))
+                self.four.insert(seed.hash4(first4))
             }
         }
     }
@@ -267,8 +127,8 @@ impl Filter {
     #[inline(always)]
     fn stem_may_match(&self, seed: &Seed, buf: &[u8], start: usize, len: usize) -> bool {
         let first4 = u32::from_le_bytes(buf[start..start + 4].try_into().unwrap_or_default());
-        test_bit(&self.short, (first4 & 0xffff) as usize)
-            || (len >= 4 && test_bit(&self.four, Self::four_bit(seed, first4)))
+        test_pair(&self.short, (first4 & 0xffff) as usize)
+            || (len >= 4 && self.four.contains(seed.hash4(first4)))
     }
 }
 
@@ -321,21 +181,11 @@ impl WordIndex {
                 }
                 Shape::Stem => stems.push((core.into_bytes(), hit)),
                 Shape::Phrase(lead) => {
-                    let rest = &core.as_bytes()[lead..];
-                    let head_len = rest.len().min(16);
-                    let head = load16(&padded(rest), 0);
-                    let head_mask = if head_len == 16 {
-                        !0
-                    } else {
-                        (1u128 << (8 * head_len)) - 1
-                    };
                     let phrase = Phrase {
-                        head: head & head_mask,
-                        head_mask,
-                        tail: rest[head_len..].into(),
-                        len: rest.len(),
+                        rest: Literal::new(&core.as_bytes()[lead..]),
                         need_right,
                         hit,
+                        bit: 0,
                     };
                     let id = info(&core.as_bytes()[..lead]);
                     words[id].1.phrases.push(phrase)
@@ -354,10 +204,13 @@ impl WordIndex {
                 });
             groups[id].1.push((stem.into_boxed_slice(), hit));
         }
+        for (_, info) in &mut words {
+            info.index_phrases(&seed);
+        }
         let mut filter = Filter::new();
         for (word, _) in &words {
             let k = seed.key(&padded(word), 0, word.len());
-            set_bit(&mut filter.words, Filter::word_bit(seed.hash(&k)));
+            filter.words.insert(seed.hash(&k));
         }
         for (_, group) in &groups {
             for (stem, _) in group {
@@ -427,6 +280,8 @@ const NO_WORD: Seen = Seen {
     gen: 0,
 };
 const LEADS: u32 = 1 << 31;
+/// `Act::phrases` of a word that leads no phrase.
+const NO_PHRASES: u32 = u32::MAX;
 
 /// A distinct word whose occurrences matter: it leads phrases or stands for sequence parts.
 struct Act {
@@ -456,7 +311,11 @@ pub struct Tables {
     /// `occ[..n_occ]` (kept longer, so that recording needs no branch).
     occ: Vec<u64>,
     starts: Vec<u32>,
+    /// Per phrase of one lead word: the start of its first occurrence, or `NOT_FOUND`.
+    first_at: Vec<u32>,
 }
+
+const NOT_FOUND: u32 = u32::MAX;
 
 /// One scan over a text's words, in two phases: `word` looks each word up (one hash probe,
 /// no other data-dependent branch) and records what later checks need; `finish` then checks
@@ -524,14 +383,12 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
 
     #[inline(always)]
     fn slot(&self, lo: u64, hi: u64, len: u32) -> usize {
-        self.index.seed.slot(
-            &Key {
-                lo,
-                hi: if len <= 16 { hi } else { 0 },
-                len,
-            },
-            self.mask,
-        )
+        let key = Key {
+            lo,
+            hi: if len <= 16 { hi } else { 0 },
+            len,
+        };
+        self.index.seed.hash(&key) as usize & self.mask
     }
 
     fn grow(&mut self) {
@@ -568,7 +425,7 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         }
         let key = index.seed.key(self.buf, start, len);
         let h = index.seed.hash(&key);
-        if !test_bit(&index.filter.words, Filter::word_bit(h))
+        if !index.filter.words.contains(h)
             && !index
                 .filter
                 .stem_may_match(&index.seed, self.buf, start, len)
@@ -623,17 +480,19 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
             t => report(t, start, start + h.len as usize),
         };
         let mut phrases = None;
-        if let Some(w) = key.and_then(|k| index.words.get(&index.seed, k, word)) {
-            let info = &index.words.values[w as usize].1;
+        let found = key.and_then(|k| index.words.get(index.seed.hash(k), k, word));
+        if let Some(w) = found {
+            let info = index.words.value(w);
             info.exact.iter().for_each(&mut hit);
             if !info.phrases.is_empty() {
                 phrases = Some(w);
             }
         }
-        if word.len() >= index.stem_key && !index.stems.values.is_empty() {
+        if word.len() >= index.stem_key && !index.stems.is_empty() {
             let k = index.seed.key(buf, start, index.stem_key);
-            if let Some(g) = index.stems.get(&index.seed, &k, &word[..index.stem_key]) {
-                for (stem, h) in &index.stems.values[g as usize].1 {
+            let h = index.seed.hash(&k);
+            if let Some(g) = index.stems.get(h, &k, &word[..index.stem_key]) {
+                for (stem, h) in index.stems.value(g) {
                     if word.starts_with(stem) {
                         hit(h);
                     }
@@ -666,8 +525,11 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
             if phrases.is_some() {
                 act |= LEADS;
             }
-            let (len, first, phrases) =
-                ((end - start) as u32, start as u32, phrases.unwrap_or(EMPTY));
+            let (len, first, phrases) = (
+                (end - start) as u32,
+                start as u32,
+                phrases.unwrap_or(NO_PHRASES),
+            );
             self.t.acts.push(Act {
                 len,
                 first,
@@ -694,11 +556,14 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
     /// Does the phrase `p` occur after the word ending at `end`.
     #[inline]
     fn phrase_at(&self, p: &Phrase, end: usize) -> bool {
-        let stop = end + p.len;
-        stop <= self.n
-            && load16(self.buf, end) & p.head_mask == p.head
-            && (p.tail.is_empty() || self.buf[end + 16..stop] == *p.tail)
-            && !(p.need_right && (self.is_word_at)(stop))
+        self.phrase_after(p, load16(self.buf, end), end)
+    }
+
+    /// `phrase_at`, given the 16 bytes at `end`.
+    #[inline(always)]
+    fn phrase_after(&self, p: &Phrase, after: u128, end: usize) -> bool {
+        p.rest.is_at_loaded(after, self.buf, end, self.n)
+            && !(p.need_right && (self.is_word_at)(end + p.rest.len()))
     }
 
     /// Ends the scan: reports sequence parts found as words or stems (first and last
@@ -738,15 +603,40 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
                 (self.report)(Target::SeqPart(p), first, first + plen as usize);
                 (self.report)(Target::SeqPart(p), last, last + plen as usize);
             }
-            if act.phrases == EMPTY {
+            if act.phrases == NO_PHRASES {
                 continue;
             }
             let at = &t.starts[t.bounds[a + 1]..t.bounds[a + 2]];
-            for p in &index.words.values[act.phrases as usize].1.phrases {
-                let end = p.hit.len as usize;
-                let Some(&s) = at.iter().find(|&&s| self.phrase_at(p, s as usize + len)) else {
+            let info = index.words.value(act.phrases);
+            let phrases = &info.phrases;
+            // The first occurrence of each phrase: the text after each occurrence of the lead
+            // is loaded once, and compared with the phrases not found yet whose bit it has.
+            let first = &mut t.first_at;
+            first.clear();
+            first.resize(phrases.len(), NOT_FOUND);
+            let mut missing = phrases.len();
+            for &s in at {
+                let end = s as usize + len;
+                let after = load16(self.buf, end);
+                let bit = phrase_bit(&index.seed, info.phrase_key, after as u32);
+                if info.phrase_bits & bit == 0 {
                     continue;
-                };
+                }
+                for (p, f) in phrases.iter().zip(first.iter_mut()) {
+                    if p.bit == bit && *f == NOT_FOUND && self.phrase_after(p, after, end) {
+                        *f = s;
+                        missing -= 1;
+                    }
+                }
+                if missing == 0 {
+                    break;
+                }
+            }
+            for (p, &s) in phrases.iter().zip(first.iter()) {
+                if s == NOT_FOUND {
+                    continue;
+                }
+                let end = p.hit.len as usize;
                 (self.report)(p.hit.target, s as usize, s as usize + end);
                 if let Target::SeqPart(_) = p.hit.target {
                     if let Some(&s) = at

@@ -54,17 +54,18 @@ def main() -> None:
     labels = [w for name in spec["keywords"] for w in spec["keywords"][name]]
     cases = []
     for prompt, system in PROMPTS:
-        tier, score, confidence, ambiguous, tokens, rule, raw, matched, features = scorer.score(prompt, system)
+        result = scorer.score(prompt, system)
+        raw, matched, features = result.unpack()
         cases.append(
             {
                 "prompt": prompt,
                 "system": system,
-                "tier": tier,
-                "score": score,
-                "confidence": confidence,
-                "ambiguous": ambiguous,
-                "tokens": tokens,
-                "rule": rule,
+                "tier": result.tier,
+                "score": result.score,
+                "confidence": result.confidence,
+                "ambiguous": result.ambiguous,
+                "tokens": result.tokens,
+                "rule": result.rule,
                 "raw": raw,
                 "matched": matched,
                 "features": list(features),

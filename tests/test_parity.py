@@ -28,6 +28,19 @@ def test_both_backends_number_things_alike(name: str) -> None:
     assert list(getattr(native_module(), name)) == list(getattr(tables, name))
 
 
+@pytest.mark.skipif(not native_available(), reason="native module not built")
+def test_both_backends_have_the_same_character_tables() -> None:
+    """The class ranges and the case folding are written in both languages; compared entry
+    by entry (tests/test_text.py also compares their results on every code point)."""
+    from smart_llm_router import _text
+    from smart_llm_router._backend import native_module
+
+    native = native_module()
+    assert [tuple(r) for r in native.class_ranges()] == list(_text._RANGES)
+    python_folds = {cp: to for cp, to in _text._FOLD.items() if cp >= 0x80 and to != cp}
+    assert dict(native.fold_pairs()) == python_folds
+
+
 def test_vectors_match_the_current_defaults() -> None:
     assert VECTORS["spec"] == compile_spec(ScoringConfig.load()), (
         "bundled keywords or scoring defaults changed: run `python tests/gen_vectors.py` and review the diff"

@@ -111,7 +111,7 @@ def _quote(raw: str) -> str:
 
 
 def parse_needle(raw: str) -> Needle:
-    """Fold and normalise one keyword (see rust/scorer.rs::parse_needle)."""
+    """Fold and normalise one keyword (see rust/keywords.rs::parse_needle)."""
     normal = " ".join(p for p in fold(raw).split(" ") if p)
     left_star = normal.startswith("*")
     rest = normal[1:] if left_star else normal

@@ -1,6 +1,7 @@
 """Text primitives of the pure-Python backend: character classes, case folding, token
-estimate and the non-keyword features. Mirrors ``rust/text.rs`` and ``features`` in
-``rust/scorer.rs``; the README's "How matching works" defines them in words and tests compare
+estimate and the non-keyword features. Mirrors ``rust/text.rs`` and ``rust/features.rs``; the
+README's "How matching works" defines them in words. tests/test_parity.py compares the class
+ranges and the folding table with the native module's entry by entry, and tests/test_text.py
 both implementations over every code point.
 """
 
@@ -18,7 +19,7 @@ OTHER: Final = 3
 _W, _C, _S, _O = WORD, CJK, SPACE, OTHER
 
 # Sorted, non-overlapping (first, last, class); code points outside every range are WORD.
-# Keep in sync with RANGES in rust/text.rs.
+# The same table as RANGES in rust/text.rs (tests/test_parity.py compares them entry by entry).
 _RANGES: Final = (
     (0x00, 0x08, _O),
     (0x09, 0x0D, _S),

@@ -1,6 +1,6 @@
 """The names both scorers number things by: dimensions, keyword sets, tiers and rules.
 
-The Rust core has the same tables (``rust/scorer.rs``; exported by ``_native``), and
+The Rust core has the same tables (``rust/tables.rs``; exported by ``_native``), and
 ``tests/test_parity.py`` compares them entry by entry, so an index means the same on both
 backends. Everything in the package takes these names from here.
 """

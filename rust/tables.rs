@@ -1,0 +1,110 @@
+//! The names both scorers number things by: dimensions, keyword sets, tiers and rules. The
+//! Python twin is `smart_llm_router.tables`; the binding exports these, and the parity tests
+//! compare the two entry by entry.
+
+/// The 15 weighted dimensions, in the order of `ScoreOutput::raw`.
+pub const DIMENSIONS: [&str; 15] = [
+    "reasoningMarkers",
+    "codePresence",
+    "multiStepPatterns",
+    "technicalTerms",
+    "tokenCount",
+    "creativeMarkers",
+    "questionComplexity",
+    "constraintCount",
+    "agenticTask",
+    "imperativeVerbs",
+    "outputFormat",
+    "referenceComplexity",
+    "domainSpecificity",
+    "simpleIndicators",
+    "negationComplexity",
+];
+
+/// Keyword sets in keyword-id order: every dimension but tokenCount, then the sets that only
+/// feed rules (structured output in the system prompt, hard asks, proof asks) and the
+/// follow-up and topic-shift markers the conversation policy reads (they never change the
+/// score).
+pub const KEYWORD_SETS: [&str; 19] = [
+    "reasoningMarkers",
+    "codePresence",
+    "multiStepPatterns",
+    "technicalTerms",
+    "creativeMarkers",
+    "questionComplexity",
+    "constraintCount",
+    "agenticTask",
+    "imperativeVerbs",
+    "outputFormat",
+    "referenceComplexity",
+    "domainSpecificity",
+    "simpleIndicators",
+    "negationComplexity",
+    "structuredOutput",
+    "hardAsks",
+    "proofAsks",
+    "continuations",
+    "topicShifts",
+];
+
+pub const TIERS: [&str; 4] = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"];
+
+/// Which rule decided the tier (`ScoreOutput::rule`).
+pub const RULES: [&str; 8] = [
+    "score",
+    "ambiguous",
+    "reasoning_markers",
+    "long_context",
+    "hard_ask",
+    "structured_output",
+    "proof_ask",
+    "agentic_steps",
+];
+
+// Indices into DIMENSIONS...
+pub const D_REASONING: usize = 0;
+pub const D_MULTISTEP: usize = 2;
+pub const D_TOKENS: usize = 4;
+pub const D_QUESTION: usize = 6;
+pub const D_SIMPLE: usize = 13;
+// ...and into KEYWORD_SETS.
+pub const K_REASONING: usize = 0;
+pub const K_CODE: usize = 1;
+pub const K_MULTISTEP: usize = 2;
+pub const K_TECHNICAL: usize = 3;
+pub const K_AGENTIC: usize = 7;
+pub const K_DOMAIN: usize = 11;
+pub const K_STRUCTURED: usize = 14;
+pub const K_HARD: usize = 15;
+pub const K_PROOF: usize = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_constants_name_the_right_sets() {
+        for (d, name) in [
+            (D_REASONING, "reasoningMarkers"),
+            (D_MULTISTEP, "multiStepPatterns"),
+            (D_TOKENS, "tokenCount"),
+            (D_QUESTION, "questionComplexity"),
+            (D_SIMPLE, "simpleIndicators"),
+        ] {
+            assert_eq!(DIMENSIONS[d], name);
+        }
+        for (k, name) in [
+            (K_REASONING, "reasoningMarkers"),
+            (K_CODE, "codePresence"),
+            (K_MULTISTEP, "multiStepPatterns"),
+            (K_TECHNICAL, "technicalTerms"),
+            (K_AGENTIC, "agenticTask"),
+            (K_DOMAIN, "domainSpecificity"),
+            (K_STRUCTURED, "structuredOutput"),
+            (K_HARD, "hardAsks"),
+            (K_PROOF, "proofAsks"),
+        ] {
+            assert_eq!(KEYWORD_SETS[k], name);
+        }
+    }
+}
