@@ -496,3 +496,19 @@ def test_unquoted_off_in_yaml_means_off(tmp_path: Path) -> None:
     path.write_text(text, "utf-8")
     conv = Router(path).config.smart_router.conversation
     assert (conv.mode, conv.sessions.redis) == ("off", "off")
+
+
+def test_the_hot_path_memos_keep_no_long_text() -> None:
+    """Session keys, topic words and states are memoised per request, bounded in count and
+    never keyed by a long text (a first message may be a 50 KB system prompt)."""
+    from smart_llm_router import sessions, topic
+
+    before = sessions._short_digest.cache_info().currsize
+    long_key = sessions._digest("caller", "first_message", "x" * 50_000)
+    assert sessions._short_digest.cache_info().currsize == before
+    assert long_key == sessions._digest("caller", "first_message", "x" * 50_000)
+    assert sessions._digest("a", "b") == sessions._digest("a", "b") != sessions._digest("ab", "")
+    long_text = "alpha bravo charlie " * 5_000
+    assert topic.topic_words(long_text) == topic._topic_words(long_text[: topic.MAX_CHARS])
+    for cached in (sessions._short_digest, topic._topic_words):
+        assert cached.cache_parameters()["maxsize"] <= 2048

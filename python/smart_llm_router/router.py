@@ -83,12 +83,12 @@ class Held:
 
 # A session's state is read and written on every request of it, mostly unchanged: the same
 # string parses to the same (frozen) Held, and the same Held serialises to the same string.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _loads_held(value: str) -> Held | None:
     return Held._parse(value)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _dumps_held(tier: int, table: str, model: str | None, topic: tuple[int, ...]) -> str:
     return json.dumps({"t": tier, "tb": table, "m": model, "w": topic}, separators=(",", ":"))
 

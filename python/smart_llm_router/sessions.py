@@ -110,8 +110,20 @@ def _scope(token: str, team: str) -> str:
     return _digest(token, team)
 
 
-@lru_cache(maxsize=4096)  # a session's requests hash the same caller and id again
 def _digest(*parts: str) -> str:
+    # A session's requests hash the same caller and id again: short ones are remembered (a
+    # first message may be a 50 KB system prompt, which is hashed each time instead).
+    if sum(map(len, parts)) <= 512:
+        return _short_digest(*parts)
+    return _sha256(parts)
+
+
+@lru_cache(maxsize=2048)
+def _short_digest(*parts: str) -> str:
+    return _sha256(parts)
+
+
+def _sha256(parts: tuple[str, ...]) -> str:
     h = hashlib.sha256()
     for part in parts:
         h.update(part.encode("utf-8", "surrogatepass"))

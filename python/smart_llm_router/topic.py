@@ -49,7 +49,7 @@ def topic_words(text: str) -> tuple[int, ...]:
 
 # Clients send the whole conversation with every request: each earlier ask's words come back
 # from here instead of being read again (bounded: at most MAX_CHARS per key).
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # at most MAX_CHARS characters per key: a few MB at worst
 def _topic_words(text: str) -> tuple[int, ...]:
     folded = fold(text)
     seen: dict[int, None] = {}
