@@ -512,3 +512,60 @@ def test_the_hot_path_memos_keep_no_long_text() -> None:
     assert topic.topic_words(long_text) == topic._topic_words(long_text[: topic.MAX_CHARS])
     for cached in (sessions._short_digest, topic._topic_words):
         assert cached.cache_parameters()["maxsize"] <= 2048
+
+
+class _OrderedRedis:
+    """A stand-in for LiteLLM's RedisCache whose first write is slow: a later write of the same
+    key on another pooled connection would land first unless the store orders them."""
+
+    namespace = None
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str, str | None]] = []
+        self.calls = 0
+
+    def init_async_client(self) -> _OrderedRedis:
+        return self
+
+    def pipeline(self, transaction: bool = False) -> Any:
+        redis = self
+
+        class Pipe:
+            def __init__(self) -> None:
+                self.ops: list[tuple[str, str, str | None]] = []
+
+            def set(self, key: str, value: str, ex: int | None = None) -> None:
+                self.ops.append(("set", key, value))
+
+            def delete(self, key: str) -> None:
+                self.ops.append(("del", key, None))
+
+            def publish(self, channel: str, message: str) -> None:
+                pass
+
+            async def execute(self) -> None:
+                redis.calls += 1
+                await asyncio.sleep(0.05 if redis.calls == 1 else 0)
+                redis.log.extend(self.ops)
+
+        return Pipe()
+
+
+def test_writes_of_a_session_reach_redis_in_order() -> None:
+    redis = _OrderedRedis()
+    store = SessionStore(SessionConfig(redis_timeout_ms=1000, near_cache=False), redis=redis)
+
+    async def run() -> None:
+        store.put("k", "before the reset")  # slow: the first write
+        store.delete("k")  # a reset right after it
+        store.put("k", "after the reset")
+        store.put("other", "v")  # another key does not wait
+        await store.drain()
+
+    asyncio.run(run())
+    assert [op for op in redis.log if op[1] == "k"] == [
+        ("set", "k", "before the reset"),
+        ("del", "k", None),
+        ("set", "k", "after the reset"),
+    ]
+    assert redis.log[0] == ("set", "other", "v")

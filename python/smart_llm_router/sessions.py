@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -209,6 +210,8 @@ class SessionStore:
         # Keys whose Redis write waits for the reply (``publish``), oldest first.
         self._pending: dict[str, None] = {}
         self._clients: tuple[Any, Any, str] | None = None  # (event loop, client, key prefix)
+        # The newest background write of each key being written (writes of a key run in order).
+        self._writing: dict[str, asyncio.Task[None]] = {}
         # The near cache: this worker's name on the channel, the subscription's generation and
         # whether it is live now, the listening task, and a count of the copies dropped.
         self._writer = os.urandom(8).hex()
@@ -326,7 +329,7 @@ class SessionStore:
         if self._redis_up() is None:
             return
         if not later:
-            self._spawn(self._redis_write(key, value))
+            self._write_soon(key, value)
             return
         self._pending[key] = None
         if len(self._pending) > self.config.max_entries:  # replies that never came
@@ -338,16 +341,31 @@ class SessionStore:
         if self._pending.pop(key, 0) is None and self._redis_up() is not None:
             entry = self._entry(key)
             if isinstance(entry, tuple):
-                self._spawn(self._redis_write(key, entry[0]))
+                self._write_soon(key, entry[0])
 
     def delete(self, key: str) -> None:
         self.memory.delete_cache(key)
         self._pending.pop(key, None)
         if self._redis_up() is not None:
-            self._spawn(self._redis_write(key, None))
+            self._write_soon(key, None)
 
-    async def _redis_write(self, key: str, value: str | None) -> None:
+    def _write_soon(self, key: str, value: str | None) -> None:
+        """Write ``key`` in the background, after this worker's earlier writes of it (a reset's
+        DEL must not overtake the SET before it on another pooled connection)."""
+        previous = self._writing.get(key)
+        task = self._spawn(self._redis_write(key, value, previous))
+        if task is not None:
+            self._writing[key] = task
+            task.add_done_callback(functools.partial(self._written, key))
+
+    def _written(self, key: str, task: asyncio.Task[None]) -> None:
+        if self._writing.get(key) is task:
+            del self._writing[key]
+
+    async def _redis_write(self, key: str, value: str | None, after: asyncio.Task[None] | None = None) -> None:
         """SET (or DEL for None) and announce it, in one round trip."""
+        if after is not None and not after.done():
+            await asyncio.wait({after})
         try:
             client, prefix = self._client(self.redis)
             if client is None:
@@ -421,14 +439,15 @@ class SessionStore:
             self.memory.delete_cache(key)
             self.invalidations += 1
 
-    def _spawn(self, coroutine: Any) -> None:
+    def _spawn(self, coroutine: Any) -> asyncio.Task[None] | None:
         try:
             task = asyncio.get_running_loop().create_task(coroutine)
         except RuntimeError:  # no running loop: memory only
             coroutine.close()
-            return
+            return None
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def drain(self) -> None:
         """Wait for the background writes (tests, shutdown)."""
