@@ -24,7 +24,7 @@ ROOT = Path(smart_llm_router.__file__).parent
 # Bottom first. The CLI and the hook drive the router, the router drives the scorer facade,
 # the facade drives the backends, and the backends stand on the text primitives and tables.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("primitives", {"errors", "tables", "_text", "datafiles"}),
+    ("primitives", {"errors", "tables", "_text", "datafiles", "yaml_edit"}),
     ("backends", {"_native", "_pyscorer", "_backend"}),
     ("scorer", {"scoring_config", "spec", "scoring"}),
     ("router", {"config", "asks", "topic", "catalog", "sessions", "router"}),
