@@ -30,7 +30,19 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("router", {"config", "asks", "topic", "catalog", "sessions", "router"}),
     (
         "front",
-        {"__init__", "cli", "hook", "count_tokens", "proxy", "configure", "bench", "evaluate", "replay", "upstream"},
+        {
+            "__init__",
+            "cli",
+            "hook",
+            "count_tokens",
+            "proxy",
+            "configure",
+            "bench",
+            "evaluate",
+            "replay",
+            "upstream",
+            "fitting",
+        },
     ),
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}
