@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "evaluate",
             "replay",
             "upstream",
+            "calibrate",
             "fitting",
         },
     ),
