@@ -219,10 +219,12 @@ def _forced(app: AppConfig, tier: int, agentic: bool) -> AppConfig:
     return with_scoring(app, ScoringConfig.model_validate(data), agentic_min_raw=0.0 if agentic else 1.0)
 
 
-def probe(app: AppConfig, items: list[Item], progress: Progress | None = None) -> Probed:
+def probe(app: AppConfig, items: list[Item], progress: Progress | None = None, backend: str | None = None) -> Probed:
     """Route every item under the eight probe configs of ``app``: its dimension columns and
     its table of routed tiers (see the module docstring)."""
-    routers = [Routers(Router(_forced(app, t, agentic))) for agentic in (False, True) for t in range(4)]
+    routers = [
+        Routers(Router(_forced(app, t, agentic), backend=backend)) for agentic in (False, True) for t in range(4)
+    ]
     saturated = [app.smart_router.scoring.saturation.get(d) is not None for d in DIMENSIONS]  # type: ignore[call-overload]
     columns: list[list[float]] = [[] for _ in DIMENSIONS]
     negative = [False] * len(DIMENSIONS)
@@ -446,11 +448,11 @@ def check_model(model: Model, router: Router, items: list[Item], what: str) -> N
             )
 
 
-def fitted_items(inputs: Inputs, app: AppConfig) -> list[int]:
+def fitted_items(inputs: Inputs, app: AppConfig, backend: str | None = None) -> list[int]:
     """The items the search fits: every prompt and outcome line; of conversations, the turns
     whose newest content is a human ask that is not a follow-up (the others hold the
     conversation's tier whatever their own)."""
-    router = Router(app)
+    router = Router(app, backend=backend)
     history = app.smart_router.conversation.history_asks
     plain = Routers(router)
     out = []
@@ -464,9 +466,11 @@ def fitted_items(inputs: Inputs, app: AppConfig) -> list[int]:
     return out
 
 
-def measure(inputs: Inputs, app: AppConfig, strong_from: str = "COMPLEX") -> Labelled | Outcomes:
+def measure(
+    inputs: Inputs, app: AppConfig, strong_from: str = "COMPLEX", backend: str | None = None
+) -> Labelled | Outcomes:
     """``slr eval``'s figures for all of ``inputs`` under ``app``."""
-    router = Router(app)
+    router = Router(app, backend=backend)
     if inputs.kind == "labelled":
         return evaluate_units(inputs.units, list(range(len(inputs.units))), router)
     curve = outcome_curve(_outcome_requests(inputs, range(len(inputs.items))), router, strong_from)
@@ -492,9 +496,11 @@ def calibrate(
     seed: int = 0,
     strong_from: str = "COMPLEX",
     progress: Progress | None = None,
+    backend: str | None = None,
 ) -> Result:
     """Fit ``smart_router.scoring`` of ``config`` (the bundled one by default) to the files at
-    ``paths`` with ``folds``-fold cross-validation; see the module docstring. Raises
+    ``paths`` with ``folds``-fold cross-validation, routing with ``backend`` (the selected one
+    by default); see the module docstring. Raises
     ``InputFileError`` (naming the file and line) for data it cannot use, ``ConfigError`` for
     a bad config."""
     began = time.perf_counter()
@@ -512,14 +518,14 @@ def calibrate(
         TIERS.index(scoring.ambiguous_tier),
         smart.agentic_min_raw if smart.agentic_mode != "never" else math.inf,
     )
-    rows = fitted_items(inputs, app)
+    rows = fitted_items(inputs, app, backend)
     if inputs.kind == "labelled" and len({inputs.items[i].label for i in rows}) < 2:
         raise InputFileError("the requests that carry their own tier all have one label; calibration needs two tiers")
-    probed = probe(app, inputs.items, progress)
+    probed = probe(app, inputs.items, progress, backend)
     everything = list(range(len(inputs.items)))
     whole = _model(inputs, probed, everything, fixed)
     whole.set(start)
-    start_router = Router(app)
+    start_router = Router(app, backend=backend)
     check_model(whole, start_router, inputs.items, "starting")
 
     descents = (folds + 1) * ((OutcomeModel if inputs.kind == "outcomes" else LabelledModel).restarts + 1)
@@ -541,7 +547,7 @@ def calibrate(
     for f in range(folds):
         model = _model(inputs, probed, [i for i in rows if fold_of_item[i] != f], fixed)
         params = fit(model, start, random.Random(f"{seed}:{f}"), tick)
-        router = Router(with_scoring(app, params.config(scoring)))
+        router = Router(with_scoring(app, params.config(scoring)), backend=backend)
         if isinstance(after, Labelled):
             held = [u for u, fold in enumerate(fold_of_unit) if fold == f]
             after.merge(evaluate_units(inputs.units, held, router))
@@ -559,7 +565,7 @@ def calibrate(
     fitted_config = params.config(scoring)
     fitted_app = with_scoring(app, fitted_config)
     whole.set(params)
-    check_model(whole, Router(fitted_app), inputs.items, "fitted")
+    check_model(whole, Router(fitted_app, backend=backend), inputs.items, "fitted")
     return Result(
         inputs=inputs,
         folds=folds,
@@ -568,7 +574,7 @@ def calibrate(
         strong_from=strong_from,
         before=before,
         after=after,
-        fitted=measure(inputs, fitted_app, strong_from),
+        fitted=measure(inputs, fitted_app, strong_from, backend),
         start=start,
         params=params,
         config=fitted_config,
@@ -604,7 +610,7 @@ def write_config(result: Result, source: Path | None, target: Path) -> Written:
         tmp.write_text(new, "utf-8")
         if target.exists():
             shutil.copymode(target, tmp)
-        again = measure(result.inputs, load_config(tmp), result.strong_from)
+        again = measure(result.inputs, load_config(tmp), result.strong_from, result.backend)
         if again.to_dict() != result.fitted.to_dict():
             raise ModelMismatchError(
                 f"{target}: the config as written routes the data otherwise than the fitted one "
