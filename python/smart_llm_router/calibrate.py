@@ -338,7 +338,8 @@ class Outcomes:
             ("pgr", pgr),
             ("share_at_start_quality", at),
         ):
-            setattr(self, name, (getattr(self, name) * self.prompts + value * n) / total)
+            # (a first fold's figure as is: the whole data's must read as slr eval prints it)
+            setattr(self, name, (getattr(self, name) * self.prompts + value * n) / total if self.prompts else value)
         self.prompts = total
 
     def to_dict(self) -> dict[str, Any]:
