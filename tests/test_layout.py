@@ -24,13 +24,26 @@ ROOT = Path(smart_llm_router.__file__).parent
 # Bottom first. The CLI and the hook drive the router, the router drives the scorer facade,
 # the facade drives the backends, and the backends stand on the text primitives and tables.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("primitives", {"errors", "tables", "_text", "datafiles"}),
+    ("primitives", {"errors", "tables", "_text", "datafiles", "yaml_edit"}),
     ("backends", {"_native", "_pyscorer", "_backend"}),
     ("scorer", {"scoring_config", "spec", "scoring"}),
     ("router", {"config", "asks", "topic", "catalog", "sessions", "router"}),
     (
         "front",
-        {"__init__", "cli", "hook", "count_tokens", "proxy", "configure", "bench", "evaluate", "replay", "upstream"},
+        {
+            "__init__",
+            "cli",
+            "hook",
+            "count_tokens",
+            "proxy",
+            "configure",
+            "bench",
+            "evaluate",
+            "replay",
+            "upstream",
+            "calibrate",
+            "fitting",
+        },
     ),
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}

@@ -629,6 +629,147 @@ def _eval_conversations(files: Any, router: Router, min_accuracy: float | None, 
         raise typer.Exit(1)
 
 
+@app.command("calibrate")
+def calibrate_config(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="JSONL: labelled prompts ({prompt, tier}) and labelled conversations, or outcomes ({prompt, cheap, strong}); files or folders of them."
+        ),
+    ],
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="The config to start from and to update (default: bundled).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the updated config here instead of into --config.")
+    ] = None,
+    folds: Annotated[int, typer.Option("--folds", min=2, max=100, help="Cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the fold split and the random restarts.")] = 0,
+    strong_from: Annotated[
+        str, typer.Option("--strong-from", help="Tiers from this one up count as the strong model (outcome files).")
+    ] = "COMPLEX",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --output file.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Fit smart_router.scoring (weights, tier boundaries, saturations, ambiguity threshold)
+    to labelled data with k-fold cross-validation; write the changed numbers only if the
+    held-out folds do better (exit 1 otherwise)."""
+    from rich.progress import Progress
+
+    from .calibrate import ModelMismatchError, calibrate, write_config
+
+    if strong_from.upper() not in TIERS:
+        raise typer.BadParameter(f"one of {', '.join(TIERS)}", param_hint="--strong-from")
+    target = output or config
+    if output is not None and output.exists() and not force and output.resolve() != (config and config.resolve()):
+        raise InputFileError(f"{output} exists: use --force to overwrite it, or -c {output} to update it")
+    with Progress(console=err, transient=True) as progress:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        try:
+            result = calibrate(paths, config, folds=folds, seed=seed, strong_from=strong_from, progress=report)
+        except ModelMismatchError as e:
+            err.print(Text.assemble(("internal error:", "red"), f" {e}"))
+            raise typer.Exit(1) from None
+    written, refused = None, None
+    if not result.improved:
+        refused = "the fitted numbers do not do better than the starting config on the held-out folds"
+    elif not result.overrides:
+        refused = "no number changed"
+    elif target is not None:
+        try:
+            written = write_config(result, config, target)
+        except ModelMismatchError as e:
+            err.print(Text.assemble(("internal error:", "red"), f" {e}"))
+            raise typer.Exit(1) from None
+    if as_json:
+        data = result.to_dict() | {
+            "written": str(written.path) if written else None,
+            "comments_kept": written.comments_kept if written else None,
+            "refused": refused,
+        }
+        out.print_json(json.dumps(data, ensure_ascii=False))
+    else:
+        _render_calibration(result)
+        if refused:
+            err.print(Text.assemble(("not written:", "yellow"), f" {refused}"))
+        elif written:
+            out.print(
+                Text.assemble(
+                    (f"wrote {written.path}", "green"), f" (smart_router.scoring: {len(result.changes)} numbers)"
+                )
+            )
+            if not written.comments_kept:
+                err.print(
+                    Text.assemble(
+                        ("note:", "yellow"),
+                        f" {written.path} was rewritten as plain YAML: its layout could not be edited in place, so its comments are gone",
+                    )
+                )
+        else:
+            out.print(
+                "nothing written: give -o FILE (a copy of the config with these numbers) or -c CONFIG to update it"
+            )
+    if not result.improved:
+        raise typer.Exit(1)
+
+
+def _render_calibration(result: Any) -> None:
+    from .calibrate import Labelled
+
+    data = result.to_dict()
+    lines = data["lines"]
+    head = f"{data['requests']} requests" + (f" ({lines} lines)" if lines != data["requests"] else "")
+    out.print(
+        f"{head} · {result.folds}-fold cross-validation, seed {result.seed} · {result.backend} backend · "
+        f"{result.seconds:.1f} s"
+    )
+    before, after, fitted = result.before, result.after, result.fitted
+    if isinstance(before, Labelled):
+        out.print(
+            f"held-out folds: accuracy {before.accuracy:.1%} -> {after.accuracy:.1%} "
+            f"({before.correct} -> {after.correct} of {before.total}), under-routed {before.under_routed} -> {after.under_routed}"
+        )
+        if before.turns:
+            out.print(
+                f"  of which conversation turns: {before.turns_correct / before.turns:.1%} -> "
+                f"{after.turns_correct / after.turns:.1%} ({before.turns} turns)"
+            )
+        for title, part in (("starting config", before), ("fitted per fold, on its held-out fold", after)):
+            table = _confusion_table(part.confusion, *_rates(part.confusion))
+            table.title = f"{title}: expected (rows) x routed (columns)"
+            out.print(table)
+        out.print(f"fitted on everything: accuracy {fitted.accuracy:.1%} on the same data (what slr eval will show)")
+    else:
+        out.print(
+            f"held-out folds: APGR {before.apgr:.3f} -> {after.apgr:.3f}; the starting config's quality "
+            f"(PGR {before.pgr:.1%}) with {before.strong_share:.1%} -> {after.share_at_start_quality:.1%} strong calls"
+        )
+        out.print(
+            f"fitted tier mapping ({result.strong_from}+ -> strong): {after.strong_share:.1%} strong calls, PGR {after.pgr:.1%}"
+        )
+        out.print(f"fitted on everything: APGR {fitted.apgr:.3f} on the same data")
+    for key, old, new in result.changes:
+        out.print(f"  {key}: {old} -> {new}")
+
+
+def _rates(confusion: Any) -> tuple[Any, Any]:
+    def recall(tier: str) -> float | None:
+        n = sum(confusion[(tier, g)] for g in TIERS)
+        return confusion[(tier, tier)] / n if n else None
+
+    def precision(tier: str) -> float | None:
+        n = sum(confusion[(e, tier)] for e in TIERS)
+        return confusion[(tier, tier)] / n if n else None
+
+    return recall, precision
+
+
 @app.command()
 def replay(
     log: Annotated[Path, typer.Argument(help="The proxy's decision log (smart_router.decision_log, prompts: text).")],

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .router import Router
+from .router import Router, RoutingDecision
 from .tables import TIERS
 
 
@@ -134,23 +134,28 @@ def file_kind(rows: list[tuple[int, dict[str, Any]]], path: Path) -> str:
     )
 
 
+def labelled_request(obj: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+    """(expected tier, ``Router.route`` keyword arguments) of one labelled-prompt line."""
+    prompt = _field(obj, "prompt", str, where, optional=False)
+    expected = obj.get("tier")
+    if expected not in TIERS:
+        raise InputFileError(f"{where}: 'tier' must be one of {', '.join(TIERS)}, got {expected!r}")
+    return expected, {
+        "prompt": prompt,
+        "system_prompt": _field(obj, "system", str, where),
+        "profile": _field(obj, "profile", str, where) or "auto",
+        "has_tools": bool(obj.get("tools")),
+        "has_vision": bool(obj.get("images")),
+    }
+
+
 def evaluate_labelled(rows: list[tuple[int, dict[str, Any]]], path: Path, router: Router) -> EvalResult:
     confusion: Counter[tuple[str, str]] = Counter()
     result = EvalResult(total=0, correct=0, confusion=confusion)
     for number, obj in rows:
-        where = f"{path} line {number}"
-        prompt = _field(obj, "prompt", str, where, optional=False)
-        expected = obj.get("tier")
-        if expected not in TIERS:
-            raise InputFileError(f"{where}: 'tier' must be one of {', '.join(TIERS)}, got {expected!r}")
-        images = obj.get("images")
-        decision = router.route(
-            prompt,
-            system_prompt=_field(obj, "system", str, where),
-            profile=_field(obj, "profile", str, where) or "auto",
-            has_tools=bool(obj.get("tools")),
-            has_vision=bool(images),
-        )
+        expected, request = labelled_request(obj, f"{path} line {number}")
+        prompt = request["prompt"]
+        decision = router.route(**request)
         confusion[(expected, decision.tier)] += 1
         result.total += 1
         if decision.tier == expected:
@@ -208,22 +213,37 @@ def cost_quality_curve(scores: list[Any], cheap: list[float], strong: list[float
     return Curve(points, area, q_cheap, q_strong, (share, quality, pgr))
 
 
+def outcome_request(obj: dict[str, Any], where: str) -> tuple[dict[str, Any], float, float]:
+    """(``Router.route`` keyword arguments, cheap quality, strong quality) of one outcome line."""
+    prompt = _field(obj, "prompt", str, where, optional=False)
+    cheap, strong = (float(_field(obj, key, (int, float), where, optional=False)) for key in ("cheap", "strong"))
+    request = {
+        "prompt": prompt,
+        "system_prompt": _field(obj, "system", str, where),
+        "profile": _field(obj, "profile", str, where) or "auto",
+    }
+    return request, cheap, strong
+
+
+def rank_key(decision: RoutingDecision) -> tuple[int, float]:
+    """How outcome evaluation ranks a routed prompt for the strong model: by tier (the rules
+    that lift a tier outrank the raw score), then by score."""
+    return TIERS.index(decision.tier), decision.score
+
+
 def evaluate_outcomes(rows: list[tuple[int, dict[str, Any]]], path: Path, router: Router, strong_from: str) -> Curve:
+    return outcome_curve([outcome_request(obj, f"{path} line {number}") for number, obj in rows], router, strong_from)
+
+
+def outcome_curve(requests: list[tuple[dict[str, Any], float, float]], router: Router, strong_from: str) -> Curve:
+    """The cost/quality curve of routing ``requests`` (see ``outcome_request``) with ``router``."""
     scores, cheap, strong, routed = [], [], [], []
     threshold = TIERS.index(strong_from)
-    for number, obj in rows:
-        where = f"{path} line {number}"
-        prompt = _field(obj, "prompt", str, where, optional=False)
-        for key in ("cheap", "strong"):
-            _field(obj, key, (int, float), where, optional=False)
-        decision = router.route(
-            prompt,
-            system_prompt=_field(obj, "system", str, where),
-            profile=_field(obj, "profile", str, where) or "auto",
-        )
-        scores.append((TIERS.index(decision.tier), decision.score))
-        cheap.append(float(obj["cheap"]))
-        strong.append(float(obj["strong"]))
+    for request, q_cheap, q_strong in requests:
+        decision = router.route(**request)
+        scores.append(rank_key(decision))
+        cheap.append(q_cheap)
+        strong.append(q_strong)
         routed.append(TIERS.index(decision.tier) >= threshold)
     curve = cost_quality_curve(scores, cheap, strong, routed)
     curve.ideal = cost_quality_curve([s - c for s, c in zip(strong, cheap)], cheap, strong, routed)
