@@ -22,6 +22,7 @@ import operator
 from collections import defaultdict
 from typing import Any, NamedTuple
 
+from ._structure import Structure
 from ._text import (
     CJK,
     CJK_RUN,
@@ -35,7 +36,7 @@ from ._text import (
     split_words,
 )
 from .errors import ConfigError
-from .tables import DIMENSIONS, KEYWORD_SETS, TIERS
+from .tables import DIMENSIONS, KEYWORD_SETS, RULES, TIERS
 
 _D_TOKENS, _D_SIMPLE = (DIMENSIONS.index(d) for d in ("tokenCount", "simpleIndicators"))
 (
@@ -64,6 +65,7 @@ _D_TOKENS, _D_SIMPLE = (DIMENSIONS.index(d) for d in ("tokenCount", "simpleIndic
         "questionComplexity",
     )
 )
+_K_NAMES = {name: i for i, name in enumerate(KEYWORD_SETS)}
 _SEQUENCE_SEP = " ... "
 
 Features = tuple[int, int, int, int]
@@ -335,6 +337,8 @@ class PyScorer:
         self.proof_floor = TIERS.index(spec["proof_ask_floor"])
         self.agentic_steps_min = int(spec["agentic_steps_min"])
         self.agentic_steps_floor = TIERS.index(spec["agentic_steps_floor"])
+        # Structural signals and rules (_structure.py); a spec may turn them off.
+        self._structure = Structure() if spec.get("structure", True) else None
 
         self.keyword_set: list[int] = []
         self.sequences: list[tuple[int, int, int]] = []
@@ -425,7 +429,8 @@ class PyScorer:
 
     def score(self, text: str, system_prompt: str | None = None) -> Score:
         """Same as the native ``Scorer.score``."""
-        found = self._scan(fold(text), False)
+        folded = fold(text)
+        found = self._scan(folded, False)
         if system_prompt is not None:
             found |= self._scan(fold(system_prompt), True)
         shadowed = [k for kid in found for k in self.subsumes.get(kid, ())]
@@ -442,7 +447,12 @@ class PyScorer:
         # Keyword counts of the dimensions in order (the keyword sets come in the same order,
         # without tokenCount), plus the non-keyword signals.
         counts = list(map(float, per_set[: len(DIMENSIONS) - 1]))
-        if numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens:
+        structure = self._structure
+        sig = structure.signals(text, folded) if structure is not None else None
+        if sig is not None:
+            # Quantities given and one asked for (not any two numbers and a question mark).
+            counts[_K_REASONING] += structure.word_problem(sig, tokens, per_set[_K_CODE])
+        elif numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens:
             # A question about several numbers in a few sentences: a word problem.
             counts[_K_REASONING] += 1.0
         counts[_K_QUESTION] += max(questions - 1, 0)
@@ -484,6 +494,10 @@ class PyScorer:
             tier, rule, floored = self.agentic_steps_floor, 7, True
         if per_set[_K_STRUCTURED] >= 1 and self.structured_floor > tier:
             tier, rule, floored = self.structured_floor, 5, True
+        if sig is not None:
+            tier, why = structure.decide(sig, tier, tokens, per_set, _K_NAMES)
+            if why is not None:
+                rule, floored = RULES.index(why), True
         if floored:
             ambiguous = False
             confidence = self.override_confidence

@@ -49,4 +49,14 @@ RULES: Final = (
     "structured_output",
     "proof_ask",
     "agentic_steps",
+    # Structural rules (python/smart_llm_router/_structure.py).
+    "math",
+    "word_problem",
+    "puzzle",
+    "rework",
+    "requirements",
+    "long_ask",
+    "request",
+    "definition",
+    "small_object",
 )
