@@ -451,7 +451,7 @@ class PyScorer:
         sig = structure.signals(text, folded) if structure is not None else None
         if sig is not None:
             # Quantities given and one asked for (not any two numbers and a question mark).
-            counts[_K_REASONING] += structure.word_problem(sig, tokens, per_set[_K_CODE])
+            counts[_K_REASONING] += structure.word_problem(sig, tokens, per_set[_K_CODE], per_set[_K_TECHNICAL])
         elif numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens:
             # A question about several numbers in a few sentences: a word problem.
             counts[_K_REASONING] += 1.0
@@ -495,7 +495,7 @@ class PyScorer:
         if per_set[_K_STRUCTURED] >= 1 and self.structured_floor > tier:
             tier, rule, floored = self.structured_floor, 5, True
         if sig is not None:
-            tier, why = structure.decide(sig, tier, tokens, per_set, _K_NAMES)
+            tier, why = structure.decide(sig, tier, rule, tokens, per_set, _K_NAMES)
             if why is not None:
                 rule, floored = RULES.index(why), True
         if floored:

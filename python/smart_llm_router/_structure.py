@@ -47,6 +47,8 @@ SETS = (
     "requests",
     "planTerms",
     "scaleWords",
+    "strongAsks",
+    "reasoningAsks",
 )
 (
     S_DEFINITION,
@@ -61,10 +63,15 @@ SETS = (
     S_REQUEST,
     S_PLAN,
     S_SCALE,
+    S_STRONG,
+    S_REASONING,
 ) = range(len(SETS))
 
 # Tiers.
 SIMPLE, MEDIUM, COMPLEX, REASONING = range(4)
+# The ceilings lower a tier set by the score (rule 0, 1) or by the hard-ask floor (4), not one
+# set by another rule (reasoning markers, long context, structured output, proof, agentic).
+CAPPABLE = (0, 1, 4)
 
 # --- Text scans ------------------------------------------------------------------------------
 # Sentence ends: ! ? and their CJK/Arabic forms, a newline, or a "." before a blank or the end.
@@ -92,8 +99,9 @@ _CJK_NUMERAL = re.compile(r"[一二三四五六七八九十百千万億亿两兩
 _EXPONENT = re.compile(r"[\w)]\s?\^\s?[\w(]|[²³⁴ⁿ]")
 _EQUALS = re.compile(r"(?<![=<>!:])=(?![=>])")
 _VARIABLE_OP = re.compile(
-    r"(?<![A-Za-z])[a-zA-Z]\s?[\^=+\-*/<>·×≤≥]\s?[\w(√]"
-    r"|[\^=+\-*/<>·×≤≥]\s?[a-zA-Z](?![A-Za-z])"
+    r"(?<![A-Za-z])[a-zA-Z] ?[\^=+*<>·×≤≥] ?[\w(√]"
+    r"|(?<![A-Za-z])[a-zA-Z](?: - |-(?=\d)| ?/ ?[\dA-Za-z](?![A-Za-z]))"
+    r"|[\^=+*<>·×≤≥] ?[a-zA-Z](?![A-Za-z])"
     r"|\d[xyzn](?![A-Za-z])"
 )
 _FUNCTION = re.compile(r"(?<![A-Za-z])[A-Za-z]'?\((?=\s?[a-zA-Z])")
@@ -101,7 +109,10 @@ _MATH_SYMBOL = re.compile(r"[√∑∫∏≤≥≠≈∞π∂∀∃∈]")
 # Three or more names enumerated: "Ana, Bea and Carla", "A, B, C", "Петя, Вася и Коля".
 _NAME = r"(?:[A-Z][a-záéíóúãõâêôçñü]{1,12}|[А-ЯЁ][а-яё]{1,12}|[A-Z])"
 _NAME_SEP = r"(?:\s?[,、，]\s?|\s(?:and|und|y|e|и|et|or|oder|o|ou|или)\s)"
-_NAMES = re.compile(rf"(?<!\w){_NAME}(?:{_NAME_SEP}{_NAME}){{2,}}+(?!\w)")
+_LETTER = "A-Za-zÀ-ÿА-Яа-яЁё"
+_NAMES = re.compile(rf"(?<![{_LETTER}]){_NAME}(?:{_NAME_SEP}{_NAME}){{2,}}+(?![{_LETTER}])")
+# Chinese puzzles name people 甲, 乙, 丙, 丁 (as A, B, C, D).
+_STEMS = "甲乙丙丁"
 _NAME_SPLIT = re.compile(_NAME_SEP)
 # Code: a fence, or many code punctuation marks.
 _CODE_FENCE = "```"
@@ -244,6 +255,8 @@ class Structure:
         if question_end and sentences >= 2:
             for run in _NAMES.findall(text):
                 names = max(names, len(_NAME_SPLIT.split(run)))
+            if not ascii_text:
+                names = max(names, sum(stem in text for stem in _STEMS))
         request_end = not ascii_text and stripped.endswith(_REQUEST_ENDS)
         return Signals(
             units,
@@ -260,18 +273,34 @@ class Structure:
             tuple(counts),
         )
 
-    def word_problem(self, sig: Signals, tokens: float, code_words: int) -> bool:
+    @staticmethod
+    def pointed(sig: Signals) -> bool:
+        """The prompt points at content: a pointer word, or "this/our/my" and a work object."""
+        s = sig.sets
+        return s[S_POINTER] > 0 or (s[S_DEMONSTRATIVE] > 0 and (s[S_SMALL] + s[S_LARGE]) > 0)
+
+    def word_problem(self, sig: Signals, tokens: float, code_words: int, technical: int = 0) -> bool:
         """Quantities given and one asked for: a word problem (also the reasoning signal of
         the weighted score, which used to fire on any two numbers and a question mark)."""
         if sig.code or code_words >= 2 or tokens < self.word_problem_min_tokens:
             return False
-        asks = sig.sets[S_QUANTITY]
-        return sig.quantities >= 2 and asks >= 1 or sig.quantities >= 3 and sig.question_end and asks + sig.math >= 1
+        s = sig.sets
+        asked = sig.question_end or not self.pointed(sig)
+        large = s[S_LARGE] > 0
+        if s[S_STRONG] and sig.quantities >= 1 and asked:
+            return True
+        if large:
+            return False
+        if s[S_QUANTITY] and sig.quantities >= 2 and asked and (sig.sentences >= 2 or sig.units >= 8):
+            return True
+        # Numbers dense enough to be the point of the text, and a question about them.
+        return sig.quantities >= 3 and sig.question_end and technical == 0 and sig.quantities * 15 >= sig.units
 
     def decide(
         self,
         sig: Signals,
         tier: int,
+        prior_rule: int,
         tokens: float,
         per_set: list[int],
         k: dict[str, int],
@@ -280,8 +309,12 @@ class Structure:
         s = sig.sets
         code_words = per_set[k["codePresence"]]
         proof = per_set[k["proofAsks"]] + (per_set[k["reasoningMarkers"]] >= 2)
-        # Evidence of size.
         large = s[S_LARGE] > 0
+        pointed = self.pointed(sig)
+        # Content handed over to work on ("shorten my text: ..."): its list is not a list of asks.
+        payload = pointed and not large
+        task = s[S_REQUEST] + per_set[k["imperativeVerbs"]] + s[S_REWORK] + sig.request_end
+        # Evidence of size.
         evidence = (
             (s[S_SCOPE] > 0)
             + large
@@ -289,43 +322,51 @@ class Structure:
             + (s[S_PLAN] >= 4)
             + sig.scale
             + (sig.sentences >= 3)
+            + (sig.quantities >= 3)
             + (per_set[k["hardAsks"]] > 0)
         )
-        task = s[S_REQUEST] + per_set[k["imperativeVerbs"]] + s[S_REWORK] + sig.request_end
-        pointed = s[S_POINTER] > 0 or (s[S_DEMONSTRATIVE] > 0 and (s[S_SMALL] + s[S_LARGE]) > 0)
 
         floor, rule = tier, None
-        # REASONING: math notation, a word problem, a logic puzzle.
+        # REASONING: math notation, a word problem, a logic puzzle, a counterexample.
         if not sig.code and code_words < 2 and (sig.math >= 2 or sig.math == 1 and (sig.question_end or task)):
             if floor < REASONING:
                 floor, rule = REASONING, "math"
-        if floor < REASONING and self.word_problem(sig, tokens, code_words):
+        if floor < REASONING and self.word_problem(sig, tokens, code_words, per_set[k["technicalTerms"]]):
             floor, rule = REASONING, "word_problem"
         if floor < REASONING and sig.names >= 3 and not large:
             floor, rule = REASONING, "puzzle"
+        if floor < REASONING and s[S_REASONING] > 0:
+            floor, rule = REASONING, "math"
         if floor >= REASONING:
             return floor, rule
         # COMPLEX: rework of a large object; requirement lists; long asks with evidence of size.
         if large and (s[S_REWORK] > 0 or s[S_SCOPE] > 0 and task):
             if floor < COMPLEX:
                 floor, rule = COMPLEX, "rework"
-        if floor < COMPLEX and sig.items >= self.requirements_min_items and sig.units >= self.requirements_min_units:
-            if evidence >= self.requirements_min_evidence:
+        if (
+            floor < COMPLEX
+            and not payload
+            and (task or not sig.question_end)
+            and sig.items >= self.requirements_min_items
+        ):
+            if sig.units >= self.requirements_min_units and (large or s[S_SCOPE] > 0 or evidence >= 2):
                 floor, rule = COMPLEX, "requirements"
-        if floor < COMPLEX and sig.units >= self.long_ask_min_units and sig.clauses >= 4:
+            elif sig.items >= 5 and sig.units >= 40 and not sig.question_end:
+                floor, rule = COMPLEX, "requirements"
+        if floor < COMPLEX and not payload and sig.units >= self.long_ask_min_units and sig.clauses >= 4:
             if evidence >= self.long_ask_min_evidence:
                 floor, rule = COMPLEX, "long_ask"
         # MEDIUM: work on content pointed at, or a request to produce something.
-        if floor < MEDIUM and task and (pointed or sig.units >= 4):
+        if floor < MEDIUM and (pointed or task and sig.units >= 4):
             floor, rule = MEDIUM, "request"
-        if rule is not None or proof:
+        if rule is not None or proof or prior_rule not in CAPPABLE:
             return floor, rule
         # Ceilings: a short definitional question; short work on a small object.
         if (
             tier > SIMPLE
             and s[S_DEFINITION] > 0
             and sig.units <= self.definition_max_units
-            and sig.sentences <= 1
+            and (sig.sentences <= 1 or sig.sentences == 2 and sig.units <= 8)
             and not task
             and sig.quantities < 2
             and sig.math == 0
