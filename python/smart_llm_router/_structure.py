@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import re
 from importlib.resources import files
+from itertools import repeat
 from typing import Any, NamedTuple
 
 import yaml
 
-from ._text import CJK_RUN, WORD, char_class, fold, non_ascii
+from ._text import CJK_RUN, WORD, WORD_RUN, char_class, fold, non_ascii
 
 SETS = (
     "definition",
@@ -74,47 +75,78 @@ SIMPLE, MEDIUM, COMPLEX, REASONING = range(4)
 CAPPABLE = (0, 1, 4)
 
 # --- Text scans ------------------------------------------------------------------------------
-# Sentence ends: ! ? and their CJK/Arabic forms, a newline, or a "." before a blank or the end.
-_SENTENCE_END = re.compile(r"[!?。！？؟\n]+|\.(?=\s|$)")
-# Clause separators: , ; : and their CJK/Arabic forms, a dash between blanks ("," and "." inside
-# a number are not separators).
-_CLAUSE = re.compile(r"[;:；：،؛、，]|,(?!\d)|\s[—–]\s|\s-\s")
-# Enumeration separators inside one sentence.
-_ENUM_SEP = re.compile(r"[;；،、，・]|,(?!\d)")
-# A list line: a bullet or a number ("1." "1)" "(1)" "1）") at a line start.
-_LIST_LINE = re.compile(r"(?m)^[ \t]*(?:[-*•・·▪●]|\(?\d{1,2}[.)）])")
-_NUMBERED_LINE = re.compile(r"(?m)^[ \t]*\(?\d{1,2}[.)）]")
-# An inline list number "1)" / "(1)" / "1）" after a blank or a separator; circled numbers.
-_INLINE_NUMBER = re.compile(r"(?:(?<=[\s:：,，;；])|^)\(?\d{1,2}[)）]")
+# The text is first reduced to a "skeleton" of the same length, one byte per character (C-level
+# str.replace for a few non-ASCII marks, then encode + bytes.translate): digits -> "0", letters
+# -> "a" ("A" capitals, "x" for x y z n, "K" for k K M B), blanks -> " ", sentence ends -> "!",
+# clause separators -> "," ";" ":", math and list marks kept, everything else -> "~". Every
+# pattern then starts with a literal byte (the regex engine jumps between occurrences) or runs
+# over the few hits of one; nothing backtracks.
+_NON_ASCII_MARKS = (
+    ("。！？؟", "!"),  # sentence ends
+    ("、，،・", ","),  # enumeration separators
+    ("；؛", ","),
+    ("：", ":"),
+    ("（", "("),
+    ("）", ")"),
+    ("｜", "|"),
+    ("年月", "/"),  # "1945年8月15日" is one number
+    ("万億亿千만억천", "K"),  # a scale after a number: "500万", "5억"
+    ("×·", "*"),
+    ("≤", "<"),
+    ("≥", ">"),
+    ("•▪●", "*"),  # bullets
+)
+
+
+def _skeleton_table() -> bytes:
+    table = bytearray(b"~" * 256)
+    for ch in b"0123456789":
+        table[ch] = ord("0")
+    for ch in range(ord("a"), ord("z") + 1):
+        table[ch] = ord("a")
+    for ch in range(ord("A"), ord("Z") + 1):
+        table[ch] = ord("A")
+    for ch in b"xyzn":
+        table[ch] = ord("x")
+    for ch in b"kKMB":
+        table[ch] = ord("K")
+    for ch in b" \t\r\x0b\x0c":
+        table[ch] = ord(" ")
+    table[ord("\n")] = ord("\n")
+    table[ord("!")] = ord("!")  # "?" is made "!" first: encode() replaces non-ASCII with "?"
+    for ch in b".,:()|/-=+*<>^'":
+        table[ch] = ch
+    table[ord(";")] = ord(",")
+    return bytes(table)
+
+
+_SKELETON = _skeleton_table()
+# Blanks -> "0", anything else -> "1": a token starts at each "01".
+_TOKEN_STARTS = bytes(48 if ch in b" \n" else 49 for ch in range(256))
+_LETTERS = b"aAxK"
+# Deleted before sentences are counted: what is not content (";" is "," in the skeleton).
+_NOT_CONTENT = b" .:()|-"
+_OPERATOR_BYTES = b"=+*<>^"
+_NOT_OPERATOR = bytes(ch for ch in range(256) if ch not in _OPERATOR_BYTES)
+_NUMBER = re.compile(rb"0+(?:[.,:/\-]0+)*+")
+_DIGIT_RUNS = bytes(49 if ch == 48 else 48 for ch in range(256))
+_LIST_NUMBER = re.compile(rb"00?\)")
+_BEFORE_LIST_NUMBER = b" \n:,("
+_VARIABLE_NUMBER = re.compile(rb"0x(?![aAxK])")
+_SCALED = re.compile(rb"0 ?K(?![aAxK])")
+_OPERATORS = re.compile(rb"[=+*<>^]")
 _CIRCLED = re.compile(r"[①-⑳]")
-# A number: digit runs joined by . , : / - or a CJK date mark count once ("1,530", "2:15",
-# "1945年8月15日"); one followed by "|" is a label ("Scenario 1 | ...").
-_NUMBER = re.compile(r"\d+(?:(?:[.,:/\-]|[年月])\d+)*+")
-_LABEL = re.compile(r"\d\s?[|｜]")
-# A number with a scale suffix ("200k", "10M", "500万", "5억").
-_SCALED = re.compile(r"\d\s?(?:[kKMB](?![A-Za-z])|[万億亿千만억천])")
 # Chinese/Japanese numerals: a run of them counts once; a lone 一 ("一下", "一起") does not.
 _CJK_NUMERAL = re.compile(r"[一二三四五六七八九十百千万億亿两兩〇零]+")
-# Math notation.
-_EXPONENT = re.compile(r"[\w)]\s?\^\s?[\w(]|[²³⁴ⁿ]")
-_EQUALS = re.compile(r"(?<![=<>!:])=(?![=>])")
-_VARIABLE_OP = re.compile(
-    r"(?<![A-Za-z])[a-zA-Z] ?[\^=+*<>·×≤≥] ?[\w(√]"
-    r"|(?<![A-Za-z])[a-zA-Z](?: - |-(?=\d)| ?/ ?[\dA-Za-z](?![A-Za-z]))"
-    r"|[\^=+*<>·×≤≥] ?[a-zA-Z](?![A-Za-z])"
-    r"|\d[xyzn](?![A-Za-z])"
-)
-_FUNCTION = re.compile(r"(?<![A-Za-z])[A-Za-z]'?\((?=\s?[a-zA-Z])")
-_MATH_SYMBOL = re.compile(r"[√∑∫∏≤≥≠≈∞π∂∀∃∈]")
+_MATH_SYMBOL = re.compile(r"[²³⁴ⁿ√∑∫∏≠≈∞π∂∀∃∈]")
 # Three or more names enumerated: "Ana, Bea and Carla", "A, B, C", "Петя, Вася и Коля".
-_NAME = r"(?:[A-Z][a-záéíóúãõâêôçñü]{1,12}|[А-ЯЁ][а-яё]{1,12}|[A-Z])"
-_NAME_SEP = r"(?:\s?[,、，]\s?|\s(?:and|und|y|e|и|et|or|oder|o|ou|или)\s)"
 _LETTER = "A-Za-zÀ-ÿА-Яа-яЁё"
-_NAMES = re.compile(rf"(?<![{_LETTER}]){_NAME}(?:{_NAME_SEP}{_NAME}){{2,}}+(?![{_LETTER}])")
+_NAME = r"[A-ZА-ЯЁ][a-zà-ÿа-яё]{0,12}"
+_NAME_SEP = r"(?:\s?[,、，]\s?|\s(?:and|und|y|e|и|et|or|oder|o|ou|или)\s)"
+_NAMES = re.compile(rf"[A-ZА-ЯЁ](?<![{_LETTER}].)[a-zà-ÿа-яё]{{0,12}}(?:{_NAME_SEP}{_NAME}){{2,}}+(?![{_LETTER}])")
+_NAME_SPLIT = re.compile(_NAME_SEP)
 # Chinese puzzles name people 甲, 乙, 丙, 丁 (as A, B, C, D).
 _STEMS = "甲乙丙丁"
-_NAME_SPLIT = re.compile(_NAME_SEP)
-# Code: a fence, or many code punctuation marks.
 _CODE_FENCE = "```"
 _QUESTION_MARKS = "?？؟"
 # Japanese and Korean requests end the text with a verb form: して, 書いて, 줘, 주세요.
@@ -134,6 +166,76 @@ _REQUEST_ENDS = (
 _TRAILING = " \t\n.。!！~～…"
 
 
+def skeleton(text: str, rest: str) -> bytes:
+    """One byte per character of ``text`` (see above); ``rest``: its non-ASCII characters."""
+    if "?" in text:
+        text = text.replace("?", "!")
+    if rest:
+        for chars, mark in _NON_ASCII_MARKS:
+            for ch in chars:
+                if ch in rest:
+                    text = text.replace(ch, mark)
+    return text.encode("ascii", "replace").translate(_SKELETON)
+
+
+def _lone_letter(sk: bytes, i: int) -> bool:
+    """sk[i] is a letter with no letter on either side: a one-letter variable."""
+    n = len(sk)
+    return (
+        0 <= i < n
+        and sk[i] in _LETTERS
+        and (i == 0 or sk[i - 1] not in _LETTERS)
+        and (i + 1 >= n or sk[i + 1] not in _LETTERS)
+    )
+
+
+def _near(sk: bytes, i: int, step: int) -> int:
+    """The index next to ``i`` in direction ``step``, skipping one blank."""
+    j = i + step
+    return j + step if 0 <= j < len(sk) and sk[j] == 32 else j
+
+
+def _math_marks(sk: bytes, rest: str, enough: int = 3) -> int:
+    """Marks of math notation: an operator next to a one-letter variable ("x^2", "x + y",
+    "= y"), a number times one ("2x"), a one-letter variable before " - ", "-1" or around
+    "/" ("x - 1", "n/2"), a function of a letter ("f(x)", "T(n)", "O(n log n)"), math symbols
+    and superscripts; once one is seen, each "=" (not "==", "=>", "<=", ">=", "!=")."""
+    marks = len(_MATH_SYMBOL.findall(rest)) if rest else 0
+    if sk.translate(None, _NOT_OPERATOR):
+        for m in _OPERATORS.finditer(sk):
+            i = m.start()
+            marks += sk[i] == 94 or _lone_letter(sk, _near(sk, i, -1)) or _lone_letter(sk, _near(sk, i, 1))
+            if marks >= enough:
+                return marks
+    if b"0x" in sk:
+        marks += len(_VARIABLE_NUMBER.findall(sk))
+    if marks >= enough:
+        return marks
+    for dash in (b" - ", b"-0"):
+        i = sk.find(dash)
+        while i >= 0:
+            marks += _lone_letter(sk, i - 1)
+            i = sk.find(dash, i + 1)
+    if marks >= enough:
+        return marks
+    i = sk.find(b"/")
+    while i >= 0 and marks < enough:
+        after = _near(sk, i, 1)
+        marks += _lone_letter(sk, _near(sk, i, -1)) and (
+            _lone_letter(sk, after) or 0 <= after < len(sk) and sk[after] == 48
+        )
+        i = sk.find(b"/", i + 1)
+    i = sk.find(b"(")
+    while i >= 0 and marks < enough:
+        before = i - 2 if i >= 2 and sk[i - 1] == 39 else i - 1  # f'(x)
+        marks += _lone_letter(sk, before) and _near(sk, i, 1) < len(sk) and sk[_near(sk, i, 1)] in _LETTERS
+        i = sk.find(b"(", i + 1)
+    if marks and b"=" in sk:
+        marks += sk.count(b"=") - 2 * sk.count(b"==")
+        marks -= sum(map(sk.count, (b"=>", b"<=", b">=", b"!=", b":=")))
+    return marks
+
+
 def _needle(raw: str) -> Any:
     """A keyword of data/structure.yaml as a matcher needle (keywords.yaml syntax, one
     character allowed: these sets hold CJK and Hangul words of one character)."""
@@ -151,6 +253,15 @@ def _needle(raw: str) -> Any:
         not left_star and char_class(core[0]) == WORD,
         not right_star and char_class(core[-1]) == WORD,
     )
+
+
+# Arabic attaches conjunctions, prepositions and the article to the next word: a one-word
+# Arabic keyword also matches with these in front ("و" + "أربعين" = "and forty").
+_ARABIC_CLITICS = ("و", "ب", "ل", "ف", "ال", "وال", "بال", "فال", "لل")
+
+
+def _is_arabic_word(raw: str) -> bool:
+    return bool(raw) and " " not in raw and "*" not in raw and all("\u0600" <= ch <= "\u06ff" for ch in raw)
 
 
 def load_structure_data() -> dict[str, Any]:
@@ -179,17 +290,31 @@ class Structure:
     """The structural signals and rules, built once from data/structure.yaml."""
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
-        from ._pyscorer import _Matcher
-
         data = data if data is not None else load_structure_data()
-        entries = []
+        from ._pyscorer import _cjk_grams, _first, _whole_words
+
+        self._first = _first
+        # (needle, local id): the scorer adds them to its own keyword matcher (one scan), but
+        # for the few it would have to look for everywhere (no whole word, no CJK pair: "*줘",
+        # "*zig", "谁"), which are looked for here.
+        self.entries: list[tuple[Any, int]] = []
+        self.free: list[tuple[Any, int]] = []
         self.set_of: list[int] = []
         for index, name in enumerate(SETS):
             for words in data["sets"].get(name, {}).values():
                 for raw in words:
-                    entries.append((_needle(raw), len(self.set_of)))
+                    forms = [raw] + ([c + raw for c in _ARABIC_CLITICS] if _is_arabic_word(raw) else [])
+                    for form in forms:
+                        needle = _needle(form)
+                        lead = WORD_RUN.match(needle.core) if needle.need_left else None
+                        indexed = (
+                            lead is not None
+                            and lead.end() == len(needle.core)
+                            or _whole_words(needle)
+                            or _cjk_grams(needle.core)
+                        )
+                        (self.entries if indexed else self.free).append((needle, len(self.set_of)))
                     self.set_of.append(index)
-        self._matcher = _Matcher(entries)
         rules = data.get("rules", {})
         self.definition_max_units = float(rules.get("definition_max_units", 14))
         self.word_problem_min_tokens = float(rules.get("word_problem_min_tokens", 10))
@@ -199,55 +324,89 @@ class Structure:
         self.long_ask_min_units = float(rules.get("long_ask_min_units", 55))
         self.long_ask_min_evidence = int(rules.get("long_ask_min_evidence", 2))
 
-    def signals(self, text: str, folded: str) -> Signals:
-        found, _ = self._matcher.scan(folded)
+    def matcher(self) -> Any:
+        """A matcher of these sets alone (ids: ``entries``' local ids)."""
+        from ._pyscorer import _Matcher
+
+        return _Matcher(self.entries + self.free)
+
+    def signals(self, text: str, found: Any, folded: str | None = None) -> Signals:
+        """The signals of ``text``; ``found``: the local ids of the ``entries`` keywords it
+        holds (all keywords' when ``folded``, its folded text, is None)."""
         counts = [0] * len(SETS)
         set_of = self.set_of
         for kid in found:
             counts[set_of[kid]] += 1
+        if folded is not None:
+            seen = set()
+            for needle, kid in self.free:
+                if kid not in seen and needle.core in folded and self._first(folded, needle) >= 0:
+                    seen.add(kid)
+                    counts[set_of[kid]] += 1
 
         ascii_text = text.isascii()
-        cjk = 0 if ascii_text else sum(map(len, CJK_RUN.findall(non_ascii(text))))
-        units = len(text.split()) + cjk / 2
+        rest = "" if ascii_text else non_ascii(text)
+        sk = skeleton(text, rest)
+        cjk = sum(map(len, CJK_RUN.findall(rest))) if rest else 0
+        tokens_map = sk.translate(_TOKEN_STARTS)
+        units = tokens_map.count(b"01") + tokens_map.startswith(b"1") + cjk / 2
 
-        pieces = _SENTENCE_END.split(text)
-        sentences = 0
-        enum = 0
-        for piece in pieces:
-            if piece.strip():
-                sentences += 1
-                seps = len(_ENUM_SEP.findall(piece))
-                if seps > enum:
-                    enum = seps
-        clauses = len(_CLAUSE.findall(text))
-        multiline = "\n" in text
-        list_lines = len(_LIST_LINE.findall(text)) if multiline else 0
-        numbered_lines = len(_NUMBERED_LINE.findall(text)) if multiline else 0
-        inline = len(_INLINE_NUMBER.findall(text))
-        circled = 0 if ascii_text else len(_CIRCLED.findall(text))
+        # Sentences, clauses and the longest enumeration inside one sentence ("," between
+        # digits is part of a number).
+        ends = sk.replace(b"0,0", b"000").replace(b"0,0", b"000") if b"0,0" in sk else sk
+        ends = ends.replace(b". ", b"!").replace(b".\n", b"!").replace(b"\n", b"!").translate(None, _NOT_CONTENT)
+        pieces = ends.split(b"!")
+        sentences = len(pieces) - pieces.count(b"")
+        enum = max(map(bytes.count, pieces, repeat(b",")))
+        clauses = ends.count(b",") + sk.count(b":") - sk.count(b"0:0") + sk.count(b" - ")
+        if rest:
+            clauses += text.count(" — ") + text.count(" – ")
+
+        has_digit = b"0" in sk
+        list_lines = numbered_lines = 0
+        if b"\n" in sk:
+            for line in sk.split(b"\n"):
+                line = line.lstrip(b" ")
+                if line[:1] in (b"-", b"*", b","):  # a bullet ("・" is ",")
+                    list_lines += 1
+                elif line[:1] == b"0" or line[:2] == b"(0":
+                    digits = line.lstrip(b"(0")
+                    if digits[:1] in (b".", b")") and len(line) - len(digits) <= 3:
+                        list_lines += 1
+                        numbered_lines += 1
+        inline = 0
+        if has_digit and b")" in sk:
+            for m in _LIST_NUMBER.finditer(sk):
+                i = m.start()
+                before = sk[i - 1] if i else 32
+                if before == 40 and i >= 2 and sk[i - 2] in b"aAxK'":
+                    continue  # f(2), O(1): not a list number
+                inline += before in _BEFORE_LIST_NUMBER
+        circled = len(_CIRCLED.findall(rest)) if rest else 0
         items = max(list_lines, inline, circled, enum + 1 if enum >= 2 else 0)
 
-        numbers = _NUMBER.findall(text)
-        labels = len(_LABEL.findall(text)) if "|" in text or "｜" in text else 0
-        quantities = len(numbers) - labels - max(inline, numbered_lines)
-        quantities = max(quantities, 0) + counts[S_NUMBER]
-        scale = counts[S_SCALE] > 0 or _SCALED.search(text) is not None
-        for n in numbers:
-            digits = n.replace(",", "").replace(".", "")
-            if digits.isdigit() and len(digits) >= 4 and not (len(n) == 4 and "1900" <= n <= "2099"):
-                scale = True
-                break
-        if not ascii_text:
-            quantities += sum(1 for run in _CJK_NUMERAL.findall(text) if run != "一")
-
-        math = 0
-        if "^" in text or not ascii_text:
-            math += len(_EXPONENT.findall(text))
-        math += len(_VARIABLE_OP.findall(text)) + len(_FUNCTION.findall(text))
-        if math and "=" in text:
-            math += len(_EQUALS.findall(text))
-        if not ascii_text:
-            math += len(_MATH_SYMBOL.findall(text))
+        quantities = counts[S_NUMBER]
+        scale = counts[S_SCALE] > 0
+        if has_digit:
+            joined = sk
+            for joiner in (b"0.0", b"0,0", b"0:0", b"0/0", b"0-0"):
+                if joiner in joined:
+                    joined = joined.replace(joiner, b"000").replace(joiner, b"000")
+            digit_map = joined.translate(_DIGIT_RUNS)
+            numbers = digit_map.count(b"01") + digit_map.startswith(b"1")
+            labels = sk.count(b"0 |") + sk.count(b"0|") if b"|" in sk else 0
+            quantities += max(numbers - labels - max(inline, numbered_lines), 0)
+            scale = scale or (b"K" in sk and _SCALED.search(sk) is not None)
+            for start, end in (m.span() for m in _NUMBER.finditer(sk)) if b"0000" in joined else ():
+                if end - start >= 4:
+                    n = text[start:end]
+                    digits = n.replace(",", "").replace(".", "")
+                    if digits.isdigit() and len(digits) >= 4 and not (len(n) == 4 and "1900" <= n <= "2099"):
+                        scale = True
+                        break
+        if rest:
+            quantities += sum(1 for run in _CJK_NUMERAL.findall(rest) if run != "一")
+        math = _math_marks(sk, rest)
 
         stripped = text.rstrip(_TRAILING)
         question_end = stripped[-1:] in _QUESTION_MARKS if stripped else False
@@ -255,9 +414,9 @@ class Structure:
         if question_end and sentences >= 2:
             for run in _NAMES.findall(text):
                 names = max(names, len(_NAME_SPLIT.split(run)))
-            if not ascii_text:
-                names = max(names, sum(stem in text for stem in _STEMS))
-        request_end = not ascii_text and stripped.endswith(_REQUEST_ENDS)
+            if rest:
+                names = max(names, sum(stem in rest for stem in _STEMS))
+        request_end = bool(rest) and stripped.endswith(_REQUEST_ENDS)
         return Signals(
             units,
             sentences,
