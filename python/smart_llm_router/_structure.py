@@ -204,6 +204,8 @@ def _math_marks(sk: bytes, rest: str, enough: int = 3) -> int:
     if sk.translate(None, _NOT_OPERATOR):
         for m in _OPERATORS.finditer(sk):
             i = m.start()
+            if sk[i] == 43 and (sk[i - 1 : i] == b"+" or sk[i + 1 : i + 2] == b"+"):
+                continue  # C++, i++
             marks += sk[i] == 94 or _lone_letter(sk, _near(sk, i, -1)) or _lone_letter(sk, _near(sk, i, 1))
             if marks >= enough:
                 return marks
@@ -450,7 +452,13 @@ class Structure:
             return True
         if large:
             return False
-        if s[S_QUANTITY] and sig.quantities >= 2 and asked and (sig.sentences >= 2 or sig.units >= 8):
+        if (
+            s[S_QUANTITY]
+            and sig.quantities >= 2
+            and asked
+            and (sig.sentences >= 2 or sig.units >= 8)
+            and (technical == 0 or sig.question_end)
+        ):
             return True
         # Numbers dense enough to be the point of the text, and a question about them.
         return sig.quantities >= 3 and sig.question_end and technical == 0 and sig.quantities * 15 >= sig.units
@@ -502,15 +510,20 @@ class Structure:
         if large and (s[S_REWORK] > 0 or s[S_SCOPE] > 0 and task):
             if floor < COMPLEX:
                 floor, rule = COMPLEX, "rework"
+        # A small artifact (a query, a regex, an email) with conditions is not a requirement list.
+        small_only = s[S_SMALL] > 0 and not large and s[S_SCOPE] == 0
         if (
             floor < COMPLEX
             and not payload
+            and not small_only
             and (task or not sig.question_end)
             and sig.items >= self.requirements_min_items
         ):
-            if sig.units >= self.requirements_min_units and (large or s[S_SCOPE] > 0 or evidence >= 2):
+            if sig.units >= self.requirements_min_units and (
+                large or s[S_SCOPE] or s[S_PLAN] or sig.scale or evidence >= 2
+            ):
                 floor, rule = COMPLEX, "requirements"
-            elif sig.items >= 5 and sig.units >= 40 and not sig.question_end:
+            elif sig.items >= 5 and sig.units >= 30 and not sig.question_end:
                 floor, rule = COMPLEX, "requirements"
         if floor < COMPLEX and not payload and sig.units >= self.long_ask_min_units and sig.clauses >= 4:
             if evidence >= self.long_ask_min_evidence:
