@@ -50,6 +50,7 @@ SETS = (
     "scaleWords",
     "strongAsks",
     "reasoningAsks",
+    "openAsks",
 )
 (
     S_DEFINITION,
@@ -66,6 +67,7 @@ SETS = (
     S_SCALE,
     S_STRONG,
     S_REASONING,
+    S_OPEN,
 ) = range(len(SETS))
 
 # Tiers.
@@ -325,6 +327,7 @@ class Structure:
         self.requirements_min_evidence = int(rules.get("requirements_min_evidence", 2))
         self.long_ask_min_units = float(rules.get("long_ask_min_units", 55))
         self.long_ask_min_evidence = int(rules.get("long_ask_min_evidence", 2))
+        self.open_ask_min_units = float(rules.get("open_ask_min_units", 15))
 
     def matcher(self) -> Any:
         """A matcher of these sets alone (ids: ``entries``' local ids)."""
@@ -461,7 +464,13 @@ class Structure:
         ):
             return True
         # Numbers dense enough to be the point of the text, and a question about them.
-        return sig.quantities >= 3 and sig.question_end and technical == 0 and sig.quantities * 15 >= sig.units
+        return (
+            sig.quantities >= 3
+            and sig.question_end
+            and technical == 0
+            and s[S_REQUEST] == 0
+            and sig.quantities * 15 >= sig.units
+        )
 
     def decide(
         self,
@@ -525,6 +534,11 @@ class Structure:
                 floor, rule = COMPLEX, "requirements"
             elif sig.items >= 5 and sig.units >= 30 and not sig.question_end:
                 floor, rule = COMPLEX, "requirements"
+        # An open ask (how would you approach it, what could cause it) after a situation described
+        # with technical words, numbers or size.
+        if floor < COMPLEX and s[S_OPEN] and sig.sentences >= 2 and sig.units >= self.open_ask_min_units:
+            if per_set[k["technicalTerms"]] + code_words or sig.quantities >= 2 or evidence:
+                floor, rule = COMPLEX, "open_ask"
         if floor < COMPLEX and not payload and sig.units >= self.long_ask_min_units and sig.clauses >= 4:
             if evidence >= self.long_ask_min_evidence:
                 floor, rule = COMPLEX, "long_ask"

@@ -56,6 +56,7 @@ RULES: Final = (
     "rework",
     "requirements",
     "long_ask",
+    "open_ask",
     "request",
     "definition",
     "small_object",
