@@ -208,7 +208,16 @@ def _math_marks(sk: bytes, rest: str, enough: int = 3) -> int:
             i = m.start()
             if sk[i] == 43 and (sk[i - 1 : i] == b"+" or sk[i + 1 : i + 2] == b"+"):
                 continue  # C++, i++
-            marks += sk[i] == 94 or _lone_letter(sk, _near(sk, i, -1)) or _lone_letter(sk, _near(sk, i, 1))
+            if sk[i] == 94:  # an exponent with a letter on one side ("x^2", "2^n"; not "10^12")
+                marks += sk[i - 1 : i] in (b"a", b"A", b"x", b"K", b")") or sk[i + 1 : i + 2] in (
+                    b"a",
+                    b"A",
+                    b"x",
+                    b"K",
+                    b"(",
+                )
+            else:
+                marks += _lone_letter(sk, _near(sk, i, -1)) or _lone_letter(sk, _near(sk, i, 1))
             if marks >= enough:
                 return marks
     if b"0x" in sk:
@@ -528,9 +537,10 @@ class Structure:
             and (task or not sig.question_end)
             and sig.items >= self.requirements_min_items
         ):
-            if sig.units >= self.requirements_min_units and (
-                large or s[S_SCOPE] or s[S_PLAN] or sig.scale or evidence >= 2
-            ):
+            # Evidence of size: a large object, scope, scale, plan terms (one is enough for four
+            # items or more), or two other marks.
+            sized = large or s[S_SCOPE] or sig.scale or evidence >= 2 or s[S_PLAN] and sig.items >= 4
+            if sig.units >= self.requirements_min_units and sized:
                 floor, rule = COMPLEX, "requirements"
             elif sig.items >= 5 and sig.units >= 30 and not sig.question_end:
                 floor, rule = COMPLEX, "requirements"
