@@ -337,6 +337,8 @@ class Structure:
         self.long_ask_min_units = float(rules.get("long_ask_min_units", 55))
         self.long_ask_min_evidence = int(rules.get("long_ask_min_evidence", 2))
         self.open_ask_min_units = float(rules.get("open_ask_min_units", 15))
+        # Rules switched off by name (for measurements and for users who disagree with one).
+        self.off = frozenset(rules.get("off", ()))
 
     def matcher(self) -> Any:
         """A matcher of these sets alone (ids: ``entries``' local ids)."""
@@ -511,28 +513,33 @@ class Structure:
             + (per_set[k["hardAsks"]] > 0)
         )
 
+        off = self.off
         floor, rule = tier, None
+
+        def lift(to: int, name: str) -> None:
+            nonlocal floor, rule
+            if floor < to and name not in off:
+                floor, rule = to, name
+
         # REASONING: math notation, a word problem, a logic puzzle, a counterexample.
         if not sig.code and code_words < 2 and (sig.math >= 2 or sig.math == 1 and (sig.question_end or task)):
-            if floor < REASONING:
-                floor, rule = REASONING, "math"
+            lift(REASONING, "math")
         if floor < REASONING and self.word_problem(sig, tokens, code_words, per_set[k["technicalTerms"]]):
-            floor, rule = REASONING, "word_problem"
-        if floor < REASONING and sig.names >= 3 and not large:
-            floor, rule = REASONING, "puzzle"
-        if floor < REASONING and s[S_REASONING] > 0:
-            floor, rule = REASONING, "math"
+            lift(REASONING, "word_problem")
+        if sig.names >= 3 and not large:
+            lift(REASONING, "puzzle")
+        if s[S_REASONING] > 0:
+            lift(REASONING, "reasoning_ask")
         if floor >= REASONING:
             return floor, rule
-        # COMPLEX: rework of a large object; requirement lists; long asks with evidence of size.
+        # COMPLEX: rework of a large object; requirement lists; open asks about a described
+        # situation; long asks with evidence of size.
         if large and (s[S_REWORK] > 0 or s[S_SCOPE] > 0 and task):
-            if floor < COMPLEX:
-                floor, rule = COMPLEX, "rework"
+            lift(COMPLEX, "rework")
         # A small artifact (a query, a regex, an email) with conditions is not a requirement list.
         small_only = s[S_SMALL] > 0 and not large and s[S_SCOPE] == 0
         if (
-            floor < COMPLEX
-            and not payload
+            not payload
             and not small_only
             and (task or not sig.question_end)
             and sig.items >= self.requirements_min_items
@@ -541,25 +548,24 @@ class Structure:
             # items or more), or two other marks.
             sized = large or s[S_SCOPE] or sig.scale or evidence >= 2 or s[S_PLAN] and sig.items >= 4
             if sig.units >= self.requirements_min_units and sized:
-                floor, rule = COMPLEX, "requirements"
+                lift(COMPLEX, "requirements")
             elif sig.items >= 5 and sig.units >= 30 and not sig.question_end:
-                floor, rule = COMPLEX, "requirements"
-        # An open ask (how would you approach it, what could cause it) after a situation described
-        # with technical words, numbers or size.
-        if floor < COMPLEX and s[S_OPEN] and sig.sentences >= 2 and sig.units >= self.open_ask_min_units:
+                lift(COMPLEX, "requirements")
+        if s[S_OPEN] and sig.sentences >= 2 and sig.units >= self.open_ask_min_units:
             if per_set[k["technicalTerms"]] + code_words or sig.quantities >= 2 or evidence:
-                floor, rule = COMPLEX, "open_ask"
-        if floor < COMPLEX and not payload and sig.units >= self.long_ask_min_units and sig.clauses >= 4:
+                lift(COMPLEX, "open_ask")
+        if not payload and sig.units >= self.long_ask_min_units and sig.clauses >= 4:
             if evidence >= self.long_ask_min_evidence:
-                floor, rule = COMPLEX, "long_ask"
+                lift(COMPLEX, "long_ask")
         # MEDIUM: work on content pointed at, or a request to produce something.
-        if floor < MEDIUM and (pointed or task and sig.units >= 4):
-            floor, rule = MEDIUM, "request"
+        if pointed or task and sig.units >= 4:
+            lift(MEDIUM, "request")
         if rule is not None or proof or prior_rule not in CAPPABLE:
             return floor, rule
         # Ceilings: a short definitional question; short work on a small object.
         if (
             tier > SIMPLE
+            and "definition" not in off
             and s[S_DEFINITION] > 0
             and sig.units <= self.definition_max_units
             and (sig.sentences <= 1 or sig.sentences == 2 and sig.units <= 8)
@@ -569,6 +575,14 @@ class Structure:
             and not sig.code
         ):
             return SIMPLE, "definition"
-        if tier > MEDIUM and pointed and s[S_SMALL] > 0 and not large and s[S_SCOPE] == 0 and sig.units <= 15:
+        if (
+            tier > MEDIUM
+            and "small_object" not in off
+            and pointed
+            and s[S_SMALL] > 0
+            and not large
+            and s[S_SCOPE] == 0
+            and sig.units <= 15
+        ):
             return MEDIUM, "small_object"
         return tier, None

@@ -53,6 +53,7 @@ RULES: Final = (
     "math",
     "word_problem",
     "puzzle",
+    "reasoning_ask",
     "rework",
     "requirements",
     "long_ask",
