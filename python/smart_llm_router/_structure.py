@@ -100,6 +100,10 @@ _NON_ASCII_MARKS = (
 )
 
 
+_MARK_OF = {ch: mark for chars, mark in _NON_ASCII_MARKS for ch in chars}
+_MARK_CHARS = frozenset(_MARK_OF)
+
+
 def _skeleton_table() -> bytes:
     table = bytearray(b"~" * 256)
     for ch in b"0123456789":
@@ -173,10 +177,8 @@ def skeleton(text: str, rest: str) -> bytes:
     if "?" in text:
         text = text.replace("?", "!")
     if rest:
-        for chars, mark in _NON_ASCII_MARKS:
-            for ch in chars:
-                if ch in rest:
-                    text = text.replace(ch, mark)
+        for ch in _MARK_CHARS.intersection(rest):
+            text = text.replace(ch, _MARK_OF[ch])
     return text.encode("ascii", "replace").translate(_SKELETON)
 
 
@@ -337,6 +339,7 @@ class Structure:
         self.long_ask_min_units = float(rules.get("long_ask_min_units", 55))
         self.long_ask_min_evidence = int(rules.get("long_ask_min_evidence", 2))
         self.open_ask_min_units = float(rules.get("open_ask_min_units", 15))
+        self.free_ascii = [(needle, kid) for needle, kid in self.free if needle.core.isascii()]
         # Rules switched off by name (for measurements and for users who disagree with one).
         self.off = frozenset(rules.get("off", ()))
 
@@ -355,7 +358,7 @@ class Structure:
             counts[set_of[kid]] += 1
         if folded is not None:
             seen = set()
-            for needle, kid in self.free:
+            for needle, kid in self.free if not folded.isascii() else self.free_ascii:
                 if kid not in seen and needle.core in folded and self._first(folded, needle) >= 0:
                     seen.add(kid)
                     counts[set_of[kid]] += 1
@@ -491,6 +494,7 @@ class Structure:
         tokens: float,
         per_set: list[int],
         k: dict[str, int],
+        options: int = 0,
     ) -> tuple[int, str | None]:
         """The tier after the structural rules, and the rule that set it (None: unchanged)."""
         s = sig.sets
@@ -541,6 +545,7 @@ class Structure:
         if (
             not payload
             and not small_only
+            and options < 3  # answer options (A, B, C) are not requirements
             and (task or not sig.question_end)
             and sig.items >= self.requirements_min_items
         ):
