@@ -51,6 +51,7 @@ SETS = (
     "strongAsks",
     "reasoningAsks",
     "openAsks",
+    "adviceAsks",
 )
 (
     S_DEFINITION,
@@ -68,6 +69,7 @@ SETS = (
     S_STRONG,
     S_REASONING,
     S_OPEN,
+    S_ADVICE,
 ) = range(len(SETS))
 
 # Tiers.
@@ -482,7 +484,7 @@ class Structure:
             sig.quantities >= 3
             and sig.question_end
             and technical == 0
-            and s[S_REQUEST] == 0
+            and s[S_REQUEST] + s[S_ADVICE] == 0
             and sig.quantities * 15 >= sig.units
         )
 
@@ -562,9 +564,12 @@ class Structure:
         if not payload and sig.units >= self.long_ask_min_units and sig.clauses >= 4:
             if evidence >= self.long_ask_min_evidence:
                 lift(COMPLEX, "long_ask")
-        # MEDIUM: work on content pointed at, or a request to produce something.
+        # MEDIUM: work on content pointed at, or a request to produce something; a question
+        # that gives numbers to work with (a situation, not a lookup).
         if pointed or task and sig.units >= 4:
             lift(MEDIUM, "request")
+        if sig.question_end and sig.quantities >= 2 and sig.units >= 8:
+            lift(MEDIUM, "numbers_question")
         if rule is not None or proof or prior_rule not in CAPPABLE:
             return floor, rule
         # Ceilings: a short definitional question; short work on a small object.

@@ -59,6 +59,7 @@ RULES: Final = (
     "long_ask",
     "open_ask",
     "request",
+    "numbers_question",
     "definition",
     "small_object",
 )
