@@ -52,6 +52,7 @@ SETS = (
     "reasoningAsks",
     "openAsks",
     "adviceAsks",
+    "textOps",
 )
 (
     S_DEFINITION,
@@ -70,6 +71,7 @@ SETS = (
     S_REASONING,
     S_OPEN,
     S_ADVICE,
+    S_TEXTOP,
 ) = range(len(SETS))
 
 # Tiers.
@@ -505,7 +507,7 @@ class Structure:
         large = s[S_LARGE] > 0
         pointed = self.pointed(sig)
         # Content handed over to work on ("shorten my text: ..."): its list is not a list of asks.
-        payload = pointed and not large
+        payload = pointed and not large or s[S_TEXTOP] > 0
         task = s[S_REQUEST] + per_set[k["imperativeVerbs"]] + s[S_REWORK] + sig.request_end
         # Evidence of size.
         evidence = (
