@@ -553,9 +553,11 @@ class Structure:
             and (task or not sig.question_end)
             and sig.items >= self.requirements_min_items
         ):
-            # Evidence of size: a large object, scope, scale, plan terms (one is enough for four
-            # items or more), or two other marks.
-            sized = large or s[S_SCOPE] or sig.scale or evidence >= 2 or s[S_PLAN] and sig.items >= 4
+            # Evidence of size: a large object (in a longer ask), scope, scale, plan terms (one is
+            # enough for four items or more), or two other marks.
+            sized = (
+                large and sig.units >= 20 or s[S_SCOPE] or sig.scale or evidence >= 2 or s[S_PLAN] and sig.items >= 4
+            )
             if sig.units >= self.requirements_min_units and sized:
                 lift(COMPLEX, "requirements")
             elif sig.items >= 5 and sig.units >= 30 and not sig.question_end:
