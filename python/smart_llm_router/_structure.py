@@ -581,6 +581,7 @@ class Structure:
             tier > SIMPLE
             and "definition" not in off
             and s[S_DEFINITION] > 0
+            and not s[S_ADVICE]
             and sig.units <= self.definition_max_units
             and (sig.sentences <= 1 or sig.sentences == 2 and sig.units <= 8)
             and not task
