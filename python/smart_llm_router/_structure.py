@@ -296,6 +296,7 @@ class Signals(NamedTuple):
     clauses: int
     items: int  # the longest enumeration: list lines, list numbers, or separators in a sentence
     quantities: int  # numbers (labels and list numbers aside) and numbers in words
+    years: int  # of the numbers, those that read as years (1900-2099)
     scale: bool  # a large number, a scaled one ("10M", "500万") or a word of scale
     math: int  # marks of math notation
     names: int  # the longest enumeration of names
@@ -409,6 +410,7 @@ class Structure:
         items = max(list_lines, inline, circled, enum + 1 if enum >= 2 else 0)
 
         quantities = counts[S_NUMBER]
+        years = 0
         scale = counts[S_SCALE] > 0
         if has_digit:
             joined = sk
@@ -424,9 +426,10 @@ class Structure:
                 if end - start >= 4:
                     n = text[start:end]
                     digits = n.replace(",", "").replace(".", "")
-                    if digits.isdigit() and len(digits) >= 4 and not (len(n) == 4 and "1900" <= n <= "2099"):
+                    if len(n) == 4 and "1900" <= n <= "2099":
+                        years += 1
+                    elif digits.isdigit() and len(digits) >= 4:
                         scale = True
-                        break
         if rest:
             quantities += sum(1 for run in _CJK_NUMERAL.findall(rest) if run != "一")
         math = _math_marks(sk, rest)
@@ -446,6 +449,7 @@ class Structure:
             clauses,
             items,
             quantities,
+            years,
             scale,
             math,
             names,
@@ -572,7 +576,7 @@ class Structure:
         # that gives numbers to work with (a situation, not a lookup).
         if pointed or task and sig.units >= 4:
             lift(MEDIUM, "request")
-        if sig.question_end and sig.quantities >= 2 and sig.units >= 8:
+        if sig.question_end and sig.quantities - sig.years >= 2 and sig.units >= 8:
             lift(MEDIUM, "numbers_question")
         if rule is not None or proof or prior_rule not in CAPPABLE:
             return floor, rule
