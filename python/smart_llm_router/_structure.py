@@ -301,6 +301,7 @@ class Signals(NamedTuple):
     math: int  # marks of math notation
     names: int  # the longest enumeration of names
     question_end: bool  # the text ends with a question mark
+    questions: int  # question marks anywhere
     request_end: bool  # the text ends with a request form (Japanese, Korean)
     code: bool  # a code fence
     sets: tuple[int, ...]  # distinct keywords matched per set (SETS order)
@@ -454,6 +455,7 @@ class Structure:
             math,
             names,
             question_end,
+            text.count("?") + (text.count("？") + text.count("؟") if rest else 0),
             request_end,
             _CODE_FENCE in text,
             tuple(counts),
@@ -534,7 +536,7 @@ class Structure:
                 floor, rule = to, name
 
         # REASONING: math notation, a word problem, a logic puzzle, a counterexample.
-        if not sig.code and code_words < 2 and (sig.math >= 2 or sig.math == 1 and (sig.question_end or task)):
+        if not sig.code and code_words < 2 and (sig.math >= 2 or sig.math == 1 and (sig.questions or task)):
             lift(REASONING, "math")
         if floor < REASONING and self.word_problem(sig, tokens, code_words, per_set[k["technicalTerms"]]):
             lift(REASONING, "word_problem")
