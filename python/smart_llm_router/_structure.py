@@ -1,27 +1,47 @@
 """Structural signals: what a prompt asks for, read from its shape as much as from its words.
 
-The keyword scorer sees vocabulary; these rules see structure that holds in every language:
-sentences and clauses, enumerations and lists, quantities (digits and numbers in words), math
-notation, a question that asks for a quantity, a pointer to content the prompt does not hold,
-and the size of what is worked on. A few small keyword sets name grammatical roles, not
-topics (data/structure.yaml). Everything is one pass of the keyword matcher plus a few
-linear scans of the text (no regex backtracking: every pattern is a fixed-width or
-single-character-class loop).
+A research prototype (Python backend only; README "Structure"). The keyword scorer sees
+vocabulary; these rules see structure that holds in every language: sentences and clauses,
+enumerations and lists, quantities (digits and numbers in words), math notation, a question
+that asks for a quantity, a pointer to content the prompt does not hold, and the size of what
+is worked on. Small keyword sets name grammatical roles, not topics (data/structure.yaml); they
+join the scorer's keyword matcher, so one scan finds both. The text signals come from a
+"skeleton" of the text (one byte per character, see ``skeleton``) read with C-level counts,
+splits and literal-first patterns: linear time, no backtracking.
 
-The rules only move the tier (README "Structure"); the weighted score is left as it is:
+Signals (``Signals``): units (words; 2 CJK characters = 1), sentences, clauses, items (the
+longest enumeration: bullet or numbered lines, inline list numbers "1)", circled numbers, or
+separators inside one sentence + 1 when >= 2), quantities (digit groups, labels "1 |" and list
+numbers aside, + numbers in words + runs of CJK numerals), years, scale, math marks, names
+(the longest "A, B and C" run), a closing question mark, question marks, a closing Japanese or
+Korean request form, a code fence, and the distinct keywords matched per set.
 
-* math: math notation (an equation with a variable, an exponent, f(x), a math symbol) -> REASONING
-* word_problem: >= 2 quantities and a quantity asked for (how many, what probability, ...)
-  -> REASONING
-* puzzle: three or more names enumerated ("A, B and C") and a closing question -> REASONING
-* rework: reworking a large object (refactor a module, port a codebase, move all of it)
-  -> COMPLEX
-* requirements: an enumeration of >= 3 items in a longer ask, with evidence of size (scope,
-  a large object, plan terms, scale) -> COMPLEX; a long multi-clause ask with the same -> COMPLEX
-* pointed / request: work on content the prompt points at, or a request to produce
-  something -> at least MEDIUM
-* definition: a short definitional question with nothing else asked -> SIMPLE (a ceiling)
-* small_object: short work on a small object (a function, a query) -> at most MEDIUM
+Rules (``decide``), in order; each floor only raises the tier, a ceiling only lowers one set by
+the score or the hard-ask floor:
+
+* REASONING
+  - math: >= 2 math marks, or 1 and a question mark or a task (no code fence, < 2 code words)
+  - word_problem: quantities given and one asked for (``word_problem``)
+  - puzzle: >= 3 names enumerated, a closing question, >= 2 sentences, no large object
+  - reasoning_ask: a counterexample / "show your work" ask
+* COMPLEX
+  - rework: a large object (codebase, module, service, system) and a rework verb (refactor,
+    port, migrate), or scope (whole, entire) and any task
+  - requirements: >= 3 items, not content handed over, not a small artifact alone, a task or
+    no closing question, no answer options; and >= 15 units with evidence of size (a large
+    object in >= 20 units, scope, scale, 2 evidence marks, or 1 plan term and >= 4 items), or
+    >= 5 items in >= 30 units without a closing question
+  - open_ask: an open ask (how would you approach it, what could cause it) in >= 2 sentences
+    and >= 15 units, with technical words, >= 2 quantities or evidence of size
+  - long_ask: >= 55 units, >= 4 clauses, >= 2 evidence marks, not content handed over
+* MEDIUM
+  - request: the prompt points at content, or a task in >= 4 units
+  - numbers_question: a closing question with >= 2 quantities other than years, >= 8 units
+* ceilings (only when no rule above fired and no proof / reasoning-marker / structured-output /
+  long-context / agentic rule decided)
+  - definition: a definitional or who/when/where question, <= 14 units, one sentence (two
+    when <= 8 units), no task, no advice ask, < 2 quantities, no math, no code -> SIMPLE
+  - small_object: pointed work on a small object only, <= 15 units -> at most MEDIUM
 """
 
 from __future__ import annotations
