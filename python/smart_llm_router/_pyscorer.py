@@ -22,6 +22,7 @@ import operator
 from collections import defaultdict
 from typing import Any, NamedTuple
 
+from ._structure import Structure
 from ._text import (
     CJK,
     CJK_RUN,
@@ -35,7 +36,7 @@ from ._text import (
     split_words,
 )
 from .errors import ConfigError
-from .tables import DIMENSIONS, KEYWORD_SETS, TIERS
+from .tables import DIMENSIONS, KEYWORD_SETS, RULES, TIERS
 
 _D_TOKENS, _D_SIMPLE = (DIMENSIONS.index(d) for d in ("tokenCount", "simpleIndicators"))
 (
@@ -64,6 +65,7 @@ _D_TOKENS, _D_SIMPLE = (DIMENSIONS.index(d) for d in ("tokenCount", "simpleIndic
         "questionComplexity",
     )
 )
+_K_NAMES = {name: i for i, name in enumerate(KEYWORD_SETS)}
 _SEQUENCE_SEP = " ... "
 
 Features = tuple[int, int, int, int]
@@ -183,6 +185,7 @@ _MANY_FREE = 16
 # str.find: above that many per needle and text character, find every CJK needle instead.
 _GRAM_COST = 400
 _PREFIX3 = operator.itemgetter(slice(0, 3))
+_PREFIX2 = operator.itemgetter(slice(0, 2))
 _ONES = (1.0,) * (len(DIMENSIONS) - 1)
 
 
@@ -225,7 +228,7 @@ class _Matcher:
                     exact[core].extend(keyword_ids)
                 else:
                     if len(core) == 2:
-                        short_stems["\0" + core].extend(keyword_ids)
+                        short_stems[core].extend(keyword_ids)
                     else:
                         self.stems[core[:3]].append(("\0" + core, keyword_ids))
                 keyword_ids = ()
@@ -251,7 +254,9 @@ class _Matcher:
         self.exact = {w: tuple(ids) for w, ids in exact.items()}
         self.exact_keys = frozenset(self.exact)
         self.stem_keys = frozenset(self.stems)
-        self.short_stems = [(key, tuple(ids)) for key, ids in short_stems.items()]
+        # 2-character stems: matched by the words' first two characters.
+        self.short_stems = {key: tuple(ids) for key, ids in short_stems.items()}
+        self.short_keys = frozenset(self.short_stems)
         self.by_word_keys = frozenset(self.by_word)
         self.gram_keys = frozenset(self.by_gram)
         self.all_grams = [s for entries in self.by_gram.values() for _, s, _ in entries]
@@ -265,10 +270,11 @@ class _Matcher:
             found.update(exact[w])
         stems = self.stems
         prefixes = set(map(_PREFIX3, words)) & self.stem_keys
-        if prefixes or self.short_stems:
+        short = set(map(_PREFIX2, words)) & self.short_keys if self.short_keys else ()
+        if prefixes or short:
             # "\0" + word for every word: a stem matches where "\0" + stem occurs.
-            all_words = "\0" + "\0".join(words)
-            hits = [ids for key, ids in self.short_stems if key in all_words]
+            all_words = "\0" + "\0".join(words) if prefixes else ""
+            hits = [self.short_stems[key] for key in short]
             hits += [ids for p in prefixes for key, ids in stems[p] if len(key) == 4 or key in all_words]
             found.update(*hits)
         candidates: list[_Searched] = []
@@ -335,6 +341,8 @@ class PyScorer:
         self.proof_floor = TIERS.index(spec["proof_ask_floor"])
         self.agentic_steps_min = int(spec["agentic_steps_min"])
         self.agentic_steps_floor = TIERS.index(spec["agentic_steps_floor"])
+        # Structural signals and rules (_structure.py); a spec may turn them off.
+        self._structure = Structure() if spec.get("structure", True) else None
 
         self.keyword_set: list[int] = []
         self.sequences: list[tuple[int, int, int]] = []
@@ -366,6 +374,9 @@ class PyScorer:
         for a, b, kid in self.sequences:
             self.sequences_from[a].append((b, kid))
         self.n_patterns = len({n.core for n, _ in entries + structured})
+        if self._structure is not None:
+            # Structure keywords share the matcher, numbered after the keywords.
+            entries += [(needle, self.n_keywords + i) for needle, i in self._structure.entries]
         self._matcher = _Matcher(entries)
         self._structured = _Matcher(structured)
         # A keyword subsumes the other keywords of its set that match inside its own text.
@@ -375,7 +386,9 @@ class PyScorer:
                 continue
             own = self.keyword_set[kid]
             inner = [
-                k for k in sorted(self._scan(core, own == _K_STRUCTURED)) if k != kid and self.keyword_set[k] == own
+                k
+                for k in sorted(self._scan(core, own == _K_STRUCTURED))
+                if k != kid and k < self.n_keywords and self.keyword_set[k] == own
             ]
             if inner:
                 self.subsumes[kid] = inner
@@ -425,7 +438,14 @@ class PyScorer:
 
     def score(self, text: str, system_prompt: str | None = None) -> Score:
         """Same as the native ``Scorer.score``."""
-        found = self._scan(fold(text), False)
+        folded = fold(text)
+        found = self._scan(folded, False)
+        structure = self._structure
+        if structure is not None:
+            n = self.n_keywords
+            structure_found = [k - n for k in found if k >= n]
+            if structure_found:
+                found.difference_update([k + n for k in structure_found])
         if system_prompt is not None:
             found |= self._scan(fold(system_prompt), True)
         shadowed = [k for kid in found for k in self.subsumes.get(kid, ())]
@@ -442,7 +462,11 @@ class PyScorer:
         # Keyword counts of the dimensions in order (the keyword sets come in the same order,
         # without tokenCount), plus the non-keyword signals.
         counts = list(map(float, per_set[: len(DIMENSIONS) - 1]))
-        if numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens:
+        sig = structure.signals(text, structure_found, folded) if structure is not None else None
+        if sig is not None:
+            # Quantities given and one asked for (not any two numbers and a question mark).
+            counts[_K_REASONING] += structure.word_problem(sig, tokens, per_set[_K_CODE], per_set[_K_TECHNICAL])
+        elif numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens:
             # A question about several numbers in a few sentences: a word problem.
             counts[_K_REASONING] += 1.0
         counts[_K_QUESTION] += max(questions - 1, 0)
@@ -484,6 +508,10 @@ class PyScorer:
             tier, rule, floored = self.agentic_steps_floor, 7, True
         if per_set[_K_STRUCTURED] >= 1 and self.structured_floor > tier:
             tier, rule, floored = self.structured_floor, 5, True
+        if sig is not None:
+            tier, why = structure.decide(sig, tier, rule, tokens, per_set, _K_NAMES, letters)
+            if why is not None:
+                rule, floored = RULES.index(why), True
         if floored:
             ambiguous = False
             confidence = self.override_confidence

@@ -49,4 +49,17 @@ RULES: Final = (
     "structured_output",
     "proof_ask",
     "agentic_steps",
+    # Structural rules (python/smart_llm_router/_structure.py).
+    "math",
+    "word_problem",
+    "puzzle",
+    "reasoning_ask",
+    "rework",
+    "requirements",
+    "long_ask",
+    "open_ask",
+    "request",
+    "numbers_question",
+    "definition",
+    "small_object",
 )
