@@ -162,6 +162,44 @@ fn estimate_tokens(py: Python<'_>, text: PyBackedStr) -> f64 {
     }
 }
 
+/// The text signals of the structure layer (`skeleton::read`), keywords aside: (units,
+/// sentences, clauses, items, quantities, years, scale, math, names, question_end,
+/// request_end, code). For parity tests against `_structure.Structure.signals`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn structure_signals(
+    text: &str,
+) -> (
+    f64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    bool,
+    i64,
+    i64,
+    bool,
+    bool,
+    bool,
+) {
+    let s = crate::skeleton::read(text, &mut Vec::new());
+    (
+        s.units,
+        s.sentences,
+        s.clauses,
+        s.items,
+        s.quantities,
+        s.years,
+        s.scale,
+        s.math,
+        s.names,
+        s.question_end,
+        s.request_end,
+        s.code,
+    )
+}
+
 /// `text` case-folded as the scanner sees it: for parity tests and `slr test --explain`.
 #[pyfunction]
 fn fold(text: &str) -> String {
@@ -179,9 +217,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fold_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(fold, m)?)?;
     m.add_function(wrap_pyfunction!(estimate_tokens, m)?)?;
+    m.add_function(wrap_pyfunction!(structure_signals, m)?)?;
     m.add("DIMENSIONS", tables::DIMENSIONS.to_vec())?;
     m.add("KEYWORD_SETS", tables::KEYWORD_SETS.to_vec())?;
     m.add("TIERS", tables::TIERS.to_vec())?;
     m.add("RULES", tables::RULES.to_vec())?;
+    m.add("STRUCTURE_SETS", tables::STRUCTURE_SETS.to_vec())?;
     Ok(())
 }

@@ -15,6 +15,11 @@ enum Pick {
     Lead2,
     /// The first byte of a character of 3 or 4 bytes (0xE0 and up).
     Lead3,
+    /// A blank of a structure skeleton: space, tab, line feed, VT, FF, CR.
+    Blank,
+    /// An anchor of a structure skeleton (`skeleton::is_anchor`): ASCII digits and marks, and
+    /// the non-ASCII marks' bytes 0x80-0x89.
+    Anchor,
 }
 
 #[inline(always)]
@@ -26,6 +31,8 @@ fn scalar_pick(b: u8, pick: Pick) -> bool {
         Pick::Mark => b == b')' || b == b'\n',
         Pick::Lead2 => b >= 0xC0,
         Pick::Lead3 => b >= 0xE0,
+        Pick::Blank => crate::skeleton::is_blank(b),
+        Pick::Anchor => crate::skeleton::is_anchor(b),
     }
 }
 
@@ -70,6 +77,20 @@ mod sse2 {
                 _mm_cmpeq_epi8(v, _mm_set1_epi8(b')' as i8)),
                 _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)),
             ),
+            Pick::Blank => _mm_or_si128(
+                in_range(v, b'\t', 5),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
+            ),
+            Pick::Anchor => {
+                let eq = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+                _mm_or_si128(
+                    _mm_or_si128(in_range(v, b'(', 24), in_range(v, 0x80, 10)),
+                    _mm_or_si128(
+                        _mm_or_si128(eq(b'\n'), eq(b'!')),
+                        _mm_or_si128(eq(b'^'), eq(b'|')),
+                    ),
+                )
+            }
         };
         _mm_movemask_epi8(m) as u32 as u64
     }
@@ -153,6 +174,31 @@ fn scalar_mask64(c: &[u8; 64], pick: Pick) -> u64 {
     c.iter()
         .enumerate()
         .fold(0, |m, (i, &b)| m | (scalar_pick(b, pick) as u64) << i)
+}
+
+/// (blanks, anchors) of the structure skeleton `bytes` at `base..base + 64` (`Pick::Blank`,
+/// `Pick::Anchor`); bytes past the end count as neither.
+#[inline(always)]
+pub fn skeleton_masks(bytes: &[u8], base: usize) -> (u64, u64) {
+    let mut block = [0u8; 64];
+    let c: &[u8; 64] = match bytes.get(base..base + 64) {
+        Some(c) => c.try_into().unwrap_or(&block),
+        None => {
+            let rest = bytes.get(base..).unwrap_or_default();
+            block[..rest.len()].copy_from_slice(rest);
+            &block
+        }
+    };
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
+    unsafe {
+        (sse2::mask64(c, Pick::Blank), sse2::mask64(c, Pick::Anchor))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    (
+        scalar_mask64(c, Pick::Blank),
+        scalar_mask64(c, Pick::Anchor),
+    )
 }
 
 /// Which character starts `lead_mask` marks.
@@ -263,6 +309,28 @@ mod tests {
     }
 
     #[test]
+    fn skeleton_masks_mark_every_byte_by_its_kind() {
+        let all: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
+        for base in [0, 64, 128, 192, 256, 320, 384, 448, 500] {
+            let (blank, anchor) = skeleton_masks(&all, base);
+            for i in 0..64 {
+                let b = all.get(base + i).copied();
+                let bit = |m: u64| m >> i & 1 == 1;
+                assert_eq!(
+                    bit(blank),
+                    b.is_some_and(crate::skeleton::is_blank),
+                    "{b:?}"
+                );
+                assert_eq!(
+                    bit(anchor),
+                    b.is_some_and(crate::skeleton::is_anchor),
+                    "{b:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn lead_masks_mark_character_starts() {
         let text = "aé中😀".repeat(20);
         let bytes = text.as_bytes();
@@ -298,7 +366,7 @@ mod tests {
         assert_eq!(feature_bits_by(&text, &mut plain, scalar_mask64), counts);
         assert_eq!(fast, plain);
         #[cfg(target_arch = "x86_64")]
-        for pick in [Pick::Lead2, Pick::Lead3] {
+        for pick in [Pick::Lead2, Pick::Lead3, Pick::Blank, Pick::Anchor] {
             for c in text.chunks_exact(64) {
                 let c: &[u8; 64] = c.try_into().unwrap();
                 // SAFETY: SSE2 is part of the x86_64 baseline.

@@ -1,13 +1,14 @@
 """Structural signals: what a prompt asks for, read from its shape as much as from its words.
 
-A research prototype (Python backend only; README "Structure"). The keyword scorer sees
-vocabulary; these rules see structure that holds in every language: sentences and clauses,
-enumerations and lists, quantities (digits and numbers in words), math notation, a question
-that asks for a quantity, a pointer to content the prompt does not hold, and the size of what
-is worked on. Small keyword sets name grammatical roles, not topics (data/structure.yaml); they
-join the scorer's keyword matcher, so one scan finds both. The text signals come from a
-"skeleton" of the text (one byte per character, see ``skeleton``) read with C-level counts,
-splits and literal-first patterns: linear time, no backtracking.
+Both backends implement this definition (the native one in ``rust/structure.rs`` and
+``rust/skeleton.rs``; README "Structure"). The keyword scorer sees vocabulary; these rules see
+structure that holds in every language: sentences and clauses, enumerations and lists,
+quantities (digits and numbers in words), math notation, a question that asks for a quantity,
+a pointer to content the prompt does not hold, and the size of what is worked on. Small keyword
+sets name grammatical roles, not topics (data/structure.yaml, compiled into the spec by
+spec.py); they join the scorer's keyword matcher, so one scan finds both. The text signals come
+from a "skeleton" of the text (one byte per character, see ``skeleton``) read with C-level
+counts, splits and literal-first patterns: linear time, no backtracking.
 
 Signals (``Signals``): units (words; 2 CJK characters = 1), sentences, clauses, items (the
 longest enumeration: bullet or numbered lines, inline list numbers "1)", circled numbers, or
@@ -47,33 +48,14 @@ the score or the hard-ask floor:
 from __future__ import annotations
 
 import re
-from importlib.resources import files
+from collections.abc import Sequence
 from itertools import repeat
 from typing import Any, NamedTuple
 
-import yaml
+from ._text import CJK_RUN, SPACE_CHAR, non_ascii
+from .tables import KEYWORD_SETS, STRUCTURE_SETS
 
-from ._text import CJK_RUN, WORD, WORD_RUN, char_class, fold, non_ascii
-
-SETS = (
-    "definition",
-    "quantityAsks",
-    "numberWords",
-    "reworkVerbs",
-    "largeObjects",
-    "smallObjects",
-    "scope",
-    "pointers",
-    "demonstratives",
-    "requests",
-    "planTerms",
-    "scaleWords",
-    "strongAsks",
-    "reasoningAsks",
-    "openAsks",
-    "adviceAsks",
-    "textOps",
-)
+SETS = STRUCTURE_SETS
 (
     S_DEFINITION,
     S_QUANTITY,
@@ -169,11 +151,18 @@ _CIRCLED = re.compile(r"[①-⑳]")
 # Chinese/Japanese numerals: a run of them counts once; a lone 一 ("一下", "一起") does not.
 _CJK_NUMERAL = re.compile(r"[一二三四五六七八九十百千万億亿两兩〇零]+")
 _MATH_SYMBOL = re.compile(r"[²³⁴ⁿ√∑∫∏≠≈∞π∂∀∃∈]")
-# Three or more names enumerated: "Ana, Bea and Carla", "A, B, C", "Петя, Вася и Коля".
+# Three or more names enumerated: "Ana, Bea and Carla", "A, B, C", "Петя, Вася и Коля". A
+# name is a capital and up to 12 small letters, not right after a letter; names are joined by
+# a comma (blanks: the SPACE class, one either side) or a conjunction between two blanks; an
+# enumeration counts when it holds 3 or more names and no letter follows its last one. Each
+# match is a whole chain of names (possessive: nothing is tried twice), so the scan is linear.
+_LETTERS_SET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzЁё") | frozenset(
+    map(chr, [*range(0xC0, 0x100), *range(0x410, 0x450)])
+)
 _LETTER = "A-Za-zÀ-ÿА-Яа-яЁё"
 _NAME = r"[A-ZА-ЯЁ][a-zà-ÿа-яё]{0,12}"
-_NAME_SEP = r"(?:\s?[,、，]\s?|\s(?:and|und|y|e|и|et|or|oder|o|ou|или)\s)"
-_NAMES = re.compile(rf"[A-ZА-ЯЁ](?<![{_LETTER}].)[a-zà-ÿа-яё]{{0,12}}(?:{_NAME_SEP}{_NAME}){{2,}}+(?![{_LETTER}])")
+_NAME_SEP = rf"(?:{SPACE_CHAR}?[,、，]{SPACE_CHAR}?|{SPACE_CHAR}(?:and|und|y|e|и|et|or|oder|o|ou|или){SPACE_CHAR})"
+_NAMES = re.compile(rf"(?<![{_LETTER}]){_NAME}(?:{_NAME_SEP}{_NAME})*+")
 _NAME_SPLIT = re.compile(_NAME_SEP)
 # Chinese puzzles name people 甲, 乙, 丙, 丁 (as A, B, C, D).
 _STEMS = "甲乙丙丁"
@@ -275,39 +264,6 @@ def _math_marks(sk: bytes, rest: str, enough: int = 3) -> int:
     return marks
 
 
-def _needle(raw: str) -> Any:
-    """A keyword of data/structure.yaml as a matcher needle (keywords.yaml syntax, one
-    character allowed: these sets hold CJK and Hangul words of one character)."""
-    from ._pyscorer import Needle
-
-    normal = " ".join(p for p in fold(raw).split(" ") if p)
-    left_star = normal.startswith("*")
-    rest = normal[1:] if left_star else normal
-    right_star = rest.endswith("*")
-    core = (rest[:-1] if right_star else rest).strip(" ")
-    if not core:
-        raise ValueError(f"structure keyword {raw!r} is empty")
-    return Needle(
-        core,
-        not left_star and char_class(core[0]) == WORD,
-        not right_star and char_class(core[-1]) == WORD,
-    )
-
-
-# Arabic attaches conjunctions, prepositions and the article to the next word: a one-word
-# Arabic keyword also matches with these in front ("و" + "أربعين" = "and forty").
-_ARABIC_CLITICS = ("و", "ب", "ل", "ف", "ال", "وال", "بال", "فال", "لل")
-
-
-def _is_arabic_word(raw: str) -> bool:
-    return bool(raw) and " " not in raw and "*" not in raw and all("\u0600" <= ch <= "\u06ff" for ch in raw)
-
-
-def load_structure_data() -> dict[str, Any]:
-    text = (files("smart_llm_router") / "data" / "structure.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
-
-
 class Signals(NamedTuple):
     """What the structure scan found in one prompt."""
 
@@ -327,68 +283,32 @@ class Signals(NamedTuple):
     sets: tuple[int, ...]  # distinct keywords matched per set (SETS order)
 
 
+_K = {name: i for i, name in enumerate(KEYWORD_SETS)}
+_K_CODE, _K_PROOF, _K_REASONING, _K_IMPERATIVE, _K_HARD, _K_TECHNICAL = (
+    _K[name]
+    for name in ("codePresence", "proofAsks", "reasoningMarkers", "imperativeVerbs", "hardAsks", "technicalTerms")
+)
+
+
 class Structure:
-    """The structural signals and rules, built once from data/structure.yaml."""
+    """The structural signals and rules of a spec (its ``structure`` part, see spec.py)."""
 
-    def __init__(self, data: dict[str, Any] | None = None) -> None:
-        data = data if data is not None else load_structure_data()
-        from ._pyscorer import _cjk_grams, _first, _whole_words
-
-        self._first = _first
-        # (needle, local id): the scorer adds them to its own keyword matcher (one scan), but
-        # for the few it would have to look for everywhere (no whole word, no CJK pair: "*줘",
-        # "*zig", "谁"), which are looked for here.
-        self.entries: list[tuple[Any, int]] = []
-        self.free: list[tuple[Any, int]] = []
-        self.set_of: list[int] = []
-        for index, name in enumerate(SETS):
-            for words in data["sets"].get(name, {}).values():
-                for raw in words:
-                    forms = [raw] + ([c + raw for c in _ARABIC_CLITICS] if _is_arabic_word(raw) else [])
-                    for form in forms:
-                        needle = _needle(form)
-                        lead = WORD_RUN.match(needle.core) if needle.need_left else None
-                        indexed = (
-                            lead is not None
-                            and lead.end() == len(needle.core)
-                            or _whole_words(needle)
-                            or _cjk_grams(needle.core)
-                        )
-                        (self.entries if indexed else self.free).append((needle, len(self.set_of)))
-                    self.set_of.append(index)
-        rules = data.get("rules", {})
-        self.definition_max_units = float(rules.get("definition_max_units", 14))
-        self.word_problem_min_tokens = float(rules.get("word_problem_min_tokens", 10))
-        self.requirements_min_items = int(rules.get("requirements_min_items", 3))
-        self.requirements_min_units = float(rules.get("requirements_min_units", 30))
-        self.requirements_min_evidence = int(rules.get("requirements_min_evidence", 2))
-        self.long_ask_min_units = float(rules.get("long_ask_min_units", 55))
-        self.long_ask_min_evidence = int(rules.get("long_ask_min_evidence", 2))
-        self.open_ask_min_units = float(rules.get("open_ask_min_units", 15))
-        self.free_ascii = [(needle, kid) for needle, kid in self.free if needle.core.isascii()]
+    def __init__(self, spec: dict[str, Any], word_problem_min_tokens: float) -> None:
+        self.definition_max_units = float(spec["definition_max_units"])
+        self.word_problem_min_tokens = float(word_problem_min_tokens)
+        self.requirements_min_items = int(spec["requirements_min_items"])
+        self.requirements_min_units = float(spec["requirements_min_units"])
+        self.requirements_min_evidence = int(spec["requirements_min_evidence"])
+        self.long_ask_min_units = float(spec["long_ask_min_units"])
+        self.long_ask_min_evidence = int(spec["long_ask_min_evidence"])
+        self.open_ask_min_units = float(spec["open_ask_min_units"])
         # Rules switched off by name (for measurements and for users who disagree with one).
-        self.off = frozenset(rules.get("off", ()))
+        self.off = frozenset(spec["disabled"])
 
-    def matcher(self) -> Any:
-        """A matcher of these sets alone (ids: ``entries``' local ids)."""
-        from ._pyscorer import _Matcher
-
-        return _Matcher(self.entries + self.free)
-
-    def signals(self, text: str, found: Any, folded: str | None = None) -> Signals:
-        """The signals of ``text``; ``found``: the local ids of the ``entries`` keywords it
-        holds (all keywords' when ``folded``, its folded text, is None)."""
-        counts = [0] * len(SETS)
-        set_of = self.set_of
-        for kid in found:
-            counts[set_of[kid]] += 1
-        if folded is not None:
-            seen = set()
-            for needle, kid in self.free if not folded.isascii() else self.free_ascii:
-                if kid not in seen and needle.core in folded and self._first(folded, needle) >= 0:
-                    seen.add(kid)
-                    counts[set_of[kid]] += 1
-
+    def signals(self, text: str, sets: Sequence[int]) -> Signals:
+        """The signals of ``text``; ``sets``: the distinct keywords of each set (``SETS``
+        order) it holds."""
+        counts = tuple(sets)
         ascii_text = text.isascii()
         rest = "" if ascii_text else non_ascii(text)
         sk = skeleton(text, rest)
@@ -445,11 +365,11 @@ class Structure:
             scale = scale or (b"K" in sk and _SCALED.search(sk) is not None)
             for start, end in (m.span() for m in _NUMBER.finditer(sk)) if b"0000" in joined else ():
                 if end - start >= 4:
-                    n = text[start:end]
-                    digits = n.replace(",", "").replace(".", "")
-                    if len(n) == 4 and "1900" <= n <= "2099":
+                    number = text[start:end]
+                    number_digits = number.replace(",", "").replace(".", "")
+                    if len(number) == 4 and "1900" <= number <= "2099":
                         years += 1
-                    elif digits.isdigit() and len(digits) >= 4:
+                    elif number_digits.isdigit() and len(number_digits) >= 4:
                         scale = True
         if rest:
             quantities += sum(1 for run in _CJK_NUMERAL.findall(rest) if run != "一")
@@ -459,8 +379,12 @@ class Structure:
         question_end = stripped[-1:] in _QUESTION_MARKS if stripped else False
         names = 0
         if question_end and sentences >= 2:
-            for run in _NAMES.findall(text):
-                names = max(names, len(_NAME_SPLIT.split(run)))
+            for chain in _NAMES.finditer(text):
+                if chain.end() < len(text) and text[chain.end()] in _LETTERS_SET:
+                    continue  # a letter right after the last name: not an enumeration of names
+                count = len(_NAME_SPLIT.split(chain.group()))
+                if count >= 3:
+                    names = max(names, count)
             if rest:
                 names = max(names, sum(stem in rest for stem in _STEMS))
         request_end = bool(rest) and stripped.endswith(_REQUEST_ENDS)
@@ -478,7 +402,7 @@ class Structure:
             text.count("?") + (text.count("？") + text.count("؟") if rest else 0),
             request_end,
             _CODE_FENCE in text,
-            tuple(counts),
+            counts,
         )
 
     @staticmethod
@@ -523,18 +447,17 @@ class Structure:
         prior_rule: int,
         tokens: float,
         per_set: list[int],
-        k: dict[str, int],
         options: int = 0,
     ) -> tuple[int, str | None]:
         """The tier after the structural rules, and the rule that set it (None: unchanged)."""
         s = sig.sets
-        code_words = per_set[k["codePresence"]]
-        proof = per_set[k["proofAsks"]] + (per_set[k["reasoningMarkers"]] >= 2)
+        code_words = per_set[_K_CODE]
+        proof = per_set[_K_PROOF] + (per_set[_K_REASONING] >= 2)
         large = s[S_LARGE] > 0
         pointed = self.pointed(sig)
         # Content handed over to work on ("shorten my text: ..."): its list is not a list of asks.
         payload = pointed and not large or s[S_TEXTOP] > 0
-        task = s[S_REQUEST] + per_set[k["imperativeVerbs"]] + s[S_REWORK] + sig.request_end
+        task = s[S_REQUEST] + per_set[_K_IMPERATIVE] + s[S_REWORK] + sig.request_end
         # Evidence of size.
         evidence = (
             (s[S_SCOPE] > 0)
@@ -544,7 +467,7 @@ class Structure:
             + sig.scale
             + (sig.sentences >= 3)
             + (sig.quantities >= 3)
-            + (per_set[k["hardAsks"]] > 0)
+            + (per_set[_K_HARD] > 0)
         )
 
         off = self.off
@@ -558,7 +481,7 @@ class Structure:
         # REASONING: math notation, a word problem, a logic puzzle, a counterexample.
         if not sig.code and code_words < 2 and (sig.math >= 2 or sig.math == 1 and (sig.questions or task)):
             lift(REASONING, "math")
-        if floor < REASONING and self.word_problem(sig, tokens, code_words, per_set[k["technicalTerms"]]):
+        if floor < REASONING and self.word_problem(sig, tokens, code_words, per_set[_K_TECHNICAL]):
             lift(REASONING, "word_problem")
         if sig.names >= 3 and not large:
             lift(REASONING, "puzzle")
@@ -582,14 +505,20 @@ class Structure:
             # Evidence of size: a large object (in a longer ask), scope, scale, plan terms (one is
             # enough for four items or more), or two other marks.
             sized = (
-                large and sig.units >= 20 or s[S_SCOPE] or sig.scale or evidence >= 2 or s[S_PLAN] and sig.items >= 4
+                large
+                and sig.units >= 20
+                or s[S_SCOPE]
+                or sig.scale
+                or evidence >= self.requirements_min_evidence
+                or s[S_PLAN]
+                and sig.items >= 4
             )
             if sig.units >= self.requirements_min_units and sized:
                 lift(COMPLEX, "requirements")
             elif sig.items >= 5 and sig.units >= 30 and not sig.question_end:
                 lift(COMPLEX, "requirements")
         if s[S_OPEN] and sig.sentences >= 2 and sig.units >= self.open_ask_min_units:
-            if per_set[k["technicalTerms"]] + code_words or sig.quantities >= 2 or evidence:
+            if per_set[_K_TECHNICAL] + code_words or sig.quantities >= 2 or evidence:
                 lift(COMPLEX, "open_ask")
         if not payload and sig.units >= self.long_ask_min_units and sig.clauses >= 4:
             if evidence >= self.long_ask_min_evidence:
