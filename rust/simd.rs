@@ -20,6 +20,8 @@ enum Pick {
     /// An anchor of a structure skeleton (`skeleton::is_anchor`): ASCII digits and marks, and
     /// the non-ASCII marks' bytes 0x80-0x89.
     Anchor,
+    /// What may start a capital of a name: `A-Z`, or 0xD0 (Cyrillic А-Я, Ё).
+    Capital,
 }
 
 #[inline(always)]
@@ -33,6 +35,7 @@ fn scalar_pick(b: u8, pick: Pick) -> bool {
         Pick::Lead3 => b >= 0xE0,
         Pick::Blank => crate::skeleton::is_blank(b),
         Pick::Anchor => crate::skeleton::is_anchor(b),
+        Pick::Capital => b.is_ascii_uppercase() || b == 0xD0,
     }
 }
 
@@ -60,8 +63,14 @@ mod sse2 {
     #[inline]
     #[target_feature(enable = "sse2")]
     fn mask16(c: &[u8], pick: Pick) -> u64 {
-        let v = load(c);
-        let m = match pick {
+        _mm_movemask_epi8(picked(load(c), pick)) as u32 as u64
+    }
+
+    /// 0xFF at the bytes of `v` that `pick` marks.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn picked(v: __m128i, pick: Pick) -> __m128i {
+        match pick {
             Pick::Word => _mm_or_si128(
                 _mm_or_si128(in_range(v, b'a', 26), in_range(v, b'A', 26)),
                 _mm_or_si128(
@@ -91,8 +100,11 @@ mod sse2 {
                     ),
                 )
             }
-        };
-        _mm_movemask_epi8(m) as u32 as u64
+            Pick::Capital => _mm_or_si128(
+                in_range(v, b'A', 26),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(0xD0u8 as i8)),
+            ),
+        }
     }
 
     #[inline]
@@ -102,6 +114,20 @@ mod sse2 {
             | mask16(&c[16..32], pick) << 16
             | mask16(&c[32..48], pick) << 32
             | mask16(&c[48..64], pick) << 48
+    }
+
+    /// (`Pick::Blank`, `Pick::Anchor`) of 64 bytes, each 16 loaded once.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    pub fn skeleton_mask64(c: &[u8; 64]) -> (u64, u64) {
+        let (mut blank, mut anchor) = (0u64, 0u64);
+        for k in 0..4 {
+            let v = load(&c[16 * k..16 * k + 16]);
+            let bits = |pick| _mm_movemask_epi8(picked(v, pick)) as u32 as u64;
+            blank |= bits(Pick::Blank) << (16 * k);
+            anchor |= bits(Pick::Anchor) << (16 * k);
+        }
+        (blank, anchor)
     }
 
     #[target_feature(enable = "sse2")]
@@ -176,29 +202,54 @@ fn scalar_mask64(c: &[u8; 64], pick: Pick) -> u64 {
         .fold(0, |m, (i, &b)| m | (scalar_pick(b, pick) as u64) << i)
 }
 
+/// `f` of the 64 bytes of `bytes` at `base` (zero bytes past the end).
+#[inline(always)]
+fn with_block<T>(bytes: &[u8], base: usize, f: impl Fn(&[u8; 64]) -> T) -> T {
+    if let Some(c) = bytes.get(base..base + 64).and_then(|c| c.try_into().ok()) {
+        return f(c);
+    }
+    let mut block = [0u8; 64];
+    let rest = bytes.get(base..).unwrap_or_default();
+    block[..rest.len()].copy_from_slice(rest);
+    f(&block)
+}
+
+/// The mask of `pick` over `bytes[base..base + 64]`; bytes past the end are zero bytes.
+#[inline(always)]
+fn block_mask(bytes: &[u8], base: usize, pick: Pick) -> u64 {
+    with_block(bytes, base, |c| {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
+        unsafe {
+            sse2::mask64(c, pick)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        scalar_mask64(c, pick)
+    })
+}
+
 /// (blanks, anchors) of the structure skeleton `bytes` at `base..base + 64` (`Pick::Blank`,
 /// `Pick::Anchor`); bytes past the end count as neither.
 #[inline(always)]
 pub fn skeleton_masks(bytes: &[u8], base: usize) -> (u64, u64) {
-    let mut block = [0u8; 64];
-    let c: &[u8; 64] = match bytes.get(base..base + 64) {
-        Some(c) => c.try_into().unwrap_or(&block),
-        None => {
-            let rest = bytes.get(base..).unwrap_or_default();
-            block[..rest.len()].copy_from_slice(rest);
-            &block
+    with_block(bytes, base, |c| {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
+        unsafe {
+            sse2::skeleton_mask64(c)
         }
-    };
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
-    unsafe {
-        (sse2::mask64(c, Pick::Blank), sse2::mask64(c, Pick::Anchor))
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    (
-        scalar_mask64(c, Pick::Blank),
-        scalar_mask64(c, Pick::Anchor),
-    )
+        #[cfg(not(target_arch = "x86_64"))]
+        (
+            scalar_mask64(c, Pick::Blank),
+            scalar_mask64(c, Pick::Anchor),
+        )
+    })
+}
+
+/// Bytes of `bytes[base..base + 64]` that may start a capital letter of a name (`A-Z`, 0xD0).
+#[inline(always)]
+pub fn capital_mask(bytes: &[u8], base: usize) -> u64 {
+    block_mask(bytes, base, Pick::Capital)
 }
 
 /// Which character starts `lead_mask` marks.
@@ -219,22 +270,7 @@ pub fn lead_mask(bytes: &[u8], base: usize, lead: Lead) -> u64 {
         Lead::Multi => Pick::Lead2,
         Lead::Wide => Pick::Lead3,
     };
-    let mut block = [0u8; 64];
-    let c: &[u8; 64] = match bytes.get(base..base + 64) {
-        Some(c) => c.try_into().unwrap_or(&block),
-        None => {
-            let rest = bytes.get(base..).unwrap_or_default();
-            block[..rest.len()].copy_from_slice(rest);
-            &block
-        }
-    };
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
-    unsafe {
-        sse2::mask64(c, pick)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    scalar_mask64(c, pick)
+    block_mask(bytes, base, pick)
 }
 
 /// Appends one u64 per 64 bytes of `bytes` (cleared first): bit i of word k is set when byte
@@ -310,6 +346,16 @@ mod tests {
 
     #[test]
     fn skeleton_masks_mark_every_byte_by_its_kind() {
+        #[cfg(target_arch = "x86_64")]
+        for c in (0..=255u8).collect::<Vec<_>>().chunks_exact(64) {
+            let c: &[u8; 64] = c.try_into().unwrap();
+            let scalar = (
+                scalar_mask64(c, Pick::Blank),
+                scalar_mask64(c, Pick::Anchor),
+            );
+            // SAFETY: SSE2 is part of the x86_64 baseline.
+            assert_eq!(unsafe { sse2::skeleton_mask64(c) }, scalar);
+        }
         let all: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
         for base in [0, 64, 128, 192, 256, 320, 384, 448, 500] {
             let (blank, anchor) = skeleton_masks(&all, base);
@@ -366,7 +412,13 @@ mod tests {
         assert_eq!(feature_bits_by(&text, &mut plain, scalar_mask64), counts);
         assert_eq!(fast, plain);
         #[cfg(target_arch = "x86_64")]
-        for pick in [Pick::Lead2, Pick::Lead3, Pick::Blank, Pick::Anchor] {
+        for pick in [
+            Pick::Lead2,
+            Pick::Lead3,
+            Pick::Blank,
+            Pick::Anchor,
+            Pick::Capital,
+        ] {
             for c in text.chunks_exact(64) {
                 let c: &[u8; 64] = c.try_into().unwrap();
                 // SAFETY: SSE2 is part of the x86_64 baseline.

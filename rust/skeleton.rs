@@ -172,8 +172,48 @@ struct Wide {
     numerals: i64,
     /// Which of 甲 乙 丙 丁 occur (bits).
     stems: u8,
-    /// Whether an em or en dash occurs.
-    dashes: bool,
+    /// " — " and " – " (each counted without overlaps).
+    dashes: i64,
+}
+
+/// The non-ASCII characters `copy_skeleton` looks at closer (a bit per code point below
+/// U+10000; none above): the marks of `mark` and the characters `Wide` counts.
+static SPECIAL: [u64; 1024] = special_bits();
+
+const SPECIAL_CHARS: &str = concat!(
+    "。！？؟、，،・；؛：（）｜年月万億亿千만억천×·•▪●≤≥",
+    "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳",
+    "²³⁴ⁿ√∑∫∏≠≈∞π∂∀∃∈",
+    "一二三四五六七八九十百千万億亿两兩〇零",
+    "甲乙丙丁\u{2013}\u{2014}",
+);
+
+const fn special_bits() -> [u64; 1024] {
+    let mut t = [0u64; 1024];
+    let b = SPECIAL_CHARS.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // (UTF-8 of BMP characters: 2 or 3 bytes.)
+        let (cp, len) = if b[i] < 0xE0 {
+            (((b[i] & 0x1F) as u32) << 6 | (b[i + 1] & 0x3F) as u32, 2)
+        } else {
+            (
+                ((b[i] & 0x0F) as u32) << 12
+                    | ((b[i + 1] & 0x3F) as u32) << 6
+                    | (b[i + 2] & 0x3F) as u32,
+                3,
+            )
+        };
+        t[(cp >> 6) as usize] |= 1 << (cp & 63);
+        i += len;
+    }
+    t
+}
+
+fn is_special(cp: u32) -> bool {
+    SPECIAL
+        .get((cp >> 6) as usize)
+        .is_some_and(|w| w >> (cp & 63) & 1 == 1)
 }
 
 fn is_numeral(c: char) -> bool {
@@ -221,42 +261,82 @@ fn is_math_symbol(c: char) -> bool {
     )
 }
 
-/// Writes the skeleton of non-ASCII `text` into `out` (cleared first).
+/// Writes the skeleton of non-ASCII `text` into `out` (cleared first): ASCII runs copied as
+/// they are, then each non-ASCII character (visited by its lead byte, 64 bytes at a time) as
+/// one byte.
 fn copy_skeleton(text: &str, out: &mut Vec<u8>) -> Wide {
+    let src = text.as_bytes();
     out.clear();
-    out.reserve(text.len());
+    out.reserve(src.len() + 16);
     let mut w = Wide::default();
     // 0: no numeral run; 1: a run that is a lone 一 so far; 2: any other run.
     let mut run = 0u8;
-    let src = text.as_bytes();
-    let mut i = 0;
-    while i < src.len() {
-        // ASCII runs are copied as they are.
-        let ascii = src[i..].iter().take_while(|b| b.is_ascii()).count();
-        out.extend_from_slice(&src[i..i + ascii]);
-        i += ascii;
-        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
-            break;
-        };
-        i += c.len_utf8();
-        out.push(mark(c));
-        w.cjk += (text::class(c) == Class::Cjk) as u64;
-        if is_numeral(c) {
-            run = if run == 0 && c == '一' { 1 } else { 2 };
-            continue;
-        }
-        w.numerals += (run == 2) as i64;
-        run = 0;
-        match c {
-            '\u{2460}'..='\u{2473}' => w.circled += 1,
-            '甲' => w.stems |= 1,
-            '乙' => w.stems |= 2,
-            '丙' => w.stems |= 4,
-            '丁' => w.stems |= 8,
-            '\u{2013}' | '\u{2014}' => w.dashes = true,
-            _ => w.symbols += is_math_symbol(c) as i64,
+    // Where the last " — " and " – " ended (they are counted without overlaps).
+    let mut dash_end = [0usize; 2];
+    let mut copied = 0;
+    let at = |i: usize| src.get(i).map_or(0, |&b| (b & 0x3F) as u32);
+    for base in (0..src.len()).step_by(64) {
+        let mut leads = simd::lead_mask(src, base, simd::Lead::Multi);
+        while leads != 0 {
+            let r = base + leads.trailing_zeros() as usize;
+            leads &= leads - 1;
+            // The ASCII run before the character: short ones as one 16-byte copy (no call).
+            match src.get(copied..copied + 16) {
+                Some(block) if r - copied <= 16 => {
+                    let kept = out.len() + r - copied;
+                    out.extend_from_slice(block);
+                    out.truncate(kept);
+                }
+                _ => out.extend_from_slice(&src[copied..r]),
+            }
+            let b0 = src[r] as u32;
+            let (cp, len) = if b0 < 0xE0 {
+                ((b0 & 0x1F) << 6 | at(r + 1), 2)
+            } else if b0 < 0xF0 {
+                ((b0 & 0x0F) << 12 | at(r + 1) << 6 | at(r + 2), 3)
+            } else {
+                (
+                    (b0 & 0x07) << 18 | at(r + 1) << 12 | at(r + 2) << 6 | at(r + 3),
+                    4,
+                )
+            };
+            copied = r + len;
+            w.cjk += (text::class_of(cp) == Class::Cjk) as u64;
+            if !is_special(cp) {
+                out.push(NA_OTHER);
+                w.numerals += (run == 2) as i64;
+                run = 0;
+                continue;
+            }
+            let c = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
+            out.push(mark(c));
+            if is_numeral(c) {
+                run = if run == 0 && c == '一' { 1 } else { 2 };
+                continue;
+            }
+            w.numerals += (run == 2) as i64;
+            run = 0;
+            match c {
+                '\u{2460}'..='\u{2473}' => w.circled += 1,
+                '甲' => w.stems |= 1,
+                '乙' => w.stems |= 2,
+                '丙' => w.stems |= 4,
+                '丁' => w.stems |= 8,
+                '\u{2013}' | '\u{2014}' => {
+                    // " — ", " – " (each counted without overlaps): clauses.
+                    let k = (c == '\u{2014}') as usize;
+                    let end = copied;
+                    let spaced = r >= 1 && src[r - 1] == b' ' && src.get(end) == Some(&b' ');
+                    if spaced && r > dash_end[k] {
+                        w.dashes += 1;
+                        dash_end[k] = end + 1;
+                    }
+                }
+                _ => w.symbols += is_math_symbol(c) as i64,
+            }
         }
     }
+    out.extend_from_slice(&src[copied..]);
     w.numerals += (run == 2) as i64;
     w
 }
@@ -314,10 +394,7 @@ pub fn read(text: &str, buf: &mut Vec<u8>) -> TextSignals {
         clauses: scan.commas + scan.colons - scan.colon_numbers + scan.dashes,
         ..TextSignals::default()
     };
-    if wide.dashes {
-        s.clauses +=
-            text.matches(" \u{2014} ").count() as i64 + text.matches(" \u{2013} ").count() as i64;
-    }
+    s.clauses += wide.dashes;
     let enumeration = if scan.longest >= 2 {
         scan.longest + 1
     } else {
@@ -336,7 +413,7 @@ pub fn read(text: &str, buf: &mut Vec<u8>) -> TextSignals {
         s.names = names(text).max(wide.stems.count_ones() as i64);
     }
     s.request_end = !ascii && REQUEST_ENDS.iter().any(|e| stripped.ends_with(e));
-    s.code = text.contains("```");
+    s.code = text.as_bytes().contains(&b'`') && text.contains("```");
     s
 }
 
@@ -810,30 +887,52 @@ fn next_name(text: &str, i: usize) -> Option<usize> {
     None
 }
 
+/// Is the character ending right before byte `i` a letter of a name's neighbourhood
+/// (`is_name_letter`): ASCII, or a 2-byte character (U+00C0-U+00FF, Cyrillic).
+fn letter_before(b: &[u8], i: usize) -> bool {
+    let p = match i.checked_sub(1) {
+        Some(k) => b[k],
+        None => return false,
+    };
+    if p < 0x80 {
+        return p.is_ascii_alphabetic();
+    }
+    match i.checked_sub(2).map(|k| b[k]) {
+        Some(0xC3) => true,
+        Some(0xD0) => (0x90..=0xBF).contains(&p) || p == 0x81,
+        Some(0xD1) => (0x80..=0x8F).contains(&p) || p == 0x91,
+        _ => false,
+    }
+}
+
 /// The longest enumeration of three or more names ("Ana, Bea and Carla", "Петя, Вася и
-/// Коля") not followed by a letter; 0 when there is none. Each chain of names is read once.
+/// Коля") not followed by a letter; 0 when there is none. Capitals are found 64 bytes at a
+/// time; each chain of names is read once (the next search starts after it).
 fn names(text: &str) -> i64 {
+    let b = text.as_bytes();
     let mut best = 0;
-    let mut prev: Option<char> = None;
-    let mut i = 0;
-    while let Some(c) = char_at(text, i) {
-        if is_upper(c) && !prev.is_some_and(is_name_letter) {
-            if let Some(mut end) = name_at(text, i) {
-                let mut count = 1;
-                while let Some(e) = next_name(text, end) {
-                    end = e;
-                    count += 1;
-                }
-                if count >= 3 && !char_at(text, end).is_some_and(is_name_letter) {
-                    best = best.max(count);
-                }
-                prev = text[..end].chars().next_back();
-                i = end;
+    let mut resume = 0;
+    for base in (0..b.len()).step_by(64) {
+        let mut capitals = simd::capital_mask(b, base);
+        while capitals != 0 {
+            let i = base + capitals.trailing_zeros() as usize;
+            capitals &= capitals - 1;
+            if i < resume || letter_before(b, i) {
                 continue;
             }
+            let Some(mut end) = name_at(text, i) else {
+                continue;
+            };
+            let mut count = 1;
+            while let Some(e) = next_name(text, end) {
+                end = e;
+                count += 1;
+            }
+            if count >= 3 && !char_at(text, end).is_some_and(is_name_letter) {
+                best = best.max(count);
+            }
+            resume = end;
         }
-        prev = Some(c);
-        i += c.len_utf8();
     }
     best
 }

@@ -110,6 +110,15 @@ pub fn class(c: char) -> Class {
     }
 }
 
+/// The class of a code point (`class` without the `char`: any value, surrogates included).
+#[inline]
+pub fn class_of(cp: u32) -> Class {
+    match BMP.get(cp as usize) {
+        Some(&e) => CLASSES[(e & CLASS_BITS) as usize],
+        None => search_class(cp),
+    }
+}
+
 fn search_class(cp: u32) -> Class {
     match RANGES.binary_search_by(|&(lo, hi, _)| {
         if hi < cp {
