@@ -50,6 +50,10 @@ struct Score {
     /// Index into RULES.
     #[pyo3(get)]
     rule: u8,
+    /// Whether a word problem (quantities given and one asked for) counted as a reasoning
+    /// signal.
+    #[pyo3(get)]
+    word_problem: bool,
     raw: [f64; 15],
     matched: Vec<u32>,
     features: (u64, u64, u64, u64),
@@ -82,6 +86,7 @@ impl From<ScoreOutput> for Score {
             ambiguous: out.ambiguous,
             tokens: out.tokens,
             rule: out.rule,
+            word_problem: out.word_problem,
             raw: out.raw,
             matched: out.matched,
             features: (f.question_marks, f.choice_letters, f.numbers, f.list_items),

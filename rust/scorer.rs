@@ -61,6 +61,8 @@ pub struct ScoreOutput {
     /// Matched keyword ids, ascending.
     pub matched: Vec<u32>,
     pub features: Features,
+    /// The word-problem signal counted among the reasoning markers.
+    pub word_problem: bool,
 }
 
 impl Scorer {
@@ -241,9 +243,16 @@ impl Scorer {
                 Structure::signals(prompt, features.question_marks, sets, &mut scratch.skeleton);
             (s, sig)
         });
-        let word_problem = structure
-            .as_ref()
-            .map(|(s, sig)| s.word_problem(sig, tokens, per_set[K_CODE], per_set[K_TECHNICAL]));
+        // Quantities given and one asked for; without the structure, any question about
+        // several numbers in a few sentences.
+        let word_problem = match &structure {
+            Some((s, sig)) => s.word_problem(sig, tokens, per_set[K_CODE], per_set[K_TECHNICAL]),
+            None => {
+                features.numbers >= 2
+                    && features.question_marks >= 1
+                    && tokens >= self.settings.word_problem_min_tokens
+            }
+        };
         let raw = self.raw_values(&per_set, &features, tokens, word_problem);
         let mut score = 0.0;
         for (w, r) in self.settings.weights.iter().zip(raw.iter()) {
@@ -268,6 +277,7 @@ impl Scorer {
             raw,
             matched: ids,
             features,
+            word_problem,
         }
     }
 
@@ -342,14 +352,14 @@ impl Scorer {
     }
 
     /// The value of each dimension: keyword counts (plus the features that add to them) over
-    /// their saturation, capped at 1; tokenCount by the token scale. `word_problem`: the
-    /// structure's word-problem signal (`None`: structure off, the plain rule instead).
+    /// their saturation, capped at 1; tokenCount by the token scale. `word_problem` adds a
+    /// reasoning signal.
     fn raw_values(
         &self,
         per_set: &[u32],
         features: &Features,
         tokens: f64,
-        word_problem: Option<bool>,
+        word_problem: bool,
     ) -> [f64; 15] {
         let mut raw = [0.0f64; 15];
         let mut set = 0usize;
@@ -362,14 +372,7 @@ impl Scorer {
             set += 1;
             let q = features.question_marks;
             if d == D_REASONING {
-                // Quantities given and one asked for; without the structure, any question
-                // about several numbers in a few sentences.
-                let asked = word_problem.unwrap_or(
-                    features.numbers >= 2
-                        && q >= 1
-                        && tokens >= self.settings.word_problem_min_tokens,
-                );
-                n += asked as u8 as f64;
+                n += word_problem as u8 as f64;
             } else if d == D_QUESTION {
                 n += q.saturating_sub(1) as f64;
                 if features.choice_letters >= 3 {

@@ -96,6 +96,7 @@ def main() -> None:
                 "ambiguous": result.ambiguous,
                 "tokens": result.tokens,
                 "rule": result.rule,
+                "word_problem": result.word_problem,
                 "raw": raw,
                 "matched": matched,
                 "features": list(features),

@@ -55,7 +55,8 @@ def test_vectors(scorer: Scorer, case: dict) -> None:
     assert abs(r.score - case["score"]) <= 1e-9
     assert abs(r.confidence - case["confidence"]) <= 1e-9
     assert r.ambiguous == case["ambiguous"]
-    raw, matched, features = r._unpacked()
+    raw, matched, features, word_problem = r._details()
+    assert word_problem == case["word_problem"]
     assert list(matched) == case["matched"]
     assert list(features) == case["features"]
     assert all(abs(a - b) <= 1e-9 for a, b in zip(raw, case["raw"], strict=True))
@@ -66,7 +67,8 @@ def test_vectors(scorer: Scorer, case: dict) -> None:
 def _same(a: Scorer, b: Scorer, text: str, system: str | None = None) -> None:
     x, y = a.score(text, system_prompt=system), b.score(text, system_prompt=system)
     assert (x.tier, x.rule, x.ambiguous, x.estimated_tokens) == (y.tier, y.rule, y.ambiguous, y.estimated_tokens)
-    (xraw, xmatched, xfeatures), (yraw, ymatched, yfeatures) = x._unpacked(), y._unpacked()
+    (xraw, xmatched, xfeatures, xwp), (yraw, ymatched, yfeatures, ywp) = x._details(), y._details()
+    assert xwp == ywp
     assert list(xmatched) == list(ymatched)
     assert tuple(xfeatures) == tuple(yfeatures)
     assert all(abs(p - q) <= 1e-9 for p, q in zip(xraw, yraw, strict=True))

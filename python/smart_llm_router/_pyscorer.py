@@ -73,7 +73,18 @@ Features = tuple[int, int, int, int]
 class Score:
     """One prompt's score: the twin of the native ``Score`` (same attributes and methods)."""
 
-    __slots__ = ("tier", "score", "confidence", "ambiguous", "tokens", "rule", "_raw", "_matched", "_features")
+    __slots__ = (
+        "tier",
+        "score",
+        "confidence",
+        "ambiguous",
+        "tokens",
+        "rule",
+        "word_problem",
+        "_raw",
+        "_matched",
+        "_features",
+    )
 
     def __init__(
         self,
@@ -86,9 +97,10 @@ class Score:
         raw: list[float],
         matched: list[int],
         features: Features,
+        word_problem: bool,
     ) -> None:
         self.tier, self.score, self.confidence, self.ambiguous = tier, score, confidence, ambiguous
-        self.tokens, self.rule = tokens, rule
+        self.tokens, self.rule, self.word_problem = tokens, rule, word_problem
         self._raw, self._matched, self._features = raw, matched, features
 
     def unpack(self) -> tuple[list[float], list[int], Features]:
@@ -509,10 +521,11 @@ class PyScorer:
         sig = structure.signals(text, sets) if structure is not None and sets is not None else None
         if sig is not None and structure is not None:
             # Quantities given and one asked for (not any two numbers and a question mark).
-            counts[_K_REASONING] += structure.word_problem(sig, tokens, per_set[_K_CODE], per_set[_K_TECHNICAL])
-        elif numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens:
-            # A question about several numbers in a few sentences: a word problem.
-            counts[_K_REASONING] += 1.0
+            word_problem = structure.word_problem(sig, tokens, per_set[_K_CODE], per_set[_K_TECHNICAL])
+        else:
+            # A question about several numbers in a few sentences.
+            word_problem = numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens
+        counts[_K_REASONING] += word_problem
         counts[_K_QUESTION] += max(questions - 1, 0)
         if letters >= 3:
             counts[_K_QUESTION] += 2.0
@@ -559,4 +572,4 @@ class PyScorer:
         if floored:
             ambiguous = False
             confidence = self.override_confidence
-        return Score(tier, score, confidence, ambiguous, tokens, rule, raw, ids, feats)
+        return Score(tier, score, confidence, ambiguous, tokens, rule, raw, ids, feats, word_problem)
