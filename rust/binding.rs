@@ -188,7 +188,8 @@ fn structure_signals(
     bool,
     bool,
 ) {
-    let s = crate::skeleton::read(text, &mut Vec::new());
+    let cjk = text::count_chars(text).cjk;
+    let s = crate::skeleton::read(text, cjk, &mut Vec::new());
     (
         s.units,
         s.sentences,

@@ -239,8 +239,13 @@ impl Scorer {
         let features = ascii_features(prompt, folded.questions);
         let tokens = folded.counts.tokens();
         let structure = self.structure.as_ref().map(|s| {
-            let sig =
-                Structure::signals(prompt, features.question_marks, sets, &mut scratch.skeleton);
+            let sig = Structure::signals(
+                prompt,
+                features.question_marks,
+                folded.counts.cjk,
+                sets,
+                &mut scratch.skeleton,
+            );
             (s, sig)
         });
         // Quantities given and one asked for; without the structure, any question about

@@ -162,8 +162,6 @@ fn is_joiner(k: Kind) -> bool {
 /// What counts of non-ASCII characters the skeleton copy learns on the way.
 #[derive(Default, Debug)]
 struct Wide {
-    /// Characters of the CJK class (two count as a word).
-    cjk: u64,
     /// Circled numbers ① to ⑳.
     circled: i64,
     /// Math symbols.
@@ -301,7 +299,6 @@ fn copy_skeleton(text: &str, out: &mut Vec<u8>) -> Wide {
                 )
             };
             copied = r + len;
-            w.cjk += (text::class_of(cp) == Class::Cjk) as u64;
             if !is_special(cp) {
                 out.push(NA_OTHER);
                 w.numerals += (run == 2) as i64;
@@ -377,8 +374,9 @@ const REQUEST_ENDS: [&str; 11] = [
     "주세요",
 ];
 
-/// The text signals of `text`; `buf` holds the skeleton of non-ASCII text.
-pub fn read(text: &str, buf: &mut Vec<u8>) -> TextSignals {
+/// The text signals of `text`, given its characters of the CJK class (two count as a word;
+/// `text::CharCounts::cjk`); `buf` holds the skeleton of non-ASCII text.
+pub fn read(text: &str, cjk: u64, buf: &mut Vec<u8>) -> TextSignals {
     let ascii = text.is_ascii();
     let wide = if ascii {
         Wide::default()
@@ -389,7 +387,7 @@ pub fn read(text: &str, buf: &mut Vec<u8>) -> TextSignals {
     let mut scan = Scan::new(sk, wide.symbols);
     scan.run();
     let mut s = TextSignals {
-        units: scan.words as f64 + wide.cjk as f64 / 2.0,
+        units: scan.words as f64 + cjk as f64 / 2.0,
         sentences: scan.sentences,
         clauses: scan.commas + scan.colons - scan.colon_numbers + scan.dashes,
         ..TextSignals::default()

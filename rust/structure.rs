@@ -147,15 +147,16 @@ impl Structure {
         off(self.disabled, rule)
     }
 
-    /// The signals of `text`, given its question marks and the distinct keywords of each set
-    /// it holds; `buf` is scratch space.
+    /// The signals of `text`, given its question marks, its CJK characters and the distinct
+    /// keywords of each set it holds; `buf` is scratch space.
     pub fn signals(
         text: &str,
         questions: u64,
+        cjk: u64,
         sets: [u32; STRUCTURE_SETS.len()],
         buf: &mut Vec<u8>,
     ) -> Signals {
-        Signals::new(skeleton::read(text, buf), questions, sets)
+        Signals::new(skeleton::read(text, cjk, buf), questions, sets)
     }
 
     /// Quantities given and one asked for: a word problem (also the reasoning signal of the
@@ -353,7 +354,7 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> TextSignals {
-        skeleton::read(text, &mut Vec::new())
+        skeleton::read(text, crate::text::count_chars(text).cjk, &mut Vec::new())
     }
 
     #[test]
