@@ -800,14 +800,6 @@ impl<'a> Scan<'a> {
 
 // --- Names -----------------------------------------------------------------------------------
 
-fn is_upper(c: char) -> bool {
-    c.is_ascii_uppercase() || ('А'..='Я').contains(&c) || c == 'Ё'
-}
-
-fn is_lower(c: char) -> bool {
-    c.is_ascii_lowercase() || ('à'..='ÿ').contains(&c) || ('а'..='я').contains(&c) || c == 'ё'
-}
-
 /// A letter of a name's neighbourhood: A-Z, a-z, U+00C0-U+00FF, А-я, Ё, ё.
 fn is_name_letter(c: char) -> bool {
     c.is_ascii_alphabetic()
@@ -815,14 +807,6 @@ fn is_name_letter(c: char) -> bool {
         || ('А'..='я').contains(&c)
         || c == 'Ё'
         || c == 'ё'
-}
-
-fn is_space(c: Option<char>) -> bool {
-    c.is_some_and(|c| text::class(c) == Class::Space)
-}
-
-fn is_name_comma(c: Option<char>) -> bool {
-    matches!(c, Some(',' | '、' | '，'))
 }
 
 /// Conjunctions that join names (between two blanks).
@@ -837,52 +821,76 @@ fn char_at(text: &str, i: usize) -> Option<char> {
 
 /// A name at byte `i`: a capital and up to 12 small letters; the byte after it.
 fn name_at(text: &str, i: usize) -> Option<usize> {
-    let c = char_at(text, i).filter(|&c| is_upper(c))?;
-    let mut end = i + c.len_utf8();
+    let b = text.as_bytes();
+    let mut end = match (b.get(i), b.get(i + 1)) {
+        (Some(c), _) if c.is_ascii_uppercase() => i + 1,
+        // А-Я (U+0410-U+042F), Ё (U+0401).
+        (Some(0xD0), Some(&c)) if (0x90..=0xAF).contains(&c) || c == 0x81 => i + 2,
+        _ => return None,
+    };
     for _ in 0..12 {
-        match char_at(text, end) {
-            Some(c) if is_lower(c) => end += c.len_utf8(),
+        end += match (b.get(end), b.get(end + 1)) {
+            (Some(c), _) if c.is_ascii_lowercase() => 1,
+            // à-ÿ (U+00E0-U+00FF), а-я (U+0430-U+044F), ё (U+0451).
+            (Some(0xC3), Some(&c)) if c >= 0xA0 => 2,
+            (Some(0xD0), Some(&c)) if c >= 0xB0 => 2,
+            (Some(0xD1), Some(&c)) if c <= 0x8F || c == 0x91 => 2,
             _ => break,
-        }
+        };
     }
     Some(end)
 }
 
-/// A separator and a name after a name ending at byte `i`: the byte after that name.
+/// The byte length of a SPACE-class character at byte `i` of `text`.
+fn space_len(text: &str, i: usize) -> Option<usize> {
+    match text.as_bytes().get(i)? {
+        b'\t'..=b'\r' | b' ' => Some(1),
+        b if b.is_ascii() => None,
+        _ => char_at(text, i)
+            .filter(|&c| text::class(c) == Class::Space)
+            .map(char::len_utf8),
+    }
+}
+
+/// The byte length of a comma that joins names (`,`, `、`, `，`) at byte `i` of `text`.
+fn comma_len(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    match b.get(i)? {
+        b',' => Some(1),
+        0xE3 | 0xEF => matches!(char_at(text, i), Some('、' | '，')).then_some(3),
+        _ => None,
+    }
+}
+
+/// A name after a comma at byte `i` (a blank may follow the comma): the byte after it.
+fn name_after_comma(text: &str, i: usize) -> Option<usize> {
+    let j = i + comma_len(text, i)?;
+    match space_len(text, j) {
+        Some(s) => name_at(text, j + s),
+        None => name_at(text, j),
+    }
+}
+
+/// A separator and a name after a name ending at byte `i`: the byte after that name. The
+/// separator is a comma (a blank may stand on either side) or a conjunction between blanks.
 fn next_name(text: &str, i: usize) -> Option<usize> {
-    let c0 = char_at(text, i);
-    let len = |c: Option<char>| c.map_or(0, char::len_utf8);
-    if is_space(c0) {
-        let j = i + len(c0);
-        let c1 = char_at(text, j);
-        if is_name_comma(c1) {
-            // " , Bea" or " ,Bea".
-            let k = j + len(c1);
-            let c2 = char_at(text, k);
-            return if is_space(c2) {
-                name_at(text, k + len(c2))
-            } else {
-                name_at(text, k)
-            };
-        }
-        // " and Bea": at most one conjunction can be followed by a blank.
-        let rest = text.get(j..)?;
-        return AND.iter().find_map(|w| {
-            let after = rest.strip_prefix(w)?;
-            let blank = after.chars().next();
-            is_space(blank).then(|| name_at(text, j + w.len() + len(blank)))?
-        });
+    let Some(blank) = space_len(text, i) else {
+        return name_after_comma(text, i);
+    };
+    let j = i + blank;
+    if comma_len(text, j).is_some() {
+        return name_after_comma(text, j);
     }
-    if is_name_comma(c0) {
-        let j = i + len(c0);
-        let c1 = char_at(text, j);
-        return if is_space(c1) {
-            name_at(text, j + len(c1))
-        } else {
-            name_at(text, j)
-        };
+    // " and Bea": at most one conjunction can be followed by a blank.
+    let b = text.as_bytes();
+    if !matches!(b.get(j), Some(b'a' | b'u' | b'y' | b'e' | b'o' | 0xD0)) {
+        return None;
     }
-    None
+    AND.iter().find_map(|w| {
+        let after = j + w.len();
+        (b.get(j..after) == Some(w.as_bytes())).then_some(())?;
+        name_at(text, after + space_len(text, after)?)
+    })
 }
 
 /// Is the character ending right before byte `i` a letter of a name's neighbourhood
