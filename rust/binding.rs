@@ -50,6 +50,10 @@ struct Score {
     /// Index into RULES.
     #[pyo3(get)]
     rule: u8,
+    /// Whether a word problem (quantities given and one asked for) counted as a reasoning
+    /// signal.
+    #[pyo3(get)]
+    word_problem: bool,
     raw: [f64; 15],
     matched: Vec<u32>,
     features: (u64, u64, u64, u64),
@@ -82,6 +86,7 @@ impl From<ScoreOutput> for Score {
             ambiguous: out.ambiguous,
             tokens: out.tokens,
             rule: out.rule,
+            word_problem: out.word_problem,
             raw: out.raw,
             matched: out.matched,
             features: (f.question_marks, f.choice_letters, f.numbers, f.list_items),
@@ -162,6 +167,45 @@ fn estimate_tokens(py: Python<'_>, text: PyBackedStr) -> f64 {
     }
 }
 
+/// The text signals of the structure layer (`skeleton::read`), keywords aside: (units,
+/// sentences, clauses, items, quantities, years, scale, math, names, question_end,
+/// request_end, code). For parity tests against `_structure.Structure.signals`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn structure_signals(
+    text: &str,
+) -> (
+    f64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    bool,
+    i64,
+    i64,
+    bool,
+    bool,
+    bool,
+) {
+    let cjk = text::count_chars(text).cjk;
+    let s = crate::skeleton::read(text, cjk, &mut Vec::new());
+    (
+        s.units,
+        s.sentences,
+        s.clauses,
+        s.items,
+        s.quantities,
+        s.years,
+        s.scale,
+        s.math,
+        s.names,
+        s.question_end,
+        s.request_end,
+        s.code,
+    )
+}
+
 /// `text` case-folded as the scanner sees it: for parity tests and `slr test --explain`.
 #[pyfunction]
 fn fold(text: &str) -> String {
@@ -179,9 +223,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fold_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(fold, m)?)?;
     m.add_function(wrap_pyfunction!(estimate_tokens, m)?)?;
+    m.add_function(wrap_pyfunction!(structure_signals, m)?)?;
     m.add("DIMENSIONS", tables::DIMENSIONS.to_vec())?;
     m.add("KEYWORD_SETS", tables::KEYWORD_SETS.to_vec())?;
     m.add("TIERS", tables::TIERS.to_vec())?;
     m.add("RULES", tables::RULES.to_vec())?;
+    m.add("STRUCTURE_SETS", tables::STRUCTURE_SETS.to_vec())?;
     Ok(())
 }

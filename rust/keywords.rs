@@ -1,12 +1,13 @@
 //! Keywords as written in a spec, compiled: each folded and parsed into a needle (its core
 //! and which ends need a word boundary), the distinct cores collected as patterns, each with
 //! the keywords or sequence parts it stands for, then sent to where they are looked for. The
-//! Python twin is `parse_needle` and the constructor of `PyScorer` in `_pyscorer.py`.
+//! structure's keywords join them, numbered after the others. The Python twin is
+//! `parse_needle` and the constructor of `PyScorer` in `_pyscorer.py`.
 
 use std::collections::HashMap;
 
 use crate::spec::SpecError;
-use crate::tables::{KEYWORD_SETS, K_MULTISTEP};
+use crate::tables::{KEYWORD_SETS, K_MULTISTEP, STRUCTURE_SETS};
 use crate::text::{self, Class};
 use crate::words::{Shape, Target};
 
@@ -21,8 +22,9 @@ pub struct Needle {
     pub need_right: bool,
 }
 
-/// Folds and normalises one keyword; an error when fewer than 2 characters are left.
-pub fn parse_needle(raw: &str) -> Result<Needle, String> {
+/// Folds and normalises one keyword; an error when fewer than `shortest` characters are left
+/// (2 for keywords, 1 for the structure's: they hold CJK and Hangul words of one character).
+pub fn parse_needle(raw: &str, shortest: usize) -> Result<Needle, String> {
     let folded: String = raw.chars().map(text::fold).collect();
     let normal = folded
         .split(' ')
@@ -38,8 +40,11 @@ pub fn parse_needle(raw: &str) -> Result<Needle, String> {
         None => (false, rest),
     };
     let core = core.trim_matches(' ');
-    if core.chars().count() < 2 {
-        return Err(format!("{raw:?} is shorter than 2 characters"));
+    if core.chars().count() < shortest {
+        let plural = if shortest > 1 { "s" } else { "" };
+        return Err(format!(
+            "{raw:?} is shorter than {shortest} character{plural}"
+        ));
     }
     let first = core.chars().next().map(text::class);
     let last = core.chars().next_back().map(text::class);
@@ -61,24 +66,39 @@ pub struct Entry {
 /// Distinct folded cores, each with the entries it stands for.
 pub type Patterns = Vec<(String, Vec<Entry>)>;
 
+/// `Keywords::keyword_set` of a structure keyword (which belongs to no keyword set).
+pub const NO_SET: u8 = u8::MAX;
+
 /// Every keyword of a spec, compiled.
 #[derive(Default)]
 pub struct Keywords {
     pub patterns: Patterns,
-    /// Keyword id -> index into KEYWORD_SETS.
+    /// Keyword id -> index into KEYWORD_SETS (`NO_SET` for the structure's keywords, whose
+    /// ids follow the others').
     pub keyword_set: Vec<u8>,
+    /// Structure keyword (id minus the number of other keywords) -> index into
+    /// STRUCTURE_SETS.
+    pub structure_set: Vec<u8>,
     /// (first part, second part, keyword id) of each "A ... B" entry.
     pub sequences: Vec<(u32, u32, u32)>,
-    /// Keyword id -> its folded core, `None` for sequences (which subsume nothing).
+    /// Keyword id -> its folded core, `None` for sequences and structure keywords (which
+    /// subsume nothing).
     pub cores: Vec<Option<String>>,
+    /// Distinct cores of the keyword sets' keywords (before the structure's join them).
+    pub n_keyword_patterns: usize,
     /// Sequence part ids by needle.
     parts: HashMap<Needle, u32>,
     pattern_ids: HashMap<String, usize>,
 }
 
 impl Keywords {
-    /// Compiles the keyword sets of a spec; keyword ids number them in `KEYWORD_SETS` order.
-    pub fn compile(sets: &HashMap<String, Vec<String>>) -> Result<Self, SpecError> {
+    /// Compiles the keyword sets of a spec, then the structure's (each keyword a list of forms
+    /// that count as one); keyword ids number them in `KEYWORD_SETS` order, then in
+    /// `STRUCTURE_SETS` order.
+    pub fn compile(
+        sets: &HashMap<String, Vec<String>>,
+        structure: Option<&HashMap<String, Vec<Vec<String>>>>,
+    ) -> Result<Self, SpecError> {
         for key in sets.keys() {
             if !KEYWORD_SETS.contains(&key.as_str()) {
                 return Err(SpecError(format!("keywords: unknown keyword set {key:?}")));
@@ -97,7 +117,33 @@ impl Keywords {
                 }
             }
         }
+        k.n_keyword_patterns = k.patterns.len();
+        if let Some(structure) = structure {
+            k.add_structure(structure)?;
+        }
         Ok(k)
+    }
+
+    fn add_structure(&mut self, sets: &HashMap<String, Vec<Vec<String>>>) -> Result<(), SpecError> {
+        for key in sets.keys() {
+            if !STRUCTURE_SETS.contains(&key.as_str()) {
+                return Err(SpecError(format!("structure: unknown keyword set {key:?}")));
+            }
+        }
+        for (set_index, set) in STRUCTURE_SETS.iter().enumerate() {
+            for forms in sets.get(*set).map_or(&[][..], Vec::as_slice) {
+                let id = self.keyword_set.len() as u32;
+                self.keyword_set.push(NO_SET);
+                self.structure_set.push(set_index as u8);
+                self.cores.push(None);
+                for raw in forms {
+                    let needle = parse_needle(raw, 1)
+                        .map_err(|m| SpecError(format!("structure.{set}: {m}")))?;
+                    self.add(&needle, Target::Keyword(id));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The number of distinct sequence parts.
@@ -113,7 +159,7 @@ impl Keywords {
             self.cores.push(None);
             return self.add_sequence(raw, set_index, id);
         }
-        let needle = parse_needle(raw)?;
+        let needle = parse_needle(raw, 2)?;
         self.add(&needle, Target::Keyword(id));
         self.cores.push(Some(needle.core.clone()));
         Ok(needle.core)
@@ -132,7 +178,7 @@ impl Keywords {
         let mut ids = [0u32; 2];
         let mut cores = Vec::new();
         for (k, half) in halves.iter().enumerate() {
-            let needle = parse_needle(half)?;
+            let needle = parse_needle(half, 2)?;
             ids[k] = match self.parts.get(&needle) {
                 Some(&part) => part,
                 None => {
@@ -217,15 +263,18 @@ mod tests {
 
     #[test]
     fn needles() {
-        let n = parse_needle("  Step  By Step ").unwrap();
+        let n = parse_needle("  Step  By Step ", 2).unwrap();
         assert_eq!(
             (n.core.as_str(), n.need_left, n.need_right),
             ("step by step", true, true)
         );
-        let n = parse_needle("deriv*").unwrap();
+        let n = parse_needle("deriv*", 2).unwrap();
         assert_eq!((n.need_left, n.need_right), (true, false));
-        let n = parse_needle("证明").unwrap();
+        let n = parse_needle("证明", 2).unwrap();
         assert_eq!((n.need_left, n.need_right), (false, false));
-        assert!(parse_needle("*a").is_err());
+        assert!(parse_needle("*a", 2).is_err());
+        let n = parse_needle("몇*", 1).unwrap();
+        assert_eq!((n.need_left, n.need_right), (true, false));
+        assert!(parse_needle(" * ", 1).is_err());
     }
 }

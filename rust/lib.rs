@@ -5,8 +5,9 @@
 //! are not keywords), shared with the Python twin; `spec` and `keywords` (a configuration
 //! compiled once); `words`, `bank` and `prefix` (where keywords are found), on `bytes`
 //! (padded loads, in-place compares) and `table` (hashing, the lookup table); `simd` (byte
-//! masks); `scorer` (one prompt's scan, dimensions and tier). `binding` is the thin PyO3 layer
-//! that Python imports as `smart_llm_router._native`.
+//! masks); `skeleton` and `structure` (the structural signals and rules); `scorer` (one
+//! prompt's scan, dimensions and tier). `binding` is the thin PyO3 layer that Python imports
+//! as `smart_llm_router._native`.
 
 mod bank;
 mod bytes;
@@ -15,7 +16,9 @@ mod keywords;
 mod prefix;
 pub mod scorer;
 mod simd;
+pub mod skeleton;
 pub mod spec;
+mod structure;
 mod table;
 pub mod tables;
 pub mod text;

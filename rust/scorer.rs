@@ -1,7 +1,8 @@
 //! The prompt scorer: a spec compiled once (`keywords`, `bank`, `words`), then per prompt one
 //! fold pass and one scan (linear in the text), the 15 dimension values, the weighted score
-//! and the tier rules. Plain Rust: the PyO3 binding lives in `binding.rs`; the Python twin is
-//! `PyScorer` in `_pyscorer.py`.
+//! and the tier rules, then the structural signals and rules (`structure`; their keywords are
+//! found by the same scan). Plain Rust: the PyO3 binding lives in `binding.rs`; the Python
+//! twin is `PyScorer` in `_pyscorer.py`.
 //!
 //! Keywords that must start at a word boundary (nearly all) are found word by word
 //! (`words`): each distinct word of the text is looked up once. The few others (`->`,
@@ -17,9 +18,10 @@ use crate::features::ascii_features;
 pub use crate::features::Features;
 use crate::keywords::{self, Keywords};
 pub use crate::spec::{Settings, Spec, SpecError};
+use crate::structure::Structure;
 use crate::tables::{
     D_MULTISTEP, D_QUESTION, D_REASONING, D_SIMPLE, D_TOKENS, KEYWORD_SETS, K_AGENTIC, K_CODE,
-    K_DOMAIN, K_HARD, K_PROOF, K_REASONING, K_STRUCTURED, K_TECHNICAL,
+    K_DOMAIN, K_HARD, K_PROOF, K_REASONING, K_STRUCTURED, K_TECHNICAL, STRUCTURE_SETS,
 };
 use crate::text;
 use crate::words::{self, Parts, Scan, Target, WordIndex};
@@ -33,13 +35,18 @@ pub struct Scorer {
     /// Keyword id -> ids of shorter keywords of the same set found inside it; when both
     /// match, only the longer one counts ("prove that" is one marker, not two).
     subsumes: Vec<Vec<u32>>,
-    /// Keyword id -> index into KEYWORD_SETS.
+    /// Keyword id -> index into KEYWORD_SETS (`keywords::NO_SET` for structure keywords).
     keyword_set: Vec<u8>,
+    /// The keywords that are not the structure's (whose ids follow theirs).
+    n_keywords: usize,
+    /// Structure keyword (id - `n_keywords`) -> index into STRUCTURE_SETS.
+    structure_set: Vec<u8>,
     /// (first part, second part, keyword id) of each "A ... B" entry.
     sequences: Vec<(u32, u32, u32)>,
     n_parts: usize,
     n_patterns: usize,
     settings: Settings,
+    structure: Option<Structure>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +61,8 @@ pub struct ScoreOutput {
     /// Matched keyword ids, ascending.
     pub matched: Vec<u32>,
     pub features: Features,
+    /// The word-problem signal counted among the reasoning markers.
+    pub word_problem: bool,
 }
 
 impl Scorer {
@@ -64,8 +73,16 @@ impl Scorer {
 
     pub fn new(spec: &Spec) -> Result<Self, SpecError> {
         let settings = Settings::from_spec(spec)?;
-        let mut compiled = Keywords::compile(&spec.keywords)?;
-        let n_patterns = compiled.patterns.len();
+        let structure = spec
+            .structure
+            .as_ref()
+            .map(|s| Structure::from_spec(s, settings.word_problem_min_tokens))
+            .transpose()?;
+        let mut compiled =
+            Keywords::compile(&spec.keywords, spec.structure.as_ref().map(|s| &s.sets))?;
+        let n_keywords = compiled.keyword_set.len() - compiled.structure_set.len();
+        // (What `n_patterns` reports: the keywords' distinct cores, the structure's aside.)
+        let n_patterns = compiled.n_keyword_patterns;
         let n_parts = compiled.n_parts();
         let routes = keywords::route(std::mem::take(&mut compiled.patterns));
         let mut scorer = Scorer {
@@ -75,9 +92,12 @@ impl Scorer {
             subsumes: Vec::new(),
             n_patterns,
             keyword_set: compiled.keyword_set,
+            n_keywords,
+            structure_set: compiled.structure_set,
             sequences: compiled.sequences,
             n_parts,
             settings,
+            structure,
         };
         scorer.subsumes = scorer.subsumptions(&compiled.cores);
         Ok(scorer)
@@ -91,7 +111,7 @@ impl Scorer {
         for (id, core) in cores.iter().enumerate() {
             let Some(core) = core else { continue };
             let set = self.keyword_set[id];
-            let mut inner = vec![0u64; cores.len().div_ceil(64)];
+            let mut inner = vec![0u64; self.keyword_set.len().div_ceil(64)];
             let buf = bytes::padded(core.as_bytes());
             let system = set as usize == K_STRUCTURED;
             text::word_bits(core, &mut bits);
@@ -111,8 +131,9 @@ impl Scorer {
         subsumes
     }
 
+    /// The keywords of the keyword sets (the structure's aside).
     pub fn n_keywords(&self) -> usize {
-        self.keyword_set.len()
+        self.n_keywords
     }
 
     pub fn n_patterns(&self) -> usize {
@@ -200,7 +221,7 @@ impl Scorer {
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut scratch) => {
                 let out = self.score_with(prompt, system, &mut scratch);
-                if scratch.buf.capacity() > SCRATCH_KEEP {
+                if scratch.buf.capacity().max(scratch.skeleton.capacity()) > SCRATCH_KEEP {
                     *scratch = Scratch::default();
                 }
                 out
@@ -210,19 +231,47 @@ impl Scorer {
     }
 
     fn score_with(&self, prompt: &str, system: Option<&str>, scratch: &mut Scratch) -> ScoreOutput {
-        let (ids, folded) = self.matched_ids(prompt, system, scratch);
+        let (ids, folded, sets) = self.matched_ids(prompt, system, scratch);
         let mut per_set = [0u32; KEYWORD_SETS.len()];
         for &id in &ids {
             per_set[self.keyword_set[id as usize] as usize] += 1;
         }
         let features = ascii_features(prompt, folded.questions);
         let tokens = folded.counts.tokens();
-        let raw = self.raw_values(&per_set, &features, tokens);
+        let structure = self.structure.as_ref().map(|s| {
+            let sig = Structure::signals(
+                prompt,
+                features.question_marks,
+                folded.counts.cjk,
+                sets,
+                &mut scratch.skeleton,
+            );
+            (s, sig)
+        });
+        // Quantities given and one asked for; without the structure, any question about
+        // several numbers in a few sentences.
+        let word_problem = match &structure {
+            Some((s, sig)) => s.word_problem(sig, tokens, per_set[K_CODE], per_set[K_TECHNICAL]),
+            None => {
+                features.numbers >= 2
+                    && features.question_marks >= 1
+                    && tokens >= self.settings.word_problem_min_tokens
+            }
+        };
+        let raw = self.raw_values(&per_set, &features, tokens, word_problem);
         let mut score = 0.0;
         for (w, r) in self.settings.weights.iter().zip(raw.iter()) {
             score += w * r;
         }
-        let (tier, confidence, ambiguous, rule) = self.decide(score, &per_set, tokens);
+        let (mut tier, mut confidence, mut ambiguous, mut rule) =
+            self.decide(score, &per_set, tokens);
+        if let Some((s, sig)) = &structure {
+            let (to, why) = s.decide(sig, tier, rule, tokens, &per_set, features.choice_letters);
+            if let Some(why) = why {
+                (tier, rule, ambiguous) = (to, why, false);
+                confidence = self.settings.override_confidence;
+            }
+        }
         ScoreOutput {
             tier,
             score,
@@ -233,17 +282,18 @@ impl Scorer {
             raw,
             matched: ids,
             features,
+            word_problem,
         }
     }
 
-    /// The ids of the keywords that count (ascending), and what the fold pass of the prompt
-    /// learned.
+    /// The ids of the keywords that count (ascending), what the fold pass of the prompt
+    /// learned, and the distinct structure keywords of each structure set.
     fn matched_ids(
         &self,
         prompt: &str,
         system: Option<&str>,
         scratch: &mut Scratch,
-    ) -> (Vec<u32>, text::Folded) {
+    ) -> (Vec<u32>, text::Folded, [u32; STRUCTURE_SETS.len()]) {
         let mut matched = std::mem::take(&mut scratch.matched);
         matched.clear();
         matched.resize(self.keyword_set.len().div_ceil(64), 0);
@@ -259,6 +309,7 @@ impl Scorer {
             false,
             scratch,
         );
+        let sets = self.take_structure(&mut matched);
         if let Some(system) = system {
             let f = text::fold_scan(system, &mut buf, bytes::PAD, &mut bits);
             self.scan(&buf, f.n, f.ascii, &bits, &mut matched, true, scratch);
@@ -281,12 +332,40 @@ impl Scorer {
             Vec::with_capacity(matched.iter().map(|w| w.count_ones() as usize).sum());
         ids.extend(bit_ids(&matched));
         scratch.matched = matched;
-        (ids, folded)
+        (ids, folded, sets)
+    }
+
+    /// Counts the structure keywords of `matched` per structure set and clears their bits.
+    fn take_structure(&self, matched: &mut [u64]) -> [u32; STRUCTURE_SETS.len()] {
+        let mut sets = [0u32; STRUCTURE_SETS.len()];
+        let first = self.n_keywords;
+        for (w, word) in matched.iter_mut().enumerate().skip(first / 64) {
+            let mut own = *word;
+            if w == first / 64 {
+                own &= !0u64 << (first % 64);
+            }
+            *word &= !own;
+            while own != 0 {
+                let id = w * 64 + own.trailing_zeros() as usize;
+                own &= own - 1;
+                if let Some(&set) = self.structure_set.get(id - first) {
+                    sets[set as usize] += 1;
+                }
+            }
+        }
+        sets
     }
 
     /// The value of each dimension: keyword counts (plus the features that add to them) over
-    /// their saturation, capped at 1; tokenCount by the token scale.
-    fn raw_values(&self, per_set: &[u32], features: &Features, tokens: f64) -> [f64; 15] {
+    /// their saturation, capped at 1; tokenCount by the token scale. `word_problem` adds a
+    /// reasoning signal.
+    fn raw_values(
+        &self,
+        per_set: &[u32],
+        features: &Features,
+        tokens: f64,
+        word_problem: bool,
+    ) -> [f64; 15] {
         let mut raw = [0.0f64; 15];
         let mut set = 0usize;
         for (d, value) in raw.iter_mut().enumerate() {
@@ -298,13 +377,7 @@ impl Scorer {
             set += 1;
             let q = features.question_marks;
             if d == D_REASONING {
-                // A question about several numbers in a few sentences: a word problem.
-                if features.numbers >= 2
-                    && q >= 1
-                    && tokens >= self.settings.word_problem_min_tokens
-                {
-                    n += 1.0;
-                }
+                n += word_problem as u8 as f64;
             } else if d == D_QUESTION {
                 n += q.saturating_sub(1) as f64;
                 if features.choice_letters >= 3 {
@@ -390,6 +463,8 @@ struct Scratch {
     parts: Parts,
     matched: Vec<u64>,
     shadowed: Vec<u64>,
+    /// The structure skeleton of non-ASCII text.
+    skeleton: Vec<u8>,
 }
 
 /// A thread keeps its buffers while they stay below this size in bytes.

@@ -15,6 +15,13 @@ enum Pick {
     Lead2,
     /// The first byte of a character of 3 or 4 bytes (0xE0 and up).
     Lead3,
+    /// A blank of a structure skeleton: space, tab, line feed, VT, FF, CR.
+    Blank,
+    /// An anchor of a structure skeleton (`skeleton::is_anchor`): ASCII digits and marks, and
+    /// the non-ASCII marks' bytes 0x80-0x89.
+    Anchor,
+    /// What may start a capital of a name: `A-Z`, or 0xD0 (Cyrillic А-Я, Ё).
+    Capital,
 }
 
 #[inline(always)]
@@ -26,6 +33,9 @@ fn scalar_pick(b: u8, pick: Pick) -> bool {
         Pick::Mark => b == b')' || b == b'\n',
         Pick::Lead2 => b >= 0xC0,
         Pick::Lead3 => b >= 0xE0,
+        Pick::Blank => crate::skeleton::is_blank(b),
+        Pick::Anchor => crate::skeleton::is_anchor(b),
+        Pick::Capital => b.is_ascii_uppercase() || b == 0xD0,
     }
 }
 
@@ -53,8 +63,14 @@ mod sse2 {
     #[inline]
     #[target_feature(enable = "sse2")]
     fn mask16(c: &[u8], pick: Pick) -> u64 {
-        let v = load(c);
-        let m = match pick {
+        _mm_movemask_epi8(picked(load(c), pick)) as u32 as u64
+    }
+
+    /// 0xFF at the bytes of `v` that `pick` marks.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn picked(v: __m128i, pick: Pick) -> __m128i {
+        match pick {
             Pick::Word => _mm_or_si128(
                 _mm_or_si128(in_range(v, b'a', 26), in_range(v, b'A', 26)),
                 _mm_or_si128(
@@ -70,8 +86,25 @@ mod sse2 {
                 _mm_cmpeq_epi8(v, _mm_set1_epi8(b')' as i8)),
                 _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)),
             ),
-        };
-        _mm_movemask_epi8(m) as u32 as u64
+            Pick::Blank => _mm_or_si128(
+                in_range(v, b'\t', 5),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
+            ),
+            Pick::Anchor => {
+                let eq = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+                _mm_or_si128(
+                    _mm_or_si128(in_range(v, b'(', 24), in_range(v, 0x80, 10)),
+                    _mm_or_si128(
+                        _mm_or_si128(eq(b'\n'), eq(b'!')),
+                        _mm_or_si128(eq(b'^'), eq(b'|')),
+                    ),
+                )
+            }
+            Pick::Capital => _mm_or_si128(
+                in_range(v, b'A', 26),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(0xD0u8 as i8)),
+            ),
+        }
     }
 
     #[inline]
@@ -81,6 +114,20 @@ mod sse2 {
             | mask16(&c[16..32], pick) << 16
             | mask16(&c[32..48], pick) << 32
             | mask16(&c[48..64], pick) << 48
+    }
+
+    /// (`Pick::Blank`, `Pick::Anchor`) of 64 bytes, each 16 loaded once.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    pub fn skeleton_mask64(c: &[u8; 64]) -> (u64, u64) {
+        let (mut blank, mut anchor) = (0u64, 0u64);
+        for k in 0..4 {
+            let v = load(&c[16 * k..16 * k + 16]);
+            let bits = |pick| _mm_movemask_epi8(picked(v, pick)) as u32 as u64;
+            blank |= bits(Pick::Blank) << (16 * k);
+            anchor |= bits(Pick::Anchor) << (16 * k);
+        }
+        (blank, anchor)
     }
 
     #[target_feature(enable = "sse2")]
@@ -155,6 +202,56 @@ fn scalar_mask64(c: &[u8; 64], pick: Pick) -> u64 {
         .fold(0, |m, (i, &b)| m | (scalar_pick(b, pick) as u64) << i)
 }
 
+/// `f` of the 64 bytes of `bytes` at `base` (zero bytes past the end).
+#[inline(always)]
+fn with_block<T>(bytes: &[u8], base: usize, f: impl Fn(&[u8; 64]) -> T) -> T {
+    if let Some(c) = bytes.get(base..base + 64).and_then(|c| c.try_into().ok()) {
+        return f(c);
+    }
+    let mut block = [0u8; 64];
+    let rest = bytes.get(base..).unwrap_or_default();
+    block[..rest.len()].copy_from_slice(rest);
+    f(&block)
+}
+
+/// The mask of `pick` over `bytes[base..base + 64]`; bytes past the end are zero bytes.
+#[inline(always)]
+fn block_mask(bytes: &[u8], base: usize, pick: Pick) -> u64 {
+    with_block(bytes, base, |c| {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
+        unsafe {
+            sse2::mask64(c, pick)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        scalar_mask64(c, pick)
+    })
+}
+
+/// (blanks, anchors) of the structure skeleton `bytes` at `base..base + 64` (`Pick::Blank`,
+/// `Pick::Anchor`); bytes past the end count as neither.
+#[inline(always)]
+pub fn skeleton_masks(bytes: &[u8], base: usize) -> (u64, u64) {
+    with_block(bytes, base, |c| {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
+        unsafe {
+            sse2::skeleton_mask64(c)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        (
+            scalar_mask64(c, Pick::Blank),
+            scalar_mask64(c, Pick::Anchor),
+        )
+    })
+}
+
+/// Bytes of `bytes[base..base + 64]` that may start a capital letter of a name (`A-Z`, 0xD0).
+#[inline(always)]
+pub fn capital_mask(bytes: &[u8], base: usize) -> u64 {
+    block_mask(bytes, base, Pick::Capital)
+}
+
 /// Which character starts `lead_mask` marks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lead {
@@ -173,22 +270,7 @@ pub fn lead_mask(bytes: &[u8], base: usize, lead: Lead) -> u64 {
         Lead::Multi => Pick::Lead2,
         Lead::Wide => Pick::Lead3,
     };
-    let mut block = [0u8; 64];
-    let c: &[u8; 64] = match bytes.get(base..base + 64) {
-        Some(c) => c.try_into().unwrap_or(&block),
-        None => {
-            let rest = bytes.get(base..).unwrap_or_default();
-            block[..rest.len()].copy_from_slice(rest);
-            &block
-        }
-    };
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
-    unsafe {
-        sse2::mask64(c, pick)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    scalar_mask64(c, pick)
+    block_mask(bytes, base, pick)
 }
 
 /// Appends one u64 per 64 bytes of `bytes` (cleared first): bit i of word k is set when byte
@@ -263,6 +345,38 @@ mod tests {
     }
 
     #[test]
+    fn skeleton_masks_mark_every_byte_by_its_kind() {
+        #[cfg(target_arch = "x86_64")]
+        for c in (0..=255u8).collect::<Vec<_>>().chunks_exact(64) {
+            let c: &[u8; 64] = c.try_into().unwrap();
+            let scalar = (
+                scalar_mask64(c, Pick::Blank),
+                scalar_mask64(c, Pick::Anchor),
+            );
+            // SAFETY: SSE2 is part of the x86_64 baseline.
+            assert_eq!(unsafe { sse2::skeleton_mask64(c) }, scalar);
+        }
+        let all: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
+        for base in [0, 64, 128, 192, 256, 320, 384, 448, 500] {
+            let (blank, anchor) = skeleton_masks(&all, base);
+            for i in 0..64 {
+                let b = all.get(base + i).copied();
+                let bit = |m: u64| m >> i & 1 == 1;
+                assert_eq!(
+                    bit(blank),
+                    b.is_some_and(crate::skeleton::is_blank),
+                    "{b:?}"
+                );
+                assert_eq!(
+                    bit(anchor),
+                    b.is_some_and(crate::skeleton::is_anchor),
+                    "{b:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn lead_masks_mark_character_starts() {
         let text = "aé中😀".repeat(20);
         let bytes = text.as_bytes();
@@ -298,7 +412,13 @@ mod tests {
         assert_eq!(feature_bits_by(&text, &mut plain, scalar_mask64), counts);
         assert_eq!(fast, plain);
         #[cfg(target_arch = "x86_64")]
-        for pick in [Pick::Lead2, Pick::Lead3] {
+        for pick in [
+            Pick::Lead2,
+            Pick::Lead3,
+            Pick::Blank,
+            Pick::Anchor,
+            Pick::Capital,
+        ] {
             for c in text.chunks_exact(64) {
                 let c: &[u8; 64] = c.try_into().unwrap();
                 // SAFETY: SSE2 is part of the x86_64 baseline.

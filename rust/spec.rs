@@ -41,6 +41,26 @@ pub struct Spec {
     pub proof_ask_floor: String,
     pub agentic_steps_min: u32,
     pub agentic_steps_floor: String,
+    /// The structural signals and rules; `None` (or absent) turns them off.
+    #[serde(default)]
+    pub structure: Option<StructureSpec>,
+}
+
+/// The structure part of a spec: per set (`STRUCTURE_SETS`), its keywords, each a list of
+/// forms that count as that one keyword; and the thresholds of the rules (`structure`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StructureSpec {
+    pub sets: HashMap<String, Vec<Vec<String>>>,
+    pub definition_max_units: f64,
+    pub requirements_min_items: u32,
+    pub requirements_min_units: f64,
+    pub requirements_min_evidence: u32,
+    pub long_ask_min_units: f64,
+    pub long_ask_min_evidence: u32,
+    pub open_ask_min_units: f64,
+    /// Rules switched off by name.
+    pub disabled: Vec<String>,
 }
 
 impl Spec {

@@ -1,6 +1,6 @@
-//! The names both scorers number things by: dimensions, keyword sets, tiers and rules. The
-//! Python twin is `smart_llm_router.tables`; the binding exports these, and the parity tests
-//! compare the two entry by entry.
+//! The names both scorers number things by: dimensions, keyword sets, tiers, rules and the
+//! structure's keyword sets. The Python twin is `smart_llm_router.tables`; the binding exports
+//! these, and the parity tests compare the two entry by entry.
 
 /// The 15 weighted dimensions, in the order of `ScoreOutput::raw`.
 pub const DIMENSIONS: [&str; 15] = [
@@ -49,8 +49,9 @@ pub const KEYWORD_SETS: [&str; 19] = [
 
 pub const TIERS: [&str; 4] = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"];
 
-/// Which rule decided the tier (`ScoreOutput::rule`).
-pub const RULES: [&str; 8] = [
+/// Which rule decided the tier (`ScoreOutput::rule`): the score and its rules, then the
+/// structural rules (`structure`) in the order they are tried.
+pub const RULES: [&str; 20] = [
     "score",
     "ambiguous",
     "reasoning_markers",
@@ -59,6 +60,42 @@ pub const RULES: [&str; 8] = [
     "structured_output",
     "proof_ask",
     "agentic_steps",
+    "math",
+    "word_problem",
+    "puzzle",
+    "reasoning_ask",
+    "rework",
+    "requirements",
+    "long_ask",
+    "open_ask",
+    "request",
+    "numbers_question",
+    "definition",
+    "small_object",
+];
+
+/// The first structural rule in `RULES`.
+pub const FIRST_STRUCTURE_RULE: usize = 8;
+
+/// The keyword sets of the structural signals, in the order of `Signals::sets`.
+pub const STRUCTURE_SETS: [&str; 17] = [
+    "definition",
+    "quantityAsks",
+    "numberWords",
+    "reworkVerbs",
+    "largeObjects",
+    "smallObjects",
+    "scope",
+    "pointers",
+    "demonstratives",
+    "requests",
+    "planTerms",
+    "scaleWords",
+    "strongAsks",
+    "reasoningAsks",
+    "openAsks",
+    "adviceAsks",
+    "textOps",
 ];
 
 // Indices into DIMENSIONS...
@@ -73,6 +110,7 @@ pub const K_CODE: usize = 1;
 pub const K_MULTISTEP: usize = 2;
 pub const K_TECHNICAL: usize = 3;
 pub const K_AGENTIC: usize = 7;
+pub const K_IMPERATIVE: usize = 8;
 pub const K_DOMAIN: usize = 11;
 pub const K_STRUCTURED: usize = 14;
 pub const K_HARD: usize = 15;
@@ -99,6 +137,7 @@ mod tests {
             (K_MULTISTEP, "multiStepPatterns"),
             (K_TECHNICAL, "technicalTerms"),
             (K_AGENTIC, "agenticTask"),
+            (K_IMPERATIVE, "imperativeVerbs"),
             (K_DOMAIN, "domainSpecificity"),
             (K_STRUCTURED, "structuredOutput"),
             (K_HARD, "hardAsks"),

@@ -110,6 +110,15 @@ pub fn class(c: char) -> Class {
     }
 }
 
+/// The class of a code point (`class` without the `char`: any value, surrogates included).
+#[inline]
+pub fn class_of(cp: u32) -> Class {
+    match BMP.get(cp as usize) {
+        Some(&e) => CLASSES[(e & CLASS_BITS) as usize],
+        None => search_class(cp),
+    }
+}
+
 fn search_class(cp: u32) -> Class {
     match RANGES.binary_search_by(|&(lo, hi, _)| {
         if hi < cp {
@@ -293,7 +302,7 @@ pub fn fold_scan(text: &str, out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>)
 fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) -> Folded {
     bits.resize(src.len() / 64 + 2, 0);
     // Non-ASCII characters, those of class `Word`, and their bytes.
-    let (mut chars, mut words, mut multi) = (0u64, 0u64, 0usize);
+    let (mut chars, mut words, mut multi, mut cjk) = (0u64, 0u64, 0usize, 0u64);
     let mut special = Specials::default();
     // Word bits of the 64 output bytes from `acc_k * 64`, not yet in `bits`.
     let (mut acc_k, mut acc) = (0usize, 0u64);
@@ -326,6 +335,7 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
             } else {
                 len
             };
+            cjk += (e & CLASS_BITS == C as u8) as u64;
             if e & CLASS_BITS == W as u8 {
                 words += 1;
                 let m = (1u64 << width) - 1;
@@ -355,6 +365,7 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
         quarter: (src.len() - multi) as u64 + spaces,
         half: words,
         whole: chars - words - spaces,
+        cjk,
     };
     Folded {
         n,
@@ -433,6 +444,8 @@ pub struct CharCounts {
     pub half: u64,
     /// Han, kana and other space-less scripts, and non-ASCII symbols or emoji: one token each.
     pub whole: u64,
+    /// Of those, the characters of the CJK class (two count as a word for the structure).
+    pub cjk: u64,
 }
 
 impl CharCounts {
@@ -457,7 +470,11 @@ pub fn count_chars(text: &str) -> CharCounts {
             match class(c) {
                 S => n.quarter += 1,
                 W => n.half += 1,
-                C | O => n.whole += 1,
+                C => {
+                    n.whole += 1;
+                    n.cjk += 1;
+                }
+                O => n.whole += 1,
             }
         }
     }

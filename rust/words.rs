@@ -488,7 +488,12 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
                 phrases = Some(w);
             }
         }
-        if word.len() >= index.stem_key && !index.stems.is_empty() {
+        if word.len() >= index.stem_key
+            && !index.stems.is_empty()
+            && index
+                .filter
+                .stem_may_match(&index.seed, buf, start, word.len())
+        {
             let k = index.seed.key(buf, start, index.stem_key);
             let h = index.seed.hash(&k);
             if let Some(g) = index.stems.get(h, &k, &word[..index.stem_key]) {

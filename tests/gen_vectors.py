@@ -45,6 +45,36 @@ PROMPTS: list[tuple[str, str | None]] = [
     ("\x00\x01 emoji 😀🎉 and a lone \ufffd", None),
     ("first " * 500, None),
     ("Step 1: refactor the parser. " * 40, None),
+    # The structural rules, one prompt each (and a few signals at their edges).
+    ("solve x^2 - 5x + 6 = 0", None),
+    ("コインを5回投げて、表がちょうど3回出る確率は？", None),
+    ("Ana, Bea and Carla each own a pet. Ana has no cat. Who owns the cat?", None),
+    ("Петя, Вася и Коля — врач, инженер и учитель. Вася младше инженера, врач старше Пети. Кто есть кто?", None),
+    ("Give a counterexample to: every continuous function is differentiable.", None),
+    ("refactor this module into smaller services", None),
+    (
+        "Our school district wants to give 40,000 students a tablet. Put together the whole plan: "
+        "devices, a budget by year, teacher training, repairs and how we judge success.",
+        None,
+    ),
+    (
+        "Our checkout service times out under load since Tuesday. Latency doubled and errors spike "
+        "at noon. What could be causing it?",
+        None,
+    ),
+    (
+        "We moved our shop to a new town last spring, and sales have been slow since then. Rent is twice "
+        "as high here, and the old customers stopped coming. Three of our five staff live far away now, "
+        "so mornings are hard to cover. We still have savings for about a year, but not much more. I keep "
+        "thinking about it at night and I would like to hear how you see it.",
+        None,
+    ),
+    ("把上面那封邮件翻成英文", None),
+    ("I have 2 kids aged 5 and 8, what are good board games for them?", None),
+    ("Kubernetes 是什么？", None),
+    ("debug the following function, it returns None sometimes", None),
+    ("成果物：①要件 ②設計 ③テスト。1945年8月15日、500万人、1,530円。몇개?", None),
+    ("Deliver: 1) spec 2) code 3) tests\n- a\n(2) b\nScenario 1 | x = 2.00; f'(x) != 0, n/2 <= 3 - y", None),
 ]
 
 
@@ -66,6 +96,7 @@ def main() -> None:
                 "ambiguous": result.ambiguous,
                 "tokens": result.tokens,
                 "rule": result.rule,
+                "word_problem": result.word_problem,
                 "raw": raw,
                 "matched": matched,
                 "features": list(features),

@@ -25,7 +25,7 @@ ROOT = Path(smart_llm_router.__file__).parent
 # the facade drives the backends, and the backends stand on the text primitives and tables.
 LAYERS: list[tuple[str, set[str]]] = [
     ("primitives", {"errors", "tables", "_text", "datafiles", "yaml_edit"}),
-    ("backends", {"_native", "_pyscorer", "_backend"}),
+    ("backends", {"_native", "_structure", "_pyscorer", "_backend"}),
     ("scorer", {"scoring_config", "spec", "scoring"}),
     ("router", {"config", "asks", "topic", "catalog", "sessions", "router"}),
     (

@@ -13,12 +13,12 @@ from smart_llm_router import Scorer
 from smart_llm_router._backend import native_available
 from smart_llm_router.scoring_config import ScoringConfig
 from smart_llm_router.spec import compile_spec
-from smart_llm_router.tables import TIERS
+from smart_llm_router.tables import RULES, TIERS
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "scorer_vectors.json").read_text("utf-8"))
 
 
-@pytest.mark.parametrize("name", ["DIMENSIONS", "KEYWORD_SETS", "TIERS", "RULES"])
+@pytest.mark.parametrize("name", ["DIMENSIONS", "KEYWORD_SETS", "TIERS", "RULES", "STRUCTURE_SETS"])
 def test_both_backends_number_things_alike(name: str) -> None:
     from smart_llm_router import tables
     from smart_llm_router._backend import native_module
@@ -51,10 +51,12 @@ def test_vectors_match_the_current_defaults() -> None:
 def test_vectors(scorer: Scorer, case: dict) -> None:
     r = scorer.score(case["prompt"], system_prompt=case["system"])
     assert r.tier == TIERS[case["tier"]]
+    assert r.rule == RULES[case["rule"]]
     assert abs(r.score - case["score"]) <= 1e-9
     assert abs(r.confidence - case["confidence"]) <= 1e-9
     assert r.ambiguous == case["ambiguous"]
-    raw, matched, features = r._unpacked()
+    raw, matched, features, word_problem = r._details()
+    assert word_problem == case["word_problem"]
     assert list(matched) == case["matched"]
     assert list(features) == case["features"]
     assert all(abs(a - b) <= 1e-9 for a, b in zip(raw, case["raw"], strict=True))
@@ -65,7 +67,8 @@ def test_vectors(scorer: Scorer, case: dict) -> None:
 def _same(a: Scorer, b: Scorer, text: str, system: str | None = None) -> None:
     x, y = a.score(text, system_prompt=system), b.score(text, system_prompt=system)
     assert (x.tier, x.rule, x.ambiguous, x.estimated_tokens) == (y.tier, y.rule, y.ambiguous, y.estimated_tokens)
-    (xraw, xmatched, xfeatures), (yraw, ymatched, yfeatures) = x._unpacked(), y._unpacked()
+    (xraw, xmatched, xfeatures, xwp), (yraw, ymatched, yfeatures, ywp) = x._details(), y._details()
+    assert xwp == ywp
     assert list(xmatched) == list(ymatched)
     assert tuple(xfeatures) == tuple(yfeatures)
     assert all(abs(p - q) <= 1e-9 for p, q in zip(xraw, yraw, strict=True))
@@ -213,3 +216,61 @@ def test_long_mixed_text(pair: tuple[Scorer, Scorer], middle: str, tail: str, sh
     body = MIXED_FILLER * 3000  # ~230 KB of UTF-8
     cut = len(body) // 2 + shift
     _same(*pair, body[:cut] + middle + body[cut:] + tail)
+
+
+# --- Structure: the text signals of both backends on texts made of what they look at --------
+STRUCTURE_PIECES = [
+    *"0123456789 \n\t\r.,;:()|/-=+*<>^'!?xyznkKMBaAb~\"#_",
+    *"。！？؟、，،・；؛：（）｜年月万億亿千만억천×·•▪●≤≥²√π①⑳一二三十零甲乙丙丁—–\u3000éÀÿЁёАяКатя",
+    *["て", "ください", "줘", "```", " and ", " и ", " or ", ", ", "Ana", "Bea", "Carla", "Abcdefghijklmnop"],
+    *[" - ", "-1", "f(x)", "x^2", "2x", "1,530", "1945", "2.00", "12:30", "(1)", "1) ", "\n- ", "\n1. "],
+    *["0 |", "==", "!=", "<=", "f'(x)", "O(n)", "C++", "10K", "5 M", "500万", ". ", "?"],
+]
+structure_text = st.lists(st.sampled_from(STRUCTURE_PIECES) | st.text(max_size=3), max_size=40).map("".join)
+
+
+def _text_signals(text: str) -> tuple[object, ...]:
+    from smart_llm_router._structure import SETS, Structure
+
+    spec = compile_spec(ScoringConfig.load())
+    s = Structure(spec["structure"], spec["word_problem_min_tokens"]).signals(text, (0,) * len(SETS))
+    return (
+        s.units,
+        s.sentences,
+        s.clauses,
+        s.items,
+        s.quantities,
+        s.years,
+        s.scale,
+        s.math,
+        s.names,
+        s.question_end,
+        s.request_end,
+        s.code,
+    )
+
+
+@needs_native
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(structure_text)
+def test_structure_text_signals(text: str) -> None:
+    from smart_llm_router._backend import native_module
+
+    assert tuple(native_module().structure_signals(text)) == _text_signals(text)
+
+
+@needs_native
+@FAST
+@given(st.text())
+def test_structure_text_signals_on_random_unicode(text: str) -> None:
+    from smart_llm_router._backend import native_module
+
+    text = text.encode("utf-8", "replace").decode("utf-8")  # no lone surrogates
+    assert tuple(native_module().structure_signals(text)) == _text_signals(text)
+
+
+@needs_native
+@FAST
+@given(structure_text | keyword_text)
+def test_structure_rules(pair: tuple[Scorer, Scorer], text: str) -> None:
+    _same(*pair, text)

@@ -44,6 +44,11 @@ fn every_vector_matches() {
             case["rule"].as_u64().unwrap(),
             "rule of {prompt:?}"
         );
+        assert_eq!(
+            out.word_problem,
+            case["word_problem"].as_bool().unwrap(),
+            "word problem of {prompt:?}"
+        );
         assert_eq!(out.ambiguous, case["ambiguous"].as_bool().unwrap());
         assert!(
             (out.score - case["score"].as_f64().unwrap()).abs() <= 1e-9,

@@ -22,6 +22,7 @@ import operator
 from collections import defaultdict
 from typing import Any, NamedTuple
 
+from ._structure import Structure
 from ._text import (
     CJK,
     CJK_RUN,
@@ -35,7 +36,7 @@ from ._text import (
     split_words,
 )
 from .errors import ConfigError
-from .tables import DIMENSIONS, KEYWORD_SETS, TIERS
+from .tables import DIMENSIONS, KEYWORD_SETS, RULES, STRUCTURE_SETS, TIERS
 
 _D_TOKENS, _D_SIMPLE = (DIMENSIONS.index(d) for d in ("tokenCount", "simpleIndicators"))
 (
@@ -72,7 +73,18 @@ Features = tuple[int, int, int, int]
 class Score:
     """One prompt's score: the twin of the native ``Score`` (same attributes and methods)."""
 
-    __slots__ = ("tier", "score", "confidence", "ambiguous", "tokens", "rule", "_raw", "_matched", "_features")
+    __slots__ = (
+        "tier",
+        "score",
+        "confidence",
+        "ambiguous",
+        "tokens",
+        "rule",
+        "word_problem",
+        "_raw",
+        "_matched",
+        "_features",
+    )
 
     def __init__(
         self,
@@ -85,9 +97,10 @@ class Score:
         raw: list[float],
         matched: list[int],
         features: Features,
+        word_problem: bool,
     ) -> None:
         self.tier, self.score, self.confidence, self.ambiguous = tier, score, confidence, ambiguous
-        self.tokens, self.rule = tokens, rule
+        self.tokens, self.rule, self.word_problem = tokens, rule, word_problem
         self._raw, self._matched, self._features = raw, matched, features
 
     def unpack(self) -> tuple[list[float], list[int], Features]:
@@ -110,15 +123,17 @@ def _quote(raw: str) -> str:
     return json.dumps(raw, ensure_ascii=False)
 
 
-def parse_needle(raw: str) -> Needle:
-    """Fold and normalise one keyword (see rust/keywords.rs::parse_needle)."""
+def parse_needle(raw: str, shortest: int = 2) -> Needle:
+    """Fold and normalise one keyword (see rust/keywords.rs::parse_needle); structure
+    keywords may be one character long (``shortest``)."""
     normal = " ".join(p for p in fold(raw).split(" ") if p)
     left_star = normal.startswith("*")
     rest = normal[1:] if left_star else normal
     right_star = rest.endswith("*")
     core = (rest[:-1] if right_star else rest).strip(" ")
-    if len(core) < 2:
-        raise ValueError(f"{_quote(raw)} is shorter than 2 characters")
+    if len(core) < shortest:
+        plural = "s" if shortest > 1 else ""
+        raise ValueError(f"{_quote(raw)} is shorter than {shortest} character{plural}")
     return Needle(
         core,
         not left_star and char_class(core[0]) == WORD,
@@ -183,12 +198,22 @@ _MANY_FREE = 16
 # str.find: above that many per needle and text character, find every CJK needle instead.
 _GRAM_COST = 400
 _PREFIX3 = operator.itemgetter(slice(0, 3))
+_PREFIX2 = operator.itemgetter(slice(0, 2))
 _ONES = (1.0,) * (len(DIMENSIONS) - 1)
 
 
 def _cjk_grams(core: str) -> list[str]:
     """The 2-character substrings of ``core`` made of two CJK characters."""
     return [a + b for a, b in zip(core, core[1:]) if char_class(a) == CJK and char_class(b) == CJK]
+
+
+def _indexed(needle: Needle) -> bool:
+    """Can the matcher find ``needle`` without a search of the whole text: one whole word
+    (or a stem), a word it holds whole, or a pair of CJK characters."""
+    lead = WORD_RUN.match(needle.core) if needle.need_left else None
+    return (lead is not None and lead.end() == len(needle.core)) or bool(
+        _whole_words(needle) or _cjk_grams(needle.core)
+    )
 
 
 class _Matcher:
@@ -202,7 +227,7 @@ class _Matcher:
         for needle, target in entries:
             by_needle[needle].append(target)
         exact: dict[str, list[int]] = defaultdict(list)
-        # Stems ("\0" + core) keyed by their first 3 characters; 2-character stems apart.
+        # Stems ("\0" + core) keyed by their first 3 characters; stems of 1 or 2 characters apart.
         self.stems: dict[str, list[tuple[str, tuple[int, ...]]]] = defaultdict(list)
         short_stems: dict[str, list[int]] = defaultdict(list)
         # Needles found by str.find: keyed by one of the words they hold whole (with the
@@ -224,8 +249,8 @@ class _Matcher:
                 if needle.need_right:
                     exact[core].extend(keyword_ids)
                 else:
-                    if len(core) == 2:
-                        short_stems["\0" + core].extend(keyword_ids)
+                    if len(core) <= 2:
+                        short_stems[core].extend(keyword_ids)
                     else:
                         self.stems[core[:3]].append(("\0" + core, keyword_ids))
                 keyword_ids = ()
@@ -251,7 +276,10 @@ class _Matcher:
         self.exact = {w: tuple(ids) for w, ids in exact.items()}
         self.exact_keys = frozenset(self.exact)
         self.stem_keys = frozenset(self.stems)
-        self.short_stems = [(key, tuple(ids)) for key, ids in short_stems.items()]
+        # Stems of 1 or 2 characters: matched by the words' first one or two characters.
+        self.short_stems = {key: tuple(ids) for key, ids in short_stems.items()}
+        self.short_keys = frozenset(self.short_stems)
+        self.one_char_stems = any(len(key) == 1 for key in self.short_stems)
         self.by_word_keys = frozenset(self.by_word)
         self.gram_keys = frozenset(self.by_gram)
         self.all_grams = [s for entries in self.by_gram.values() for _, s, _ in entries]
@@ -265,10 +293,16 @@ class _Matcher:
             found.update(exact[w])
         stems = self.stems
         prefixes = set(map(_PREFIX3, words)) & self.stem_keys
-        if prefixes or self.short_stems:
+        short: set[str] | tuple[()] = ()
+        if self.short_keys:
+            firsts = set(map(_PREFIX2, words))
+            if self.one_char_stems:
+                firsts.update([key[:1] for key in firsts])
+            short = firsts & self.short_keys
+        if prefixes or short:
             # "\0" + word for every word: a stem matches where "\0" + stem occurs.
-            all_words = "\0" + "\0".join(words)
-            hits = [ids for key, ids in self.short_stems if key in all_words]
+            all_words = "\0" + "\0".join(words) if prefixes else ""
+            hits = [self.short_stems[key] for key in short]
             hits += [ids for p in prefixes for key, ids in stems[p] if len(key) == 4 or key in all_words]
             found.update(*hits)
         candidates: list[_Searched] = []
@@ -335,6 +369,9 @@ class PyScorer:
         self.proof_floor = TIERS.index(spec["proof_ask_floor"])
         self.agentic_steps_min = int(spec["agentic_steps_min"])
         self.agentic_steps_floor = TIERS.index(spec["agentic_steps_floor"])
+        # Structural signals and rules (_structure.py); a spec without them turns them off.
+        structure = spec.get("structure")
+        self._structure = Structure(structure, self.word_problem_min_tokens) if structure else None
 
         self.keyword_set: list[int] = []
         self.sequences: list[tuple[int, int, int]] = []
@@ -366,6 +403,25 @@ class PyScorer:
         for a, b, kid in self.sequences:
             self.sequences_from[a].append((b, kid))
         self.n_patterns = len({n.core for n, _ in entries + structured})
+        # Structure keywords (each a list of forms) share the matcher, numbered after the
+        # keywords; the few it would have to look for everywhere (no whole word, no CJK pair:
+        # "*줘", "*zig", "谁") are looked for apart, after it.
+        self.structure_set: list[int] = []
+        self._structure_free: list[tuple[Needle, int]] = []
+        for set_index, name in enumerate(STRUCTURE_SETS):
+            for forms in structure["sets"].get(name, []) if structure else ():
+                local = len(self.structure_set)
+                self.structure_set.append(set_index)
+                for raw in forms:
+                    try:
+                        needle = parse_needle(raw, shortest=1)
+                    except ValueError as e:
+                        raise ConfigError(f"structure.{name}: {e}") from None
+                    if _indexed(needle):
+                        entries.append((needle, self.n_keywords + local))
+                    else:
+                        self._structure_free.append((needle, local))
+        self._structure_free_ascii = [(n, local) for n, local in self._structure_free if n.core.isascii()]
         self._matcher = _Matcher(entries)
         self._structured = _Matcher(structured)
         # A keyword subsumes the other keywords of its set that match inside its own text.
@@ -375,7 +431,9 @@ class PyScorer:
                 continue
             own = self.keyword_set[kid]
             inner = [
-                k for k in sorted(self._scan(core, own == _K_STRUCTURED)) if k != kid and self.keyword_set[k] == own
+                k
+                for k in sorted(self._scan(core, own == _K_STRUCTURED))
+                if k != kid and k < self.n_keywords and self.keyword_set[k] == own
             ]
             if inner:
                 self.subsumes[kid] = inner
@@ -423,9 +481,27 @@ class PyScorer:
                     found.add(kid)
         return found
 
+    def _structure_counts(self, folded: str, found: set[int]) -> list[int]:
+        """Per structure set, its distinct keywords in ``folded``; takes the structure
+        keywords' ids out of ``found``."""
+        n = self.n_keywords
+        local = {k - n for k in found if k >= n}
+        found.difference_update([k + n for k in local])
+        for needle, kid in self._structure_free if not folded.isascii() else self._structure_free_ascii:
+            if kid not in local and needle.core in folded and _first(folded, needle) >= 0:
+                local.add(kid)
+        counts = [0] * len(STRUCTURE_SETS)
+        structure_set = self.structure_set
+        for kid in local:
+            counts[structure_set[kid]] += 1
+        return counts
+
     def score(self, text: str, system_prompt: str | None = None) -> Score:
         """Same as the native ``Scorer.score``."""
-        found = self._scan(fold(text), False)
+        folded = fold(text)
+        found = self._scan(folded, False)
+        structure = self._structure
+        sets = self._structure_counts(folded, found) if structure is not None else None
         if system_prompt is not None:
             found |= self._scan(fold(system_prompt), True)
         shadowed = [k for kid in found for k in self.subsumes.get(kid, ())]
@@ -442,9 +518,14 @@ class PyScorer:
         # Keyword counts of the dimensions in order (the keyword sets come in the same order,
         # without tokenCount), plus the non-keyword signals.
         counts = list(map(float, per_set[: len(DIMENSIONS) - 1]))
-        if numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens:
-            # A question about several numbers in a few sentences: a word problem.
-            counts[_K_REASONING] += 1.0
+        sig = structure.signals(text, sets) if structure is not None and sets is not None else None
+        if sig is not None and structure is not None:
+            # Quantities given and one asked for (not any two numbers and a question mark).
+            word_problem = structure.word_problem(sig, tokens, per_set[_K_CODE], per_set[_K_TECHNICAL])
+        else:
+            # A question about several numbers in a few sentences.
+            word_problem = numbers >= 2 and questions >= 1 and tokens >= self.word_problem_min_tokens
+        counts[_K_REASONING] += word_problem
         counts[_K_QUESTION] += max(questions - 1, 0)
         if letters >= 3:
             counts[_K_QUESTION] += 2.0
@@ -484,7 +565,11 @@ class PyScorer:
             tier, rule, floored = self.agentic_steps_floor, 7, True
         if per_set[_K_STRUCTURED] >= 1 and self.structured_floor > tier:
             tier, rule, floored = self.structured_floor, 5, True
+        if sig is not None and structure is not None:
+            tier, why = structure.decide(sig, tier, rule, tokens, per_set, letters)
+            if why is not None:
+                rule, floored = RULES.index(why), True
         if floored:
             ambiguous = False
             confidence = self.override_confidence
-        return Score(tier, score, confidence, ambiguous, tokens, rule, raw, ids, feats)
+        return Score(tier, score, confidence, ambiguous, tokens, rule, raw, ids, feats, word_problem)

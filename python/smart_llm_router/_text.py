@@ -127,6 +127,8 @@ def _class_pattern(*classes: int, start: int = 0) -> str:
 
 WORD_RUN: Final = re.compile(f"[{_class_pattern(WORD)}]+")
 CJK_RUN: Final = re.compile(f"[{_class_pattern(CJK)}]+")
+# One character of the SPACE class, as a regex character set.
+SPACE_CHAR: Final = f"[{_class_pattern(SPACE)}]"
 _CJK_CHAR: Final = re.compile(f"[{_class_pattern(CJK)}]")
 
 

@@ -30,6 +30,18 @@ _RULE_TEXT = {
     "structured_output": "system prompt asks for structured output",
     "proof_ask": "asks for a proof or derivation",
     "agentic_steps": "several agentic actions",
+    "math": "math notation",
+    "word_problem": "quantities given and one asked for",
+    "puzzle": "a logic puzzle about several people",
+    "reasoning_ask": "asks for a counterexample or the working",
+    "rework": "reworks a large object",
+    "requirements": "a list of requirements of some size",
+    "long_ask": "a long ask of some size",
+    "open_ask": "an open ask about a described situation",
+    "request": "a request or work on given content",
+    "numbers_question": "a question that gives numbers",
+    "definition": "a short definitional question",
+    "small_object": "short work on a small object",
 }
 _TURN_TEXT = {
     "held": "follow-up: the conversation's tier is held (the ask alone: {scored})",

@@ -44,7 +44,7 @@ class DimensionScore:
 class _Labels:
     """What a scorer needs to turn keyword ids back into words."""
 
-    __slots__ = ("keywords", "keyword_set", "weights", "word_problem_min_tokens")
+    __slots__ = ("keywords", "keyword_set", "weights")
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.keywords: list[str] = []
@@ -54,7 +54,6 @@ class _Labels:
             self.keywords.extend(words)
             self.keyword_set.extend([index] * len(words))
         self.weights = tuple(spec["weights"][d] for d in DIMENSIONS)
-        self.word_problem_min_tokens: float = spec["word_problem_min_tokens"]
 
 
 class ScoreResult:
@@ -98,9 +97,13 @@ class ScoreResult:
     def _unpacked(self) -> tuple[list[float], list[int], tuple[int, int, int, int]]:
         """(raw value per dimension, matched keyword ids, (question marks, option letters,
         numbers, list items))."""
+        return self._details()[:3]  # type: ignore[return-value]
+
+    def _details(self) -> tuple[Any, ...]:
+        """``_unpacked`` and whether a word problem counted (the backend's result read once)."""
         if not isinstance(self._detail, tuple):
-            self._detail = self._detail.unpack()
-        return self._detail  # type: ignore[no-any-return]
+            self._detail = (*self._detail.unpack(), self._detail.word_problem)
+        return self._detail
 
     def __getstate__(self) -> dict[str, Any]:
         # For pickle and copy: the native detail becomes plain values first.
@@ -120,14 +123,14 @@ class ScoreResult:
     def dimensions(self) -> tuple[DimensionScore, ...]:
         """Per dimension: name, weight, raw value, weighted contribution, what matched."""
         if self._dimensions is None:
-            raw, matched, features = self._unpacked()
+            raw, matched, features, word_problem = self._details()
             by_set: dict[int, list[str]] = {}
             for kid in matched:
                 by_set.setdefault(self._labels.keyword_set[kid], []).append(self._labels.keywords[kid])
             questions, letters, numbers, items = features
             extra: dict[str, list[str]] = {"reasoningMarkers": [], "questionComplexity": [], "multiStepPatterns": []}
-            if numbers >= 2 and questions >= 1 and self.tokens >= self._labels.word_problem_min_tokens:
-                extra["reasoningMarkers"].append(f"word problem ({numbers} numbers in a question)")
+            if word_problem:
+                extra["reasoningMarkers"].append("word problem (quantities given and one asked for)")
             if questions > 1:
                 extra["questionComplexity"].append(f"{questions} question marks")
             if letters >= 3:

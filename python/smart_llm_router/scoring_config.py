@@ -56,6 +56,8 @@ class ScoringConfig(BaseModel):
     agentic_steps_min: int = Field(ge=0)
     agentic_steps_floor: Tier
     structured_output_floor: Tier
+    # The structural signals and rules (data/structure.yaml).
+    structure: bool
     keywords_file: Path | None = None
     replace_keywords: dict[KeywordSet, list[str]] = {}
     extra_keywords: dict[KeywordSet, list[str]] = {}

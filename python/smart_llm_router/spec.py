@@ -1,20 +1,30 @@
 """The spec: a ``ScoringConfig`` compiled into the plain data both backends build from.
 
 The keyword sets come from the bundled ``data/keywords.yaml`` or the config's
-``keywords_file``, then ``replace_keywords`` and ``extra_keywords`` apply. The native core
-receives the spec as JSON, the Python twin as this dict.
+``keywords_file``, then ``replace_keywords`` and ``extra_keywords`` apply. The structural
+signals' keyword sets and rule thresholds come from the bundled ``data/structure.yaml``,
+validated here once for both backends. The native core receives the spec as JSON, the Python
+twin as this dict.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._text import fold
 from .datafiles import load_yaml, read_bundled
-from .errors import ConfigError
+from .errors import ConfigError, describe_validation_error
 from .scoring_config import ScoringConfig
-from .tables import DIMENSIONS, KEYWORD_SETS
+from .tables import DIMENSIONS, KEYWORD_SETS, STRUCTURE_RULES, STRUCTURE_SETS
+
+if TYPE_CHECKING:
+    StructureRule = str
+else:
+    StructureRule = Literal[STRUCTURE_RULES]
 
 
 @lru_cache(maxsize=1)
@@ -30,15 +40,15 @@ def _keyword_file(path: str) -> dict[str, list[str]]:
     return _parse_keywords(load_yaml(text, path), path)
 
 
-def _parse_keywords(data: Any, source: str) -> dict[str, list[str]]:
+def _parse_keywords(data: Any, source: str, known: tuple[str, ...] = KEYWORD_SETS) -> dict[str, list[str]]:
     """Keyword sets of a keywords YAML document ({set: {language: [keywords]}}), languages
     flattened in file order."""
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping of keyword sets")
     sets: dict[str, list[str]] = {}
     for name, languages in data.items():
-        if name not in KEYWORD_SETS:
-            raise ConfigError(f"{source}: unknown keyword set {name!r} (known: {', '.join(KEYWORD_SETS)})")
+        if name not in known:
+            raise ConfigError(f"{source}: unknown keyword set {name!r} (known: {', '.join(known)})")
         if not isinstance(languages, dict):
             raise ConfigError(f"{source}: {name}: expected a mapping of language -> keywords")
         words: list[str] = []
@@ -48,6 +58,65 @@ def _parse_keywords(data: Any, source: str) -> dict[str, list[str]]:
             words.extend(items)
         sets[name] = words
     return sets
+
+
+class StructureRules(BaseModel):
+    """The ``rules`` section of data/structure.yaml: thresholds of the structural rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    definition_max_units: float = Field(ge=0)
+    requirements_min_items: int = Field(ge=0)
+    requirements_min_units: float = Field(ge=0)
+    requirements_min_evidence: int = Field(ge=0)
+    long_ask_min_units: float = Field(ge=0)
+    long_ask_min_evidence: int = Field(ge=0)
+    open_ask_min_units: float = Field(ge=0)
+    # Rules switched off by name (for measurements, and for users who disagree with one).
+    disabled: list[StructureRule] = []
+
+
+def _is_arabic_word(raw: str) -> bool:
+    return bool(raw) and " " not in raw and "*" not in raw and all("\u0600" <= ch <= "\u06ff" for ch in raw)
+
+
+def _parse_structure(data: Any, source: str) -> dict[str, Any]:
+    """The ``structure`` part of a spec from a structure YAML document: per set (in
+    ``STRUCTURE_SETS`` order), its keywords, each a list of forms that count as that one
+    keyword (the keyword as written, then its Arabic clitic forms); and the rule thresholds."""
+    if not isinstance(data, dict) or set(data) != {"sets", "arabic_clitics", "rules"}:
+        raise ConfigError(f"{source}: expected the mappings sets, arabic_clitics and rules")
+    clitics = data["arabic_clitics"]
+    if not isinstance(clitics, list) or not all(isinstance(c, str) and c for c in clitics):
+        raise ConfigError(f"{source}: arabic_clitics: expected a list of strings")
+    sets = _parse_keywords(data["sets"], f"{source}: sets", STRUCTURE_SETS)
+    try:
+        rules = StructureRules.model_validate(data["rules"])
+    except ValidationError as e:
+        raise ConfigError(describe_validation_error(e, f"{source}: rules")) from None
+    groups: dict[str, list[list[str]]] = {}
+    for name in STRUCTURE_SETS:
+        # A keyword listed again in the set (in another language, or with other stars) is
+        # the same keyword: its forms join the first one's, and it counts once.
+        by_key: dict[str, list[str]] = {}
+        for raw in sets.get(name, []):
+            forms = by_key.setdefault(_keyword_key(raw), [])
+            for form in [raw] + ([c + raw for c in clitics] if _is_arabic_word(raw) else []):
+                if form not in forms:
+                    forms.append(form)
+        groups[name] = list(by_key.values())
+    return {"sets": groups, **rules.model_dump()}
+
+
+def _keyword_key(raw: str) -> str:
+    """What makes a keyword distinct within its set: folded, spaces normalised, no stars
+    (as the backends compare keywords of a keywords.yaml set)."""
+    return " ".join(p for p in fold(raw).split(" ") if p).strip("*").strip(" ")
+
+
+@lru_cache(maxsize=1)
+def _bundled_structure() -> dict[str, Any]:
+    return _parse_structure(read_bundled("structure.yaml"), "structure.yaml")
 
 
 def compile_spec(config: ScoringConfig) -> dict[str, Any]:
@@ -80,4 +149,6 @@ def compile_spec(config: ScoringConfig) -> dict[str, Any]:
         "proof_ask_floor": config.proof_ask_floor,
         "agentic_steps_min": config.agentic_steps_min,
         "agentic_steps_floor": config.agentic_steps_floor,
+        # The structural signals and rules; None turns them off.
+        "structure": _bundled_structure() if config.structure else None,
     }

@@ -1,4 +1,5 @@
-"""The names both scorers number things by: dimensions, keyword sets, tiers and rules.
+"""The names both scorers number things by: dimensions, keyword sets, tiers, rules and the
+structure's keyword sets.
 
 The Rust core has the same tables (``rust/tables.rs``; exported by ``_native``), and
 ``tests/test_parity.py`` compares them entry by entry, so an index means the same on both
@@ -39,6 +40,22 @@ KEYWORD_SETS: Final = tuple(d for d in DIMENSIONS if d != "tokenCount") + (
     "topicShifts",
 )
 TIERS: Final[tuple[Tier, ...]] = ("SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
+# The structural rules (python/smart_llm_router/_structure.py, rust/structure.rs), in the
+# order they are tried.
+STRUCTURE_RULES: Final = (
+    "math",
+    "word_problem",
+    "puzzle",
+    "reasoning_ask",
+    "rework",
+    "requirements",
+    "long_ask",
+    "open_ask",
+    "request",
+    "numbers_question",
+    "definition",
+    "small_object",
+)
 # What decided a score's tier (a score's rule code indexes this).
 RULES: Final = (
     "score",
@@ -49,4 +66,27 @@ RULES: Final = (
     "structured_output",
     "proof_ask",
     "agentic_steps",
+    *STRUCTURE_RULES,
+)
+# The keyword sets of the structural signals (data/structure.yaml), in the order a signal's
+# per-set counts come in. They name grammatical roles, not topics, and never count toward a
+# dimension.
+STRUCTURE_SETS: Final = (
+    "definition",
+    "quantityAsks",
+    "numberWords",
+    "reworkVerbs",
+    "largeObjects",
+    "smallObjects",
+    "scope",
+    "pointers",
+    "demonstratives",
+    "requests",
+    "planTerms",
+    "scaleWords",
+    "strongAsks",
+    "reasoningAsks",
+    "openAsks",
+    "adviceAsks",
+    "textOps",
 )

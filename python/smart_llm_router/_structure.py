@@ -1,0 +1,558 @@
+"""Structural signals: what a prompt asks for, read from its shape as much as from its words.
+
+Both backends implement this definition (the native one in ``rust/structure.rs`` and
+``rust/skeleton.rs``; README "Structure"). The keyword scorer sees vocabulary; these rules see
+structure that holds in every language: sentences and clauses, enumerations and lists,
+quantities (digits and numbers in words), math notation, a question that asks for a quantity,
+a pointer to content the prompt does not hold, and the size of what is worked on. Small keyword
+sets name grammatical roles, not topics (data/structure.yaml, compiled into the spec by
+spec.py); they join the scorer's keyword matcher, so one scan finds both. The text signals come
+from a "skeleton" of the text (one byte per character, see ``skeleton``) read with C-level
+counts, splits and literal-first patterns: linear time, no backtracking.
+
+Signals (``Signals``): units (words; 2 CJK characters = 1), sentences, clauses, items (the
+longest enumeration: bullet or numbered lines, inline list numbers "1)", circled numbers, or
+separators inside one sentence + 1 when >= 2), quantities (digit groups, labels "1 |" and list
+numbers aside, + numbers in words + runs of CJK numerals), years, scale, math marks, names
+(the longest "A, B and C" run), a closing question mark, question marks, a closing Japanese or
+Korean request form, a code fence, and the distinct keywords matched per set.
+
+Rules (``decide``), in order; each floor only raises the tier, a ceiling only lowers one set by
+the score or the hard-ask floor:
+
+* REASONING
+  - math: >= 2 math marks, or 1 and a question mark or a task (no code fence, < 2 code words)
+  - word_problem: quantities given and one asked for (``word_problem``)
+  - puzzle: >= 3 names enumerated, a closing question, >= 2 sentences, no large object
+  - reasoning_ask: a counterexample / "show your work" ask
+* COMPLEX
+  - rework: a large object (codebase, module, service, system) and a rework verb (refactor,
+    port, migrate), or scope (whole, entire) and any task
+  - requirements: >= 3 items, not content handed over, not a small artifact alone, a task or
+    no closing question, no answer options; and >= 15 units with evidence of size (a large
+    object in >= 20 units, scope, scale, 2 evidence marks, or 1 plan term and >= 4 items), or
+    >= 5 items in >= 30 units without a closing question
+  - open_ask: an open ask (how would you approach it, what could cause it) in >= 2 sentences
+    and >= 15 units, with technical words, >= 2 quantities or evidence of size
+  - long_ask: >= 55 units, >= 4 clauses, >= 2 evidence marks, not content handed over
+* MEDIUM
+  - request: the prompt points at content, or a task in >= 4 units
+  - numbers_question: a closing question with >= 2 quantities other than years, >= 8 units
+* ceilings (only when no rule above fired and no proof / reasoning-marker / structured-output /
+  long-context / agentic rule decided)
+  - definition: a definitional or who/when/where question, <= 14 units, one sentence (two
+    when <= 8 units), no task, no advice ask, < 2 quantities, no math, no code -> SIMPLE
+  - small_object: pointed work on a small object only, <= 15 units -> at most MEDIUM
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import repeat
+from typing import Any, NamedTuple
+
+from ._text import CJK_RUN, SPACE_CHAR, non_ascii
+from .tables import KEYWORD_SETS, STRUCTURE_SETS
+
+SETS = STRUCTURE_SETS
+(
+    S_DEFINITION,
+    S_QUANTITY,
+    S_NUMBER,
+    S_REWORK,
+    S_LARGE,
+    S_SMALL,
+    S_SCOPE,
+    S_POINTER,
+    S_DEMONSTRATIVE,
+    S_REQUEST,
+    S_PLAN,
+    S_SCALE,
+    S_STRONG,
+    S_REASONING,
+    S_OPEN,
+    S_ADVICE,
+    S_TEXTOP,
+) = range(len(SETS))
+
+# Tiers.
+SIMPLE, MEDIUM, COMPLEX, REASONING = range(4)
+# The ceilings lower a tier set by the score (rule 0, 1) or by the hard-ask floor (4), not one
+# set by another rule (reasoning markers, long context, structured output, proof, agentic).
+CAPPABLE = (0, 1, 4)
+
+# --- Text scans ------------------------------------------------------------------------------
+# The text is first reduced to a "skeleton" of the same length, one byte per character (C-level
+# str.replace for a few non-ASCII marks, then encode + bytes.translate): digits -> "0", letters
+# -> "a" ("A" capitals, "x" for x y z n, "K" for k K M B), blanks -> " ", sentence ends -> "!",
+# clause separators -> "," ";" ":", math and list marks kept, everything else -> "~". Every
+# pattern then starts with a literal byte (the regex engine jumps between occurrences) or runs
+# over the few hits of one; nothing backtracks.
+_NON_ASCII_MARKS = (
+    ("。！？؟", "!"),  # sentence ends
+    ("、，،・", ","),  # enumeration separators
+    ("；؛", ","),
+    ("：", ":"),
+    ("（", "("),
+    ("）", ")"),
+    ("｜", "|"),
+    ("年月", "/"),  # "1945年8月15日" is one number
+    ("万億亿千만억천", "K"),  # a scale after a number: "500万", "5억"
+    ("×·", "*"),
+    ("≤", "<"),
+    ("≥", ">"),
+    ("•▪●", "*"),  # bullets
+)
+
+
+_MARK_OF = {ch: mark for chars, mark in _NON_ASCII_MARKS for ch in chars}
+_MARK_CHARS = frozenset(_MARK_OF)
+
+
+def _skeleton_table() -> bytes:
+    table = bytearray(b"~" * 256)
+    for ch in b"0123456789":
+        table[ch] = ord("0")
+    for ch in range(ord("a"), ord("z") + 1):
+        table[ch] = ord("a")
+    for ch in range(ord("A"), ord("Z") + 1):
+        table[ch] = ord("A")
+    for ch in b"xyzn":
+        table[ch] = ord("x")
+    for ch in b"kKMB":
+        table[ch] = ord("K")
+    for ch in b" \t\r\x0b\x0c":
+        table[ch] = ord(" ")
+    table[ord("\n")] = ord("\n")
+    table[ord("!")] = ord("!")  # "?" is made "!" first: encode() replaces non-ASCII with "?"
+    for ch in b".,:()|/-=+*<>^'":
+        table[ch] = ch
+    table[ord(";")] = ord(",")
+    return bytes(table)
+
+
+_SKELETON = _skeleton_table()
+# Blanks -> "0", anything else -> "1": a token starts at each "01".
+_TOKEN_STARTS = bytes(48 if ch in b" \n" else 49 for ch in range(256))
+_LETTERS = b"aAxK"
+# Deleted before sentences are counted: what is not content (";" is "," in the skeleton).
+_NOT_CONTENT = b" .:()|-"
+_OPERATOR_BYTES = b"=+*<>^"
+_NOT_OPERATOR = bytes(ch for ch in range(256) if ch not in _OPERATOR_BYTES)
+_NUMBER = re.compile(rb"0+(?:[.,:/\-]0+)*+")
+_DIGIT_RUNS = bytes(49 if ch == 48 else 48 for ch in range(256))
+_LIST_NUMBER = re.compile(rb"00?\)")
+_BEFORE_LIST_NUMBER = b" \n:,("
+_VARIABLE_NUMBER = re.compile(rb"0x(?![aAxK])")
+_SCALED = re.compile(rb"0 ?K(?![aAxK])")
+_OPERATORS = re.compile(rb"[=+*<>^]")
+_CIRCLED = re.compile(r"[①-⑳]")
+# Chinese/Japanese numerals: a run of them counts once; a lone 一 ("一下", "一起") does not.
+_CJK_NUMERAL = re.compile(r"[一二三四五六七八九十百千万億亿两兩〇零]+")
+_MATH_SYMBOL = re.compile(r"[²³⁴ⁿ√∑∫∏≠≈∞π∂∀∃∈]")
+# Three or more names enumerated: "Ana, Bea and Carla", "A, B, C", "Петя, Вася и Коля". A
+# name is a capital and up to 12 small letters, not right after a letter; names are joined by
+# a comma (blanks: the SPACE class, one either side) or a conjunction between two blanks; an
+# enumeration counts when it holds 3 or more names and no letter follows its last one. Each
+# match is a whole chain of names (possessive: nothing is tried twice), so the scan is linear.
+_LETTERS_SET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzЁё") | frozenset(
+    map(chr, [*range(0xC0, 0x100), *range(0x410, 0x450)])
+)
+_LETTER = "A-Za-zÀ-ÿА-Яа-яЁё"
+_NAME = r"[A-ZА-ЯЁ][a-zà-ÿа-яё]{0,12}"
+_NAME_SEP = rf"(?:{SPACE_CHAR}?[,、，]{SPACE_CHAR}?|{SPACE_CHAR}(?:and|und|y|e|и|et|or|oder|o|ou|или){SPACE_CHAR})"
+_NAMES = re.compile(rf"(?<![{_LETTER}]){_NAME}(?:{_NAME_SEP}{_NAME})*+")
+_NAME_SPLIT = re.compile(_NAME_SEP)
+# Chinese puzzles name people 甲, 乙, 丙, 丁 (as A, B, C, D).
+_STEMS = "甲乙丙丁"
+_CODE_FENCE = "```"
+_QUESTION_MARKS = "?？؟"
+# Japanese and Korean requests end the text with a verb form: して, 書いて, 줘, 주세요.
+_REQUEST_ENDS = (
+    "て",
+    "ください",
+    "下さい",
+    "ほしい",
+    "欲しい",
+    "なさい",
+    "お願い",
+    "お願いします",
+    "줘",
+    "줘요",
+    "주세요",
+)
+_TRAILING = " \t\n.。!！~～…"
+
+
+def skeleton(text: str, rest: str) -> bytes:
+    """One byte per character of ``text`` (see above); ``rest``: its non-ASCII characters."""
+    if "?" in text:
+        text = text.replace("?", "!")
+    if rest:
+        for ch in _MARK_CHARS.intersection(rest):
+            text = text.replace(ch, _MARK_OF[ch])
+    return text.encode("ascii", "replace").translate(_SKELETON)
+
+
+def _lone_letter(sk: bytes, i: int) -> bool:
+    """sk[i] is a letter with no letter on either side: a one-letter variable."""
+    n = len(sk)
+    return (
+        0 <= i < n
+        and sk[i] in _LETTERS
+        and (i == 0 or sk[i - 1] not in _LETTERS)
+        and (i + 1 >= n or sk[i + 1] not in _LETTERS)
+    )
+
+
+def _near(sk: bytes, i: int, step: int) -> int:
+    """The index next to ``i`` in direction ``step``, skipping one blank."""
+    j = i + step
+    return j + step if 0 <= j < len(sk) and sk[j] == 32 else j
+
+
+def _math_marks(sk: bytes, rest: str, enough: int = 3) -> int:
+    """Marks of math notation: an operator next to a one-letter variable ("x^2", "x + y",
+    "= y"), a number times one ("2x"), a one-letter variable before " - ", "-1" or around
+    "/" ("x - 1", "n/2"), a function of a letter ("f(x)", "T(n)", "O(n log n)"), math symbols
+    and superscripts; once one is seen, each "=" (not "==", "=>", "<=", ">=", "!=")."""
+    marks = len(_MATH_SYMBOL.findall(rest)) if rest else 0
+    if sk.translate(None, _NOT_OPERATOR):
+        for m in _OPERATORS.finditer(sk):
+            i = m.start()
+            if sk[i] == 43 and (sk[i - 1 : i] == b"+" or sk[i + 1 : i + 2] == b"+"):
+                continue  # C++, i++
+            if sk[i] == 94:  # an exponent with a letter on one side ("x^2", "2^n"; not "10^12")
+                marks += sk[i - 1 : i] in (b"a", b"A", b"x", b"K", b")") or sk[i + 1 : i + 2] in (
+                    b"a",
+                    b"A",
+                    b"x",
+                    b"K",
+                    b"(",
+                )
+            else:
+                marks += _lone_letter(sk, _near(sk, i, -1)) or _lone_letter(sk, _near(sk, i, 1))
+            if marks >= enough:
+                return marks
+    if b"0x" in sk:
+        marks += len(_VARIABLE_NUMBER.findall(sk))
+    if marks >= enough:
+        return marks
+    for dash in (b" - ", b"-0"):
+        i = sk.find(dash)
+        while i >= 0:
+            marks += _lone_letter(sk, i - 1)
+            i = sk.find(dash, i + 1)
+    if marks >= enough:
+        return marks
+    i = sk.find(b"/")
+    while i >= 0 and marks < enough:
+        after = _near(sk, i, 1)
+        marks += _lone_letter(sk, _near(sk, i, -1)) and (
+            _lone_letter(sk, after) or 0 <= after < len(sk) and sk[after] == 48
+        )
+        i = sk.find(b"/", i + 1)
+    i = sk.find(b"(")
+    while i >= 0 and marks < enough:
+        before = i - 2 if i >= 2 and sk[i - 1] == 39 else i - 1  # f'(x)
+        marks += _lone_letter(sk, before) and _near(sk, i, 1) < len(sk) and sk[_near(sk, i, 1)] in _LETTERS
+        i = sk.find(b"(", i + 1)
+    if marks and b"=" in sk:
+        marks += sk.count(b"=") - 2 * sk.count(b"==")
+        marks -= sum(map(sk.count, (b"=>", b"<=", b">=", b"!=", b":=")))
+    return marks
+
+
+class Signals(NamedTuple):
+    """What the structure scan found in one prompt."""
+
+    units: float  # length in words (2 CJK characters count as one)
+    sentences: int
+    clauses: int
+    items: int  # the longest enumeration: list lines, list numbers, or separators in a sentence
+    quantities: int  # numbers (labels and list numbers aside) and numbers in words
+    years: int  # of the numbers, those that read as years (1900-2099)
+    scale: bool  # a large number, a scaled one ("10M", "500万") or a word of scale
+    math: int  # marks of math notation
+    names: int  # the longest enumeration of names
+    question_end: bool  # the text ends with a question mark
+    questions: int  # question marks anywhere
+    request_end: bool  # the text ends with a request form (Japanese, Korean)
+    code: bool  # a code fence
+    sets: tuple[int, ...]  # distinct keywords matched per set (SETS order)
+
+
+_K = {name: i for i, name in enumerate(KEYWORD_SETS)}
+_K_CODE, _K_PROOF, _K_REASONING, _K_IMPERATIVE, _K_HARD, _K_TECHNICAL = (
+    _K[name]
+    for name in ("codePresence", "proofAsks", "reasoningMarkers", "imperativeVerbs", "hardAsks", "technicalTerms")
+)
+
+
+class Structure:
+    """The structural signals and rules of a spec (its ``structure`` part, see spec.py)."""
+
+    def __init__(self, spec: dict[str, Any], word_problem_min_tokens: float) -> None:
+        self.definition_max_units = float(spec["definition_max_units"])
+        self.word_problem_min_tokens = float(word_problem_min_tokens)
+        self.requirements_min_items = int(spec["requirements_min_items"])
+        self.requirements_min_units = float(spec["requirements_min_units"])
+        self.requirements_min_evidence = int(spec["requirements_min_evidence"])
+        self.long_ask_min_units = float(spec["long_ask_min_units"])
+        self.long_ask_min_evidence = int(spec["long_ask_min_evidence"])
+        self.open_ask_min_units = float(spec["open_ask_min_units"])
+        # Rules switched off by name (for measurements and for users who disagree with one).
+        self.off = frozenset(spec["disabled"])
+
+    def signals(self, text: str, sets: Sequence[int]) -> Signals:
+        """The signals of ``text``; ``sets``: the distinct keywords of each set (``SETS``
+        order) it holds."""
+        counts = tuple(sets)
+        ascii_text = text.isascii()
+        rest = "" if ascii_text else non_ascii(text)
+        sk = skeleton(text, rest)
+        cjk = sum(map(len, CJK_RUN.findall(rest))) if rest else 0
+        tokens_map = sk.translate(_TOKEN_STARTS)
+        units = tokens_map.count(b"01") + tokens_map.startswith(b"1") + cjk / 2
+
+        # Sentences, clauses and the longest enumeration inside one sentence ("," between
+        # digits is part of a number).
+        ends = sk.replace(b"0,0", b"000").replace(b"0,0", b"000") if b"0,0" in sk else sk
+        ends = ends.replace(b". ", b"!").replace(b".\n", b"!").replace(b"\n", b"!").translate(None, _NOT_CONTENT)
+        pieces = ends.split(b"!")
+        sentences = len(pieces) - pieces.count(b"")
+        enum = max(map(bytes.count, pieces, repeat(b",")))
+        clauses = ends.count(b",") + sk.count(b":") - sk.count(b"0:0") + sk.count(b" - ")
+        if rest:
+            clauses += text.count(" — ") + text.count(" – ")
+
+        has_digit = b"0" in sk
+        list_lines = numbered_lines = 0
+        if b"\n" in sk:
+            for line in sk.split(b"\n"):
+                line = line.lstrip(b" ")
+                if line[:1] in (b"-", b"*", b","):  # a bullet ("・" is ",")
+                    list_lines += 1
+                elif line[:1] == b"0" or line[:2] == b"(0":
+                    digits = line.lstrip(b"(0")
+                    if digits[:1] in (b".", b")") and len(line) - len(digits) <= 3:
+                        list_lines += 1
+                        numbered_lines += 1
+        inline = 0
+        if has_digit and b")" in sk:
+            for m in _LIST_NUMBER.finditer(sk):
+                i = m.start()
+                before = sk[i - 1] if i else 32
+                if before == 40 and i >= 2 and sk[i - 2] in b"aAxK'":
+                    continue  # f(2), O(1): not a list number
+                inline += before in _BEFORE_LIST_NUMBER
+        circled = len(_CIRCLED.findall(rest)) if rest else 0
+        items = max(list_lines, inline, circled, enum + 1 if enum >= 2 else 0)
+
+        quantities = counts[S_NUMBER]
+        years = 0
+        scale = counts[S_SCALE] > 0
+        if has_digit:
+            joined = sk
+            for joiner in (b"0.0", b"0,0", b"0:0", b"0/0", b"0-0"):
+                if joiner in joined:
+                    joined = joined.replace(joiner, b"000").replace(joiner, b"000")
+            digit_map = joined.translate(_DIGIT_RUNS)
+            numbers = digit_map.count(b"01") + digit_map.startswith(b"1")
+            labels = sk.count(b"0 |") + sk.count(b"0|") if b"|" in sk else 0
+            quantities += max(numbers - labels - max(inline, numbered_lines), 0)
+            scale = scale or (b"K" in sk and _SCALED.search(sk) is not None)
+            for start, end in (m.span() for m in _NUMBER.finditer(sk)) if b"0000" in joined else ():
+                if end - start >= 4:
+                    number = text[start:end]
+                    number_digits = number.replace(",", "").replace(".", "")
+                    if len(number) == 4 and "1900" <= number <= "2099":
+                        years += 1
+                    elif number_digits.isdigit() and len(number_digits) >= 4:
+                        scale = True
+        if rest:
+            quantities += sum(1 for run in _CJK_NUMERAL.findall(rest) if run != "一")
+        math = _math_marks(sk, rest)
+
+        stripped = text.rstrip(_TRAILING)
+        question_end = stripped[-1:] in _QUESTION_MARKS if stripped else False
+        names = 0
+        if question_end and sentences >= 2:
+            for chain in _NAMES.finditer(text):
+                if chain.end() < len(text) and text[chain.end()] in _LETTERS_SET:
+                    continue  # a letter right after the last name: not an enumeration of names
+                count = len(_NAME_SPLIT.split(chain.group()))
+                if count >= 3:
+                    names = max(names, count)
+            if rest:
+                names = max(names, sum(stem in rest for stem in _STEMS))
+        request_end = bool(rest) and stripped.endswith(_REQUEST_ENDS)
+        return Signals(
+            units,
+            sentences,
+            clauses,
+            items,
+            quantities,
+            years,
+            scale,
+            math,
+            names,
+            question_end,
+            text.count("?") + (text.count("？") + text.count("؟") if rest else 0),
+            request_end,
+            _CODE_FENCE in text,
+            counts,
+        )
+
+    @staticmethod
+    def pointed(sig: Signals) -> bool:
+        """The prompt points at content: a pointer word, or "this/our/my" and a work object."""
+        s = sig.sets
+        return s[S_POINTER] > 0 or (s[S_DEMONSTRATIVE] > 0 and (s[S_SMALL] + s[S_LARGE]) > 0)
+
+    def word_problem(self, sig: Signals, tokens: float, code_words: int, technical: int = 0) -> bool:
+        """Quantities given and one asked for: a word problem (also the reasoning signal of
+        the weighted score, which used to fire on any two numbers and a question mark)."""
+        if sig.code or code_words >= 2 or tokens < self.word_problem_min_tokens:
+            return False
+        s = sig.sets
+        asked = sig.question_end or not self.pointed(sig)
+        large = s[S_LARGE] > 0
+        if s[S_STRONG] and sig.quantities >= 1 and asked:
+            return True
+        if large:
+            return False
+        if (
+            s[S_QUANTITY]
+            and sig.quantities >= 2
+            and asked
+            and (sig.sentences >= 2 or sig.units >= 8)
+            and (technical == 0 or sig.question_end)
+        ):
+            return True
+        # Numbers dense enough to be the point of the text, and a question about them.
+        return (
+            sig.quantities >= 3
+            and sig.question_end
+            and technical == 0
+            and s[S_REQUEST] + s[S_ADVICE] == 0
+            and sig.quantities * 15 >= sig.units
+        )
+
+    def decide(
+        self,
+        sig: Signals,
+        tier: int,
+        prior_rule: int,
+        tokens: float,
+        per_set: list[int],
+        options: int = 0,
+    ) -> tuple[int, str | None]:
+        """The tier after the structural rules, and the rule that set it (None: unchanged)."""
+        s = sig.sets
+        code_words = per_set[_K_CODE]
+        proof = per_set[_K_PROOF] + (per_set[_K_REASONING] >= 2)
+        large = s[S_LARGE] > 0
+        pointed = self.pointed(sig)
+        # Content handed over to work on ("shorten my text: ..."): its list is not a list of asks.
+        payload = pointed and not large or s[S_TEXTOP] > 0
+        task = s[S_REQUEST] + per_set[_K_IMPERATIVE] + s[S_REWORK] + sig.request_end
+        # Evidence of size.
+        evidence = (
+            (s[S_SCOPE] > 0)
+            + large
+            + (s[S_PLAN] >= 2)
+            + (s[S_PLAN] >= 4)
+            + sig.scale
+            + (sig.sentences >= 3)
+            + (sig.quantities >= 3)
+            + (per_set[_K_HARD] > 0)
+        )
+
+        off = self.off
+        floor, rule = tier, None
+
+        def lift(to: int, name: str) -> None:
+            nonlocal floor, rule
+            if floor < to and name not in off:
+                floor, rule = to, name
+
+        # REASONING: math notation, a word problem, a logic puzzle, a counterexample.
+        if not sig.code and code_words < 2 and (sig.math >= 2 or sig.math == 1 and (sig.questions or task)):
+            lift(REASONING, "math")
+        if floor < REASONING and self.word_problem(sig, tokens, code_words, per_set[_K_TECHNICAL]):
+            lift(REASONING, "word_problem")
+        if sig.names >= 3 and not large:
+            lift(REASONING, "puzzle")
+        if s[S_REASONING] > 0:
+            lift(REASONING, "reasoning_ask")
+        if floor >= REASONING:
+            return floor, rule
+        # COMPLEX: rework of a large object; requirement lists; open asks about a described
+        # situation; long asks with evidence of size.
+        if large and (s[S_REWORK] > 0 or s[S_SCOPE] > 0 and task):
+            lift(COMPLEX, "rework")
+        # A small artifact (a query, a regex, an email) with conditions is not a requirement list.
+        small_only = s[S_SMALL] > 0 and not large and s[S_SCOPE] == 0
+        if (
+            not payload
+            and not small_only
+            and options < 3  # answer options (A, B, C) are not requirements
+            and (task or not sig.question_end)
+            and sig.items >= self.requirements_min_items
+        ):
+            # Evidence of size: a large object (in a longer ask), scope, scale, plan terms (one is
+            # enough for four items or more), or two other marks.
+            sized = (
+                large
+                and sig.units >= 20
+                or s[S_SCOPE]
+                or sig.scale
+                or evidence >= self.requirements_min_evidence
+                or s[S_PLAN]
+                and sig.items >= 4
+            )
+            if sig.units >= self.requirements_min_units and sized:
+                lift(COMPLEX, "requirements")
+            elif sig.items >= 5 and sig.units >= 30 and not sig.question_end:
+                lift(COMPLEX, "requirements")
+        if s[S_OPEN] and sig.sentences >= 2 and sig.units >= self.open_ask_min_units:
+            if per_set[_K_TECHNICAL] + code_words or sig.quantities >= 2 or evidence:
+                lift(COMPLEX, "open_ask")
+        if not payload and sig.units >= self.long_ask_min_units and sig.clauses >= 4:
+            if evidence >= self.long_ask_min_evidence:
+                lift(COMPLEX, "long_ask")
+        # MEDIUM: work on content pointed at, or a request to produce something; a question
+        # that gives numbers to work with (a situation, not a lookup).
+        if pointed or task and sig.units >= 4:
+            lift(MEDIUM, "request")
+        if sig.question_end and sig.quantities - sig.years >= 2 and sig.units >= 8:
+            lift(MEDIUM, "numbers_question")
+        if rule is not None or proof or prior_rule not in CAPPABLE:
+            return floor, rule
+        # Ceilings: a short definitional question; short work on a small object.
+        if (
+            tier > SIMPLE
+            and "definition" not in off
+            and s[S_DEFINITION] > 0
+            and not s[S_ADVICE]
+            and sig.units <= self.definition_max_units
+            and (sig.sentences <= 1 or sig.sentences == 2 and sig.units <= 8)
+            and not task
+            and sig.quantities < 2
+            and sig.math == 0
+            and not sig.code
+        ):
+            return SIMPLE, "definition"
+        if (
+            tier > MEDIUM
+            and "small_object" not in off
+            and pointed
+            and s[S_SMALL] > 0
+            and not large
+            and s[S_SCOPE] == 0
+            and sig.units <= 15
+        ):
+            return MEDIUM, "small_object"
+        return tier, None
