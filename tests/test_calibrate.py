@@ -42,6 +42,17 @@ def dev_lines() -> list[dict[str, Any]]:
     return [json.loads(line) for path in sorted(DEV.glob("*.jsonl")) for line in path.read_text("utf-8").splitlines()]
 
 
+def skewed_config(folder: Path) -> Path:
+    """The bundled config with its tier boundaries moved up, so it under-routes: a start that
+    calibrate can beat on the golden data whatever rules the scorer has (the bundled config
+    itself may already route them as well as its numbers allow)."""
+    text = bundled_config_path().read_text("utf-8")
+    assert "    boundaries: [0.0, 0.3, 0.5]" in text
+    path = folder / "skewed.yaml"
+    path.write_text(text.replace("    boundaries: [0.0, 0.3, 0.5]", "    boundaries: [0.25, 0.6, 0.9]", 1), "utf-8")
+    return path
+
+
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     return path
@@ -53,7 +64,7 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Pa
     dev prompts as one file for `slr eval`)."""
     folder = tmp_path_factory.mktemp("calibrate")
     out = folder / "fitted.yaml"
-    done = slr("calibrate", str(DEV), "-o", str(out), "--json")
+    done = slr("calibrate", str(DEV), "-c", str(skewed_config(folder)), "-o", str(out), "--json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout), out, write_jsonl(folder / "dev.jsonl", dev_lines())
 
@@ -95,7 +106,7 @@ def test_only_the_changed_numbers_are_written_and_the_rest_of_the_file_is_kept(
     fitted: tuple[dict[str, Any], Path, Path],
 ) -> None:
     data, out, _ = fitted
-    bundled = bundled_config_path().read_text("utf-8")
+    bundled = (out.parent / "skewed.yaml").read_text("utf-8")  # the config calibrate started from
     written = out.read_text("utf-8")
     assert len(written.splitlines()) == len(bundled.splitlines())  # comments and all
     changed = [(a, b) for a, b in zip(bundled.splitlines(), written.splitlines()) if a != b]
@@ -139,7 +150,7 @@ def test_slr_test_and_the_proxy_hook_use_the_written_config(
 
 def test_calibrating_into_the_given_config_updates_it_in_place(tmp_path: Path) -> None:
     config = tmp_path / "mine.yaml"
-    text = bundled_config_path().read_text("utf-8").replace("smart_router:\n", "smart_router:   # my router\n", 1)
+    text = skewed_config(tmp_path).read_text("utf-8").replace("smart_router:\n", "smart_router:   # my router\n", 1)
     config.write_text(text, "utf-8")
     done = slr("calibrate", str(DEV), "-c", str(config), "--json")
     assert done.returncode == 0, done.stderr
@@ -253,7 +264,7 @@ def test_outcome_files_are_fitted_for_apgr_and_eval_reproduces_it(tmp_path: Path
 
 def test_conversations_are_fitted_and_eval_reproduces_the_per_turn_accuracy(tmp_path: Path) -> None:
     out = tmp_path / "out.yaml"
-    done = slr("calibrate", str(CONVERSATIONS), "-o", str(out), "--json")
+    done = slr("calibrate", str(CONVERSATIONS), "-c", str(skewed_config(tmp_path)), "-o", str(out), "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     turns = result["fitted_on_all"]["conversation_turns"]
