@@ -8,6 +8,8 @@ import subprocess
 import sys
 from typing import Any
 
+import httpx
+
 
 def slr_command() -> list[str]:
     """The CLI as a user runs it: the installed `slr`, or else the module with this Python."""
@@ -38,3 +40,16 @@ def chat(*messages: dict[str, Any], **extra: Any) -> dict[str, Any]:
 def user(content: Any) -> dict[str, Any]:
     """A user message (``content``: a string or a list of parts)."""
     return {"role": "user", "content": content}
+
+
+def proxy_client(url: str, key: str) -> httpx.Client:
+    """An HTTP client for a test proxy that opens a new connection for every request. CI once
+    saw the proxy reset a reused keep-alive connection under a quick POST ([Errno 104], which
+    httpx does not retry); a test of what the proxy answers should not also depend on
+    uvicorn's keep-alive timing."""
+    return httpx.Client(
+        base_url=url,
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=60,
+        limits=httpx.Limits(max_keepalive_connections=0),
+    )

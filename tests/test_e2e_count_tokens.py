@@ -15,6 +15,7 @@ import httpx
 import pytest
 import yaml
 
+from helpers import proxy_client
 from smart_llm_router import Router
 from smart_llm_router.proxy import demo_config, free_port, running_proxy, running_upstream
 
@@ -43,7 +44,7 @@ class Stack:
     def __init__(self, url: str, config: Path) -> None:
         self.url = url
         self.router = Router(config)
-        self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
+        self.http = proxy_client(url, KEY)
 
     def count(self, body: Any, path: str = PATH, **kwargs: Any) -> httpx.Response:
         return self.http.post(path, json=body, **kwargs)

@@ -16,6 +16,7 @@ import openai
 import pytest
 import yaml
 
+from helpers import proxy_client
 from smart_llm_router import Router
 from smart_llm_router.proxy import demo_config, free_port, running_proxy, running_upstream
 
@@ -30,7 +31,7 @@ class Stack:
     def __init__(self, url: str, upstream: str, config: Path) -> None:
         self.url, self.upstream, self.config = url, upstream, config
         self.router = Router(config)
-        self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
+        self.http = proxy_client(url, KEY)
 
     def fault(self, model: str, status: int, count: int = 1, delay: float = 0) -> None:
         httpx.post(f"{self.upstream}/_faults", json={"model": model, "status": status, "count": count, "delay": delay})

@@ -17,6 +17,7 @@ import openai
 import pytest
 import yaml
 
+from helpers import proxy_client
 from smart_llm_router import Router
 from smart_llm_router.proxy import demo_config, free_port, running_proxy, running_upstream
 
@@ -36,7 +37,7 @@ class Stack:
         self.router = Router(config)
         self.oai = openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0, timeout=60)
         self.claude = anthropic.Anthropic(base_url=url, api_key=KEY, max_retries=0, timeout=60)
-        self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
+        self.http = proxy_client(url, KEY)
 
     def slow(self, model: str, seconds: float) -> None:
         """The next request for ``model`` succeeds, after ``seconds``."""
