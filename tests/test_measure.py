@@ -92,6 +92,40 @@ def test_labelled_accuracy_and_confusion() -> None:
     assert data["per_tier"]["SIMPLE"]["precision"] == 0.5
 
 
+def test_labelled_files_and_folders_add_up(tmp_path: Path) -> None:
+    one = json.loads(slr("eval", str(HERE / "labelled.jsonl"), "--json").stdout)
+    (tmp_path / "a").mkdir()
+    for name in ("a/x.jsonl", "a/y.jsonl"):
+        (tmp_path / name).write_bytes((HERE / "labelled.jsonl").read_bytes())
+    done = slr("eval", str(tmp_path / "a"), str(HERE / "labelled.jsonl"), "--json")
+    assert done.returncode == 0, done.stderr
+    both = json.loads(done.stdout)
+    assert (both["total"], both["correct"]) == (3 * one["total"], 3 * one["correct"])
+    assert both["confusion"]["REASONING"]["SIMPLE"] == 3 * one["confusion"]["REASONING"]["SIMPLE"]
+    assert {m["file"] for m in both["misrouted"]} == {
+        str(tmp_path / "a" / "x.jsonl"),
+        str(tmp_path / "a" / "y.jsonl"),
+        str(HERE / "labelled.jsonl"),
+    }
+    text = slr("eval", str(tmp_path / "a")).stdout
+    assert f"{tmp_path / 'a' / 'x.jsonl'} line" in text.replace("\n", "")
+
+
+def test_outcome_files_make_one_curve(tmp_path: Path) -> None:
+    name = "outcomes_mixed.jsonl"
+    one = json.loads(slr("eval", str(HERE / name), "--json").stdout)
+    (tmp_path / name).write_bytes((HERE / name).read_bytes())
+    two = json.loads(slr("eval", str(HERE / name), str(tmp_path / name), "--json").stdout)
+    assert two["prompts"] == 2 * one["prompts"]
+    assert two["operating_point"] == one["operating_point"]  # the same prompts twice: the same shares
+
+
+def test_one_kind_of_file_at_a_time() -> None:
+    done = slr("eval", str(HERE / "labelled.jsonl"), str(HERE / "outcomes_mixed.jsonl"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "outcomes_mixed.jsonl holds outcomes" in done.stderr.replace("\n", "")
+
+
 def test_min_accuracy_gates_the_exit_code() -> None:
     assert slr("eval", str(HERE / "labelled.jsonl"), "--min-accuracy", "0.8").returncode == 0
     done = slr("eval", str(HERE / "labelled.jsonl"), "--min-accuracy", "0.9")

@@ -485,7 +485,7 @@ def eval_file(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="JSONL: labelled prompts ({prompt, tier}), outcomes ({prompt, cheap, strong}), or labelled conversations ({messages}: files or folders of them)."
+            help="JSONL files, or folders of them, all of one kind: labelled prompts ({prompt, tier}), outcomes ({prompt, cheap, strong}) or labelled conversations ({messages})."
         ),
     ],
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config YAML (default: bundled).")] = None,
@@ -526,15 +526,21 @@ def eval_file(
     if all(is_conversation_file(rows) for _, rows in files):
         _eval_conversations(files, router, min_accuracy, as_json)
         return
-    if len(files) != 1:
-        raise InputFileError("labelled-prompt and outcome files are evaluated one at a time")
-    file, rows = files[0]
-    if file_kind(rows, file) == "outcomes":
-        curve = evaluate_outcomes(rows, file, router, strong_from.upper())
+    kinds = {path: "conversations" if is_conversation_file(rows) else file_kind(rows, path) for path, rows in files}
+    kind = kinds[files[0][0]]
+    for path, other in kinds.items():
+        if other != kind:
+            named = {"labelled": "labelled prompts", "outcomes": "outcomes", "conversations": "conversations"}
+            raise InputFileError(
+                f"{path} holds {named[other]} but {files[0][0]} holds {named[kind]}: evaluate one kind at a time"
+            )
+    prompts = sum(len(rows) for _, rows in files)
+    if kind == "outcomes":
+        curve = evaluate_outcomes(files, router, strong_from.upper())
         share, quality, pgr = curve.operating_point
         data = {
             "kind": "outcomes",
-            "prompts": len(rows),
+            "prompts": prompts,
             "apgr": curve.apgr,
             "ideal_apgr": curve.ideal.apgr if curve.ideal else None,
             "quality_cheap": curve.quality_cheap,
@@ -552,7 +558,7 @@ def eval_file(
         if as_json:
             out.print_json(json.dumps(data))
             return
-        out.print(f"{len(rows)} prompts · quality cheap {curve.quality_cheap:.3f} · strong {curve.quality_strong:.3f}")
+        out.print(f"{prompts} prompts · quality cheap {curve.quality_cheap:.3f} · strong {curve.quality_strong:.3f}")
         out.print(f"APGR {curve.apgr:.3f} (random 0.500, ideal {data['ideal_apgr']:.3f})")
         out.print(
             f"current tier mapping ({strong_from.upper()}+ -> strong): {share:.1%} strong calls, "
@@ -561,7 +567,10 @@ def eval_file(
         if plot is not None:
             out.print(f"curve drawn to {plot}")
         return
-    result = evaluate_labelled(rows, file, router)
+    result = None
+    for path, rows in files:
+        result = evaluate_labelled(rows, path, router, into=result)
+    assert result is not None  # expand_paths gives at least one file
     if as_json:
         out.print_json(json.dumps({"kind": "labelled", **result.to_dict()}, ensure_ascii=False))
     else:
@@ -570,7 +579,8 @@ def eval_file(
         for m in result.misrouted[:25]:
             out.print(
                 Text.assemble(
-                    f"line {m['line']}: {m['expected']} -> ",
+                    f"{m['file']} line {m['line']}: " if len(files) > 1 else f"line {m['line']}: ",
+                    f"{m['expected']} -> ",
                     (str(m["got"]), "bold"),
                     f" {m['prompt']!r}  ",
                     ("; ".join(m["signals"]), "dim"),

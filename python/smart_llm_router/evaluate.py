@@ -149,9 +149,12 @@ def labelled_request(obj: dict[str, Any], where: str) -> tuple[str, dict[str, An
     }
 
 
-def evaluate_labelled(rows: list[tuple[int, dict[str, Any]]], path: Path, router: Router) -> EvalResult:
-    confusion: Counter[tuple[str, str]] = Counter()
-    result = EvalResult(total=0, correct=0, confusion=confusion)
+def evaluate_labelled(
+    rows: list[tuple[int, dict[str, Any]]], path: Path, router: Router, into: EvalResult | None = None
+) -> EvalResult:
+    """Route every labelled line; ``into`` adds this file's figures to another's result."""
+    result = into if into is not None else EvalResult(total=0, correct=0, confusion=Counter())
+    confusion = result.confusion
     for number, obj in rows:
         expected, request = labelled_request(obj, f"{path} line {number}")
         prompt = request["prompt"]
@@ -163,6 +166,7 @@ def evaluate_labelled(rows: list[tuple[int, dict[str, Any]]], path: Path, router
         else:
             result.misrouted.append(
                 {
+                    "file": str(path),
                     "line": number,
                     "expected": expected,
                     "got": decision.tier,
@@ -231,8 +235,12 @@ def rank_key(decision: RoutingDecision) -> tuple[int, float]:
     return TIERS.index(decision.tier), decision.score
 
 
-def evaluate_outcomes(rows: list[tuple[int, dict[str, Any]]], path: Path, router: Router, strong_from: str) -> Curve:
-    return outcome_curve([outcome_request(obj, f"{path} line {number}") for number, obj in rows], router, strong_from)
+def evaluate_outcomes(
+    files: list[tuple[Path, list[tuple[int, dict[str, Any]]]]], router: Router, strong_from: str
+) -> Curve:
+    """One cost/quality curve over the outcome lines of all ``files`` (path, rows)."""
+    requests = [outcome_request(obj, f"{path} line {number}") for path, rows in files for number, obj in rows]
+    return outcome_curve(requests, router, strong_from)
 
 
 def outcome_curve(requests: list[tuple[dict[str, Any], float, float]], router: Router, strong_from: str) -> Curve:
