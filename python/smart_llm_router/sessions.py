@@ -23,7 +23,6 @@ import sys
 import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from .asks import Ask
@@ -106,7 +105,7 @@ def scope(user_api_key_dict: Any) -> str:
     return _scope(str(token or ""), str(team or ""))
 
 
-@lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)
 def _scope(token: str, team: str) -> str:
     return _digest(token, team)
 
@@ -119,7 +118,7 @@ def _digest(*parts: str) -> str:
     return _sha256(parts)
 
 
-@lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=2048)
 def _short_digest(*parts: str) -> str:
     return _sha256(parts)
 
