@@ -4,10 +4,10 @@
 //! The signals are the text's (`skeleton`) and the distinct keywords of each structure set
 //! (`STRUCTURE_SETS`), which the scorer finds in its one keyword scan. The rules run after the
 //! score and its rules: floors that only raise the tier (REASONING: math, word problems,
-//! puzzles, counterexamples; COMPLEX: rework of a large object, requirement lists, open asks,
-//! long asks; MEDIUM: requests, questions that give numbers), then two ceilings that only
-//! lower a tier set by the score or the hard-ask floor (a short definitional question is
-//! SIMPLE; short work on a small object is at most MEDIUM).
+//! puzzles, counterexamples, arguments about a general claim; COMPLEX: rework of a large
+//! object, requirement lists, open asks, long asks; MEDIUM: requests, questions that give
+//! numbers), then two ceilings that only lower a tier set by the score or the hard-ask floor
+//! (a short definitional question is SIMPLE; short work on a small object is at most MEDIUM).
 
 use crate::skeleton::{self, TextSignals};
 use crate::spec::{SpecError, StructureSpec};
@@ -34,6 +34,9 @@ const S_REASONING: usize = 13;
 const S_OPEN: usize = 14;
 const S_ADVICE: usize = 15;
 const S_TEXTOP: usize = 16;
+const S_JUSTIFY: usize = 17;
+const S_GENERAL: usize = 18;
+const S_SUPPOSE: usize = 19;
 
 // Tiers.
 const SIMPLE: u8 = 0;
@@ -46,14 +49,15 @@ const MATH: u8 = FIRST_STRUCTURE_RULE as u8;
 const WORD_PROBLEM: u8 = MATH + 1;
 const PUZZLE: u8 = MATH + 2;
 const REASONING_ASK: u8 = MATH + 3;
-const REWORK: u8 = MATH + 4;
-const REQUIREMENTS: u8 = MATH + 5;
-const LONG_ASK: u8 = MATH + 6;
-const OPEN_ASK: u8 = MATH + 7;
-const REQUEST: u8 = MATH + 8;
-const NUMBERS_QUESTION: u8 = MATH + 9;
-const DEFINITION: u8 = MATH + 10;
-const SMALL_OBJECT: u8 = MATH + 11;
+const ARGUMENT: u8 = MATH + 4;
+const REWORK: u8 = MATH + 5;
+const REQUIREMENTS: u8 = MATH + 6;
+const LONG_ASK: u8 = MATH + 7;
+const OPEN_ASK: u8 = MATH + 8;
+const REQUEST: u8 = MATH + 9;
+const NUMBERS_QUESTION: u8 = MATH + 10;
+const DEFINITION: u8 = MATH + 11;
+const SMALL_OBJECT: u8 = MATH + 12;
 
 /// The rules a ceiling may override: the score (0), ambiguity (1) and the hard-ask floor (4),
 /// not another rule (reasoning markers, long context, structured output, proof, agentic).
@@ -86,6 +90,20 @@ impl Signals {
     fn pointed(&self) -> bool {
         let s = &self.sets;
         s[S_POINTER] > 0 || (s[S_DEMONSTRATIVE] > 0 && s[S_SMALL] + s[S_LARGE] > 0)
+    }
+
+    /// An ask to argue about a general claim: a quantifier or necessity (every, always, must,
+    /// impossible) and an ask for the argument (justify, does it follow, which is which, where
+    /// is the flaw, not examples) or a supposition and a question; not about content pointed
+    /// at or a small artifact (an essay that argues), no code, no advice asked.
+    fn argument(&self, code_words: u32) -> bool {
+        let s = &self.sets;
+        s[S_GENERAL] > 0
+            && (s[S_JUSTIFY] > 0 || (s[S_SUPPOSE] > 0 && self.questions > 0))
+            && !self.text.code
+            && code_words == 0
+            && !self.pointed()
+            && s[S_SMALL] + s[S_ADVICE] + s[S_TEXTOP] == 0
     }
 }
 
@@ -247,6 +265,9 @@ impl Structure {
         if s[S_REASONING] > 0 {
             at.lift(REASONING, REASONING_ASK);
         }
+        if sig.argument(code_words) {
+            at.lift(REASONING, ARGUMENT);
+        }
         if at.floor >= REASONING {
             return (at.floor, at.rule);
         }
@@ -364,6 +385,7 @@ mod tests {
             (WORD_PROBLEM, "word_problem"),
             (PUZZLE, "puzzle"),
             (REASONING_ASK, "reasoning_ask"),
+            (ARGUMENT, "argument"),
             (REWORK, "rework"),
             (REQUIREMENTS, "requirements"),
             (LONG_ASK, "long_ask"),
@@ -393,6 +415,9 @@ mod tests {
             (S_OPEN, "openAsks"),
             (S_ADVICE, "adviceAsks"),
             (S_TEXTOP, "textOps"),
+            (S_JUSTIFY, "justifyAsks"),
+            (S_GENERAL, "generalClaims"),
+            (S_SUPPOSE, "suppositions"),
         ] {
             assert_eq!(STRUCTURE_SETS[s], name);
         }

@@ -51,7 +51,7 @@ pub const TIERS: [&str; 4] = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"];
 
 /// Which rule decided the tier (`ScoreOutput::rule`): the score and its rules, then the
 /// structural rules (`structure`) in the order they are tried.
-pub const RULES: [&str; 20] = [
+pub const RULES: [&str; 21] = [
     "score",
     "ambiguous",
     "reasoning_markers",
@@ -64,6 +64,7 @@ pub const RULES: [&str; 20] = [
     "word_problem",
     "puzzle",
     "reasoning_ask",
+    "argument",
     "rework",
     "requirements",
     "long_ask",
@@ -78,7 +79,7 @@ pub const RULES: [&str; 20] = [
 pub const FIRST_STRUCTURE_RULE: usize = 8;
 
 /// The keyword sets of the structural signals, in the order of `Signals::sets`.
-pub const STRUCTURE_SETS: [&str; 17] = [
+pub const STRUCTURE_SETS: [&str; 20] = [
     "definition",
     "quantityAsks",
     "numberWords",
@@ -96,6 +97,9 @@ pub const STRUCTURE_SETS: [&str; 17] = [
     "openAsks",
     "adviceAsks",
     "textOps",
+    "justifyAsks",
+    "generalClaims",
+    "suppositions",
 ];
 
 // Indices into DIMENSIONS...

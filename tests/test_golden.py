@@ -19,9 +19,9 @@ REQUESTS = [json.loads(line) for line in (GOLDEN / "requests.jsonl").read_text("
 LANGUAGES = {"en", "zh", "ja", "ru", "de", "es", "pt", "ko", "ar"}
 
 # Measured with the bundled config when these floors were set (with the structural rules, both
-# backends): accuracy 0.884, every tier's recall >= 0.866, 10 of 277 prompts two tiers off
-# (before them: 0.834, >= 0.72, 8). The floors leave a few prompts of room for keyword edits;
-# raising accuracy is welcome, lowering it needs a reason.
+# backends): accuracy 0.884 (0.888 with the argument rule), every tier's recall >= 0.866, 10 of
+# 277 prompts two tiers off (before them: 0.834, >= 0.72, 8). The floors leave a few prompts of
+# room for keyword edits; raising accuracy is welcome, lowering it needs a reason.
 MIN_ACCURACY = 0.87
 MIN_RECALL = 0.80
 MAX_TWO_TIERS_OFF = 0.04

@@ -148,6 +148,18 @@ def test_names_are_read_in_linear_time(py: PyScorer) -> None:
         ),
         ("Ana, Bea and Carla each own a pet. Ana has no cat. Who owns the cat?", "REASONING", "puzzle"),
         ("Give a counterexample to: every continuous function is differentiable.", "REASONING", "reasoning_ask"),
+        ("Who has a winning strategy when both play perfectly at noughts and crosses?", "REASONING", "reasoning_ask"),
+        # An argument about a general claim, without numbers or notation; a plain "why" is not one.
+        ("Must a knight's tour always exist on a square board? Justify it.", "REASONING", "argument"),
+        (
+            "Wenn jeder Mann genau die rasiert, die sich nicht selbst rasieren: folgt daraus etwas?",
+            "REASONING",
+            "argument",
+        ),
+        ("假设所有的乌鸦都是黑的，能否推出所有黑色的鸟都是乌鸦？", "REASONING", "argument"),
+        ("why do cats always land on their feet?", "SIMPLE", None),
+        ("write a short opinion piece arguing that every town needs a library", "MEDIUM", None),
+        ("justify why our whole service must always retry every request", "MEDIUM", None),
         ("Scenario 1 | The sky is blue. Scenario 2 | The sky is green. Which scenario states a fact?", "SIMPLE", None),
         ("what is 12*7", "SIMPLE", None),
         ("2x^2 - 7x + 3 = 0 풀어줘", "REASONING", "math"),

@@ -24,7 +24,11 @@ the score or the hard-ask floor:
   - math: >= 2 math marks, or 1 and a question mark or a task (no code fence, < 2 code words)
   - word_problem: quantities given and one asked for (``word_problem``)
   - puzzle: >= 3 names enumerated, a closing question, >= 2 sentences, no large object
-  - reasoning_ask: a counterexample / "show your work" ask
+  - reasoning_ask: a counterexample / "show your work" / winning-strategy ask
+  - argument: a general claim (a quantifier or necessity: every, always, must, impossible)
+    and an ask for an argument (justify, does it follow, which is which, where is the flaw,
+    not examples) or a supposition and a question mark; nothing pointed at, no small object,
+    no code, no advice or text operation
 * COMPLEX
   - rework: a large object (codebase, module, service, system) and a rework verb (refactor,
     port, migrate), or scope (whole, entire) and any task
@@ -74,6 +78,9 @@ SETS = STRUCTURE_SETS
     S_OPEN,
     S_ADVICE,
     S_TEXTOP,
+    S_JUSTIFY,
+    S_GENERAL,
+    S_SUPPOSE,
 ) = range(len(SETS))
 
 # Tiers.
@@ -440,6 +447,22 @@ class Structure:
             and sig.quantities * 15 >= sig.units
         )
 
+    @staticmethod
+    def argument(sig: Signals, code_words: int, pointed: bool) -> bool:
+        """An ask to argue about a general claim: a quantifier or necessity (every, always,
+        must, impossible) and an ask for the argument (justify, does it follow, which is which,
+        where is the flaw, not examples) or a supposition and a question; not about content
+        pointed at or a small artifact (an essay that argues), no code, no advice asked."""
+        s = sig.sets
+        return (
+            s[S_GENERAL] > 0
+            and (s[S_JUSTIFY] > 0 or s[S_SUPPOSE] > 0 and sig.questions > 0)
+            and not sig.code
+            and code_words == 0
+            and not pointed
+            and s[S_SMALL] + s[S_ADVICE] + s[S_TEXTOP] == 0
+        )
+
     def decide(
         self,
         sig: Signals,
@@ -487,6 +510,8 @@ class Structure:
             lift(REASONING, "puzzle")
         if s[S_REASONING] > 0:
             lift(REASONING, "reasoning_ask")
+        if self.argument(sig, code_words, pointed):
+            lift(REASONING, "argument")
         if floor >= REASONING:
             return floor, rule
         # COMPLEX: rework of a large object; requirement lists; open asks about a described

@@ -47,6 +47,7 @@ STRUCTURE_RULES: Final = (
     "word_problem",
     "puzzle",
     "reasoning_ask",
+    "argument",
     "rework",
     "requirements",
     "long_ask",
@@ -89,4 +90,7 @@ STRUCTURE_SETS: Final = (
     "openAsks",
     "adviceAsks",
     "textOps",
+    "justifyAsks",
+    "generalClaims",
+    "suppositions",
 )
