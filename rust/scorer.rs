@@ -266,7 +266,8 @@ impl Scorer {
         let (mut tier, mut confidence, mut ambiguous, mut rule) =
             self.decide(score, &per_set, tokens);
         if let Some((s, sig)) = &structure {
-            let (to, why) = s.decide(sig, tier, rule, tokens, &per_set, features.choice_letters);
+            let options = features.choice_letters;
+            let (to, why) = s.decide(sig, prompt, tier, rule, tokens, &per_set, options);
             if let Some(why) = why {
                 (tier, rule, ambiguous) = (to, why, false);
                 confidence = self.settings.override_confidence;

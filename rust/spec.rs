@@ -59,6 +59,9 @@ pub struct StructureSpec {
     pub long_ask_min_units: f64,
     pub long_ask_min_evidence: u32,
     pub open_ask_min_units: f64,
+    pub ordering_min_comparisons: u32,
+    /// Comparison marks: literal text, counted by occurrence (leftmost first, in this order).
+    pub comparisons: Vec<String>,
     /// Rules switched off by name.
     pub disabled: Vec<String>,
 }

@@ -4,10 +4,13 @@
 //! The signals are the text's (`skeleton`) and the distinct keywords of each structure set
 //! (`STRUCTURE_SETS`), which the scorer finds in its one keyword scan. The rules run after the
 //! score and its rules: floors that only raise the tier (REASONING: math, word problems,
-//! puzzles, counterexamples, arguments about a general claim; COMPLEX: rework of a large
-//! object, requirement lists, open asks, long asks; MEDIUM: requests, questions that give
-//! numbers), then two ceilings that only lower a tier set by the score or the hard-ask floor
-//! (a short definitional question is SIMPLE; short work on a small object is at most MEDIUM).
+//! puzzles, ordering puzzles, counterexamples, arguments about a general claim; COMPLEX: rework
+//! of a large object, requirement lists, open asks, long asks; MEDIUM: requests, questions that
+//! give numbers), then two ceilings that only lower a tier set by the score or the hard-ask
+//! floor (a short definitional question, or one asked to be answered briefly, is SIMPLE; short
+//! work on a small object is at most MEDIUM).
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::skeleton::{self, TextSignals};
 use crate::spec::{SpecError, StructureSpec};
@@ -37,6 +40,10 @@ const S_TEXTOP: usize = 16;
 const S_JUSTIFY: usize = 17;
 const S_GENERAL: usize = 18;
 const S_SUPPOSE: usize = 19;
+const S_ORDER: usize = 20;
+const S_BRIEF: usize = 21;
+const S_CONTRAST: usize = 22;
+const S_EXPLAIN: usize = 23;
 
 // Tiers.
 const SIMPLE: u8 = 0;
@@ -48,16 +55,17 @@ const REASONING: u8 = 3;
 const MATH: u8 = FIRST_STRUCTURE_RULE as u8;
 const WORD_PROBLEM: u8 = MATH + 1;
 const PUZZLE: u8 = MATH + 2;
-const REASONING_ASK: u8 = MATH + 3;
-const ARGUMENT: u8 = MATH + 4;
-const REWORK: u8 = MATH + 5;
-const REQUIREMENTS: u8 = MATH + 6;
-const LONG_ASK: u8 = MATH + 7;
-const OPEN_ASK: u8 = MATH + 8;
-const REQUEST: u8 = MATH + 9;
-const NUMBERS_QUESTION: u8 = MATH + 10;
-const DEFINITION: u8 = MATH + 11;
-const SMALL_OBJECT: u8 = MATH + 12;
+const ORDERING: u8 = MATH + 3;
+const REASONING_ASK: u8 = MATH + 4;
+const ARGUMENT: u8 = MATH + 5;
+const REWORK: u8 = MATH + 6;
+const REQUIREMENTS: u8 = MATH + 7;
+const LONG_ASK: u8 = MATH + 8;
+const OPEN_ASK: u8 = MATH + 9;
+const REQUEST: u8 = MATH + 10;
+const NUMBERS_QUESTION: u8 = MATH + 11;
+const DEFINITION: u8 = MATH + 12;
+const SMALL_OBJECT: u8 = MATH + 13;
 
 /// The rules a ceiling may override: the score (0), ambiguity (1) and the hard-ask floor (4),
 /// not another rule (reasoning markers, long context, structured output, proof, agentic).
@@ -118,6 +126,9 @@ pub struct Structure {
     long_ask_min_units: f64,
     long_ask_min_evidence: i64,
     open_ask_min_units: f64,
+    ordering_min_comparisons: i64,
+    /// The comparison marks (leftmost first, non-overlapping); `None` without any.
+    comparison_marks: Option<AhoCorasick>,
     /// Rules switched off: bit `code - FIRST_STRUCTURE_RULE`.
     disabled: u32,
 }
@@ -148,6 +159,15 @@ impl Structure {
                 }
             }
         }
+        let comparison_marks = if spec.comparisons.is_empty() {
+            None
+        } else {
+            let marks = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&spec.comparisons)
+                .map_err(|e| SpecError(format!("structure.comparisons: {e}")))?;
+            Some(marks)
+        };
         Ok(Structure {
             definition_max_units: units(spec.definition_max_units, "definition_max_units")?,
             word_problem_min_tokens,
@@ -157,6 +177,8 @@ impl Structure {
             long_ask_min_units: units(spec.long_ask_min_units, "long_ask_min_units")?,
             long_ask_min_evidence: spec.long_ask_min_evidence as i64,
             open_ask_min_units: units(spec.open_ask_min_units, "open_ask_min_units")?,
+            ordering_min_comparisons: spec.ordering_min_comparisons as i64,
+            comparison_marks,
             disabled,
         })
     }
@@ -214,11 +236,40 @@ impl Structure {
             && (t.quantities * 15) as f64 >= t.units
     }
 
+    /// Occurrences of the comparison marks in `text` (leftmost first, non-overlapping).
+    pub fn comparisons(&self, text: &str) -> i64 {
+        self.comparison_marks
+            .as_ref()
+            .map_or(0, |marks| marks.find_iter(text).count() as i64)
+    }
+
+    /// An ordering puzzle: comparisons between several things (a comparison mark repeated: "A
+    /// is older than B, B is older than C") and an ask to pick one out or put them in order;
+    /// not a comparison of products or options (a work object, plan terms, advice asked, an
+    /// ask to compare), no code, nothing pointed at. The marks are counted only when the rest
+    /// holds.
+    fn ordering(&self, sig: &Signals, text: &str, code_words: u32) -> bool {
+        let s = &sig.sets;
+        if s[S_ORDER] == 0
+            || sig.text.code
+            || code_words > 0
+            || sig.pointed()
+            || s[S_SMALL] + s[S_LARGE] + s[S_ADVICE] + s[S_PLAN] + s[S_TEXTOP] + s[S_CONTRAST] > 0
+        {
+            return false;
+        }
+        let n = self.comparisons(text);
+        n >= self.ordering_min_comparisons && (n >= 3 || sig.text.sentences >= 2)
+    }
+
     /// The tier after the structural rules, and the rule that set it (`None`: unchanged);
-    /// `prior_rule`: the rule that set `tier`; `options`: answer-option letters.
+    /// `text`: the prompt (for the comparison marks); `prior_rule`: the rule that set `tier`;
+    /// `options`: answer-option letters.
+    #[allow(clippy::too_many_arguments)]
     pub fn decide(
         &self,
         sig: &Signals,
+        text: &str,
         tier: u8,
         prior_rule: u8,
         tokens: f64,
@@ -233,7 +284,13 @@ impl Structure {
         let pointed = sig.pointed();
         // Content handed over to work on ("shorten my text: ..."): its list is not a list of asks.
         let payload = (pointed && !large) || s[S_TEXTOP] > 0;
-        let task = s[S_REQUEST] + per_set[K_IMPERATIVE] + s[S_REWORK] + t.request_end as u32 > 0;
+        let brief = s[S_BRIEF] > 0;
+        // Asked for briefly, an explanation (explain, tell me) is a question in request form:
+        // no task unless something else is requested too.
+        let explained =
+            brief && s[S_REQUEST] <= s[S_EXPLAIN] && per_set[K_IMPERATIVE] + s[S_REWORK] == 0;
+        let task = !explained
+            && s[S_REQUEST] + per_set[K_IMPERATIVE] + s[S_REWORK] + t.request_end as u32 > 0;
         // Evidence of size.
         let evidence = (s[S_SCOPE] > 0) as i64
             + large as i64
@@ -261,6 +318,9 @@ impl Structure {
         }
         if t.names >= 3 && !large {
             at.lift(REASONING, PUZZLE);
+        }
+        if at.floor < REASONING && !self.off(ORDERING) && self.ordering(sig, text, code_words) {
+            at.lift(REASONING, ORDERING);
         }
         if s[S_REASONING] > 0 {
             at.lift(REASONING, REASONING_ASK);
@@ -322,13 +382,20 @@ impl Structure {
         if at.rule.is_some() || proof || !CAPPABLE.contains(&prior_rule) {
             return (at.floor, at.rule);
         }
-        // Ceilings: a short definitional question; short work on a small object.
+        // Ceilings: a short definitional question (or one asked to be answered briefly); short
+        // work on a small object.
+        let briefly = brief
+            && (sig.questions > 0 || s[S_EXPLAIN] > 0)
+            && sig.questions <= 1
+            && t.items < 3
+            && s[S_CONTRAST] == 0;
         if tier > SIMPLE
             && !self.off(DEFINITION)
-            && s[S_DEFINITION] > 0
+            && (s[S_DEFINITION] > 0 || briefly)
             && s[S_ADVICE] == 0
             && t.units <= self.definition_max_units
-            && (t.sentences <= 1 || (t.sentences == 2 && t.units <= 8.0))
+            && (t.sentences <= 1 || (t.sentences == 2 && (t.units <= 8.0 || briefly)))
+            && !(briefly && code_words >= 2)
             && !task
             && t.quantities < 2
             && t.math == 0
@@ -384,6 +451,7 @@ mod tests {
             (MATH, "math"),
             (WORD_PROBLEM, "word_problem"),
             (PUZZLE, "puzzle"),
+            (ORDERING, "ordering"),
             (REASONING_ASK, "reasoning_ask"),
             (ARGUMENT, "argument"),
             (REWORK, "rework"),
@@ -418,6 +486,10 @@ mod tests {
             (S_JUSTIFY, "justifyAsks"),
             (S_GENERAL, "generalClaims"),
             (S_SUPPOSE, "suppositions"),
+            (S_ORDER, "orderAsks"),
+            (S_BRIEF, "briefAsks"),
+            (S_CONTRAST, "contrastAsks"),
+            (S_EXPLAIN, "explainAsks"),
         ] {
             assert_eq!(STRUCTURE_SETS[s], name);
         }

@@ -51,7 +51,7 @@ pub const TIERS: [&str; 4] = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"];
 
 /// Which rule decided the tier (`ScoreOutput::rule`): the score and its rules, then the
 /// structural rules (`structure`) in the order they are tried.
-pub const RULES: [&str; 21] = [
+pub const RULES: [&str; 22] = [
     "score",
     "ambiguous",
     "reasoning_markers",
@@ -63,6 +63,7 @@ pub const RULES: [&str; 21] = [
     "math",
     "word_problem",
     "puzzle",
+    "ordering",
     "reasoning_ask",
     "argument",
     "rework",
@@ -79,7 +80,7 @@ pub const RULES: [&str; 21] = [
 pub const FIRST_STRUCTURE_RULE: usize = 8;
 
 /// The keyword sets of the structural signals, in the order of `Signals::sets`.
-pub const STRUCTURE_SETS: [&str; 20] = [
+pub const STRUCTURE_SETS: [&str; 24] = [
     "definition",
     "quantityAsks",
     "numberWords",
@@ -100,6 +101,10 @@ pub const STRUCTURE_SETS: [&str; 20] = [
     "justifyAsks",
     "generalClaims",
     "suppositions",
+    "orderAsks",
+    "briefAsks",
+    "contrastAsks",
+    "explainAsks",
 ];
 
 // Indices into DIMENSIONS...

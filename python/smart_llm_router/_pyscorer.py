@@ -566,7 +566,7 @@ class PyScorer:
         if per_set[_K_STRUCTURED] >= 1 and self.structured_floor > tier:
             tier, rule, floored = self.structured_floor, 5, True
         if sig is not None and structure is not None:
-            tier, why = structure.decide(sig, tier, rule, tokens, per_set, letters)
+            tier, why = structure.decide(sig, tier, rule, tokens, per_set, letters, text)
             if why is not None:
                 rule, floored = RULES.index(why), True
         if floored:

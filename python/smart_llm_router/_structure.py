@@ -15,7 +15,8 @@ longest enumeration: bullet or numbered lines, inline list numbers "1)", circled
 separators inside one sentence + 1 when >= 2), quantities (digit groups, labels "1 |" and list
 numbers aside, + numbers in words + runs of CJK numerals), years, scale, math marks, names
 (the longest "A, B and C" run), a closing question mark, question marks, a closing Japanese or
-Korean request form, a code fence, and the distinct keywords matched per set.
+Korean request form, a code fence, and the distinct keywords matched per set; comparison marks
+counted by occurrence only where the ordering rule may fire (``comparisons``).
 
 Rules (``decide``), in order; each floor only raises the tier, a ceiling only lowers one set by
 the score or the hard-ask floor:
@@ -24,6 +25,10 @@ the score or the hard-ask floor:
   - math: >= 2 math marks, or 1 and a question mark or a task (no code fence, < 2 code words)
   - word_problem: quantities given and one asked for (``word_problem``)
   - puzzle: >= 3 names enumerated, a closing question, >= 2 sentences, no large object
+  - ordering: comparison marks counted by occurrence (than, als, 比, より, 보다, Russian
+    comparatives, Arabic elatives; >= 2, and >= 3 or >= 2 sentences) and an ask to pick out
+    or order (who, which, in what order, the most); no code, nothing pointed at, no work
+    object, no advice, plan terms, text operation or ask to compare
   - reasoning_ask: a counterexample / "show your work" / winning-strategy ask
   - argument: a general claim (a quantifier or necessity: every, always, must, impossible)
     and an ask for an argument (justify, does it follow, which is which, where is the flaw,
@@ -45,7 +50,10 @@ the score or the hard-ask floor:
 * ceilings (only when no rule above fired and no proof / reasoning-marker / structured-output /
   long-context / agentic rule decided)
   - definition: a definitional or who/when/where question, <= 14 units, one sentence (two
-    when <= 8 units), no task, no advice ask, < 2 quantities, no math, no code -> SIMPLE
+    when <= 8 units), no task, no advice ask, < 2 quantities, no math, no code -> SIMPLE;
+    also a question or an explanation asked for briefly (briefly, in one sentence, in a
+    nutshell), in up to two sentences, one question, < 2 code words, no list of parts, no
+    contrast of several things (asked briefly, "explain" / "tell me" is no task)
   - small_object: pointed work on a small object only, <= 15 units -> at most MEDIUM
 """
 
@@ -81,6 +89,10 @@ SETS = STRUCTURE_SETS
     S_JUSTIFY,
     S_GENERAL,
     S_SUPPOSE,
+    S_ORDER,
+    S_BRIEF,
+    S_CONTRAST,
+    S_EXPLAIN,
 ) = range(len(SETS))
 
 # Tiers.
@@ -309,6 +321,11 @@ class Structure:
         self.long_ask_min_units = float(spec["long_ask_min_units"])
         self.long_ask_min_evidence = int(spec["long_ask_min_evidence"])
         self.open_ask_min_units = float(spec["open_ask_min_units"])
+        self.ordering_min_comparisons = int(spec["ordering_min_comparisons"])
+        # Comparison marks: literal, leftmost first in listed order, non-overlapping (an
+        # alternation of literals, as the native side's leftmost-first automaton).
+        marks = spec["comparisons"]
+        self.comparison_marks = re.compile("|".join(map(re.escape, marks))) if marks else None
         # Rules switched off by name (for measurements and for users who disagree with one).
         self.off = frozenset(spec["disabled"])
 
@@ -463,6 +480,29 @@ class Structure:
             and s[S_SMALL] + s[S_ADVICE] + s[S_TEXTOP] == 0
         )
 
+    def comparisons(self, text: str) -> int:
+        """Occurrences of the comparison marks in ``text`` (see ``comparisons`` in
+        structure.yaml)."""
+        return len(self.comparison_marks.findall(text)) if self.comparison_marks else 0
+
+    def ordering(self, sig: Signals, text: str, code_words: int, pointed: bool) -> bool:
+        """An ordering puzzle: comparisons between several things (a comparison mark repeated:
+        "A is older than B, B is older than C") and an ask to pick one out or put them in order;
+        not a comparison of products or options (a work object, plan terms, advice asked, an ask
+        to compare), no code, nothing pointed at. The marks are counted only when the rest
+        holds."""
+        s = sig.sets
+        if (
+            s[S_ORDER] == 0
+            or sig.code
+            or code_words
+            or pointed
+            or s[S_SMALL] + s[S_LARGE] + s[S_ADVICE] + s[S_PLAN] + s[S_TEXTOP] + s[S_CONTRAST]
+        ):
+            return False
+        n = self.comparisons(text)
+        return n >= self.ordering_min_comparisons and (n >= 3 or sig.sentences >= 2)
+
     def decide(
         self,
         sig: Signals,
@@ -471,8 +511,10 @@ class Structure:
         tokens: float,
         per_set: list[int],
         options: int = 0,
+        text: str = "",
     ) -> tuple[int, str | None]:
-        """The tier after the structural rules, and the rule that set it (None: unchanged)."""
+        """The tier after the structural rules, and the rule that set it (None: unchanged);
+        ``text``: the prompt, for the comparison marks."""
         s = sig.sets
         code_words = per_set[_K_CODE]
         proof = per_set[_K_PROOF] + (per_set[_K_REASONING] >= 2)
@@ -480,7 +522,11 @@ class Structure:
         pointed = self.pointed(sig)
         # Content handed over to work on ("shorten my text: ..."): its list is not a list of asks.
         payload = pointed and not large or s[S_TEXTOP] > 0
-        task = s[S_REQUEST] + per_set[_K_IMPERATIVE] + s[S_REWORK] + sig.request_end
+        brief = s[S_BRIEF] > 0
+        # Asked for briefly, an explanation (explain, tell me) is a question in request form:
+        # no task unless something else is requested too.
+        explained = brief and s[S_REQUEST] <= s[S_EXPLAIN] and per_set[_K_IMPERATIVE] + s[S_REWORK] == 0
+        task = 0 if explained else s[S_REQUEST] + per_set[_K_IMPERATIVE] + s[S_REWORK] + sig.request_end
         # Evidence of size.
         evidence = (
             (s[S_SCOPE] > 0)
@@ -508,6 +554,8 @@ class Structure:
             lift(REASONING, "word_problem")
         if sig.names >= 3 and not large:
             lift(REASONING, "puzzle")
+        if floor < REASONING and "ordering" not in off and self.ordering(sig, text, code_words, pointed):
+            lift(REASONING, "ordering")
         if s[S_REASONING] > 0:
             lift(REASONING, "reasoning_ask")
         if self.argument(sig, code_words, pointed):
@@ -556,14 +604,23 @@ class Structure:
             lift(MEDIUM, "numbers_question")
         if rule is not None or proof or prior_rule not in CAPPABLE:
             return floor, rule
-        # Ceilings: a short definitional question; short work on a small object.
+        # Ceilings: a short definitional question (or one asked to be answered briefly); short
+        # work on a small object.
+        briefly = (
+            brief
+            and (sig.questions > 0 or s[S_EXPLAIN] > 0)
+            and sig.questions <= 1
+            and sig.items < 3
+            and s[S_CONTRAST] == 0
+        )
         if (
             tier > SIMPLE
             and "definition" not in off
-            and s[S_DEFINITION] > 0
+            and (s[S_DEFINITION] > 0 or briefly)
             and not s[S_ADVICE]
             and sig.units <= self.definition_max_units
-            and (sig.sentences <= 1 or sig.sentences == 2 and sig.units <= 8)
+            and (sig.sentences <= 1 or sig.sentences == 2 and (sig.units <= 8 or briefly))
+            and not (briefly and code_words >= 2)
             and not task
             and sig.quantities < 2
             and sig.math == 0

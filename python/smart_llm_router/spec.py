@@ -72,6 +72,7 @@ class StructureRules(BaseModel):
     long_ask_min_units: float = Field(ge=0)
     long_ask_min_evidence: int = Field(ge=0)
     open_ask_min_units: float = Field(ge=0)
+    ordering_min_comparisons: int = Field(ge=1)
     # Rules switched off by name (for measurements, and for users who disagree with one).
     disabled: list[StructureRule] = []
 
@@ -84,11 +85,18 @@ def _parse_structure(data: Any, source: str) -> dict[str, Any]:
     """The ``structure`` part of a spec from a structure YAML document: per set (in
     ``STRUCTURE_SETS`` order), its keywords, each a list of forms that count as that one
     keyword (the keyword as written, then its Arabic clitic forms); and the rule thresholds."""
-    if not isinstance(data, dict) or set(data) != {"sets", "arabic_clitics", "rules"}:
-        raise ConfigError(f"{source}: expected the mappings sets, arabic_clitics and rules")
+    if not isinstance(data, dict) or set(data) != {"sets", "comparisons", "arabic_clitics", "rules"}:
+        raise ConfigError(f"{source}: expected the mappings sets, comparisons, arabic_clitics and rules")
     clitics = data["arabic_clitics"]
     if not isinstance(clitics, list) or not all(isinstance(c, str) and c for c in clitics):
         raise ConfigError(f"{source}: arabic_clitics: expected a list of strings")
+    marks = data["comparisons"]
+    if not isinstance(marks, dict) or not all(
+        isinstance(words, list) and all(isinstance(w, str) and w for w in words) for words in marks.values()
+    ):
+        raise ConfigError(f"{source}: comparisons: expected lists of non-empty strings by language")
+    # Literal marks, counted by occurrence; the languages' lists in order, each mark once.
+    comparisons = list(dict.fromkeys(w for words in marks.values() for w in words))
     sets = _parse_keywords(data["sets"], f"{source}: sets", STRUCTURE_SETS)
     try:
         rules = StructureRules.model_validate(data["rules"])
@@ -105,7 +113,7 @@ def _parse_structure(data: Any, source: str) -> dict[str, Any]:
                 if form not in forms:
                     forms.append(form)
         groups[name] = list(by_key.values())
-    return {"sets": groups, **rules.model_dump()}
+    return {"sets": groups, "comparisons": comparisons, **rules.model_dump()}
 
 
 def _keyword_key(raw: str) -> str:

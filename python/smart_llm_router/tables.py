@@ -46,6 +46,7 @@ STRUCTURE_RULES: Final = (
     "math",
     "word_problem",
     "puzzle",
+    "ordering",
     "reasoning_ask",
     "argument",
     "rework",
@@ -93,4 +94,8 @@ STRUCTURE_SETS: Final = (
     "justifyAsks",
     "generalClaims",
     "suppositions",
+    "orderAsks",
+    "briefAsks",
+    "contrastAsks",
+    "explainAsks",
 )
