@@ -11,7 +11,8 @@ import yaml
 from fastapi import HTTPException
 
 from smart_llm_router import Router
-from smart_llm_router.hook import METADATA_KEY, TIER_HEADER, SmartRouterHook
+from smart_llm_router.hook import METADATA_KEY, SmartRouterHook
+from smart_llm_router.tables import TIER_HEADER
 
 PROOF = "Prove that sqrt(2) is irrational step by step"
 

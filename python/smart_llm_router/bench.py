@@ -18,6 +18,7 @@ import httpx
 
 from .datafiles import read_bundled
 from .scoring import Scorer
+from .tables import SESSION_HEADER, TIER_HEADER
 
 SIZES = {"50": 50, "500": 500, "5K": 5_000, "500K": 500_000}
 
@@ -235,7 +236,7 @@ async def run_load(
                     response = await client.post("/v1/chat/completions", json=body)
                     if response.status_code == 200:
                         result.latencies.append(time.perf_counter() - start)
-                        result.tiers[response.headers.get("x-smart-router-tier", "-")] += 1
+                        result.tiers[response.headers.get(TIER_HEADER, "-")] += 1
                     else:
                         result.errors[f"HTTP {response.status_code}"] += 1
                 except httpx.HTTPError as e:
@@ -271,7 +272,7 @@ async def run_ab(
     ) as client:
 
         async def once(model: str, prompt: str) -> float:
-            headers = {"x-smart-router-session": f"bench-{prompts.index(prompt)}"} if sessions else {}
+            headers = {SESSION_HEADER: f"bench-{prompts.index(prompt)}"} if sessions else {}
             start = time.perf_counter()
             response = await client.post(
                 "/v1/chat/completions",

@@ -38,6 +38,7 @@ from fastapi.responses import JSONResponse  # noqa: E402
 
 from .asks import RequestError  # noqa: E402
 from .router import SMART_PREFIX, NoModelError, UnknownProfileError  # noqa: E402
+from .tables import HEADER_PREFIX  # noqa: E402
 
 __all__ = ["COUNT_TOKENS_PATH", "GATEWAY_COUNT_TOKENS_PATH", "install_route", "is_smart_model"]
 
@@ -221,9 +222,9 @@ async def _count_tokens(request: Request, response: Response, user_api_key_dict:
         return _error(request, e.status, e.message)
     if model is not None:
         _set_model(request, dict(body), model)
-        response.headers["x-smart-router-model"] = model
+        response.headers[HEADER_PREFIX + "model"] = model
     if profile is not None:
-        response.headers["x-smart-router-profile"] = profile
+        response.headers[HEADER_PREFIX + "profile"] = profile
     return await count(request=request, user_api_key_dict=user_api_key_dict)
 
 

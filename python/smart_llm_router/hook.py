@@ -44,10 +44,9 @@ from .sessions import (  # noqa: E402
     scope,
     wants_reset,
 )
-from .tables import TIERS  # noqa: E402
+from .tables import HEADER_PREFIX, TIER_HEADER, TIERS  # noqa: E402
 
 METADATA_KEY = "smart_router"
-TIER_HEADER = "x-smart-router-tier"
 # Requests whose asks are longer than this (characters) are scored in a worker thread: the
 # native scorer releases the GIL, so the event loop keeps serving other requests meanwhile.
 OFFLOAD_CHARS = 32_768
@@ -310,13 +309,13 @@ class SmartRouterHook(CustomLogger):
         if info is None:
             return None
         served = _served_model(data) or info["model"]
-        headers = {f"x-smart-router-{k}": str(info[k]) for k in ("tier", "profile", "rule")}
-        headers["x-smart-router-model"] = served
+        headers = {HEADER_PREFIX + k: str(info[k]) for k in ("tier", "profile", "rule")}
+        headers[HEADER_PREFIX + "model"] = served
         if served != info["model"]:
-            headers["x-smart-router-first-choice"] = str(info["model"])
+            headers[HEADER_PREFIX + "first-choice"] = str(info["model"])
         for key in ("score", "confidence", "turn", "session"):
             if info.get(key) is not None:
-                headers[f"x-smart-router-{key}"] = str(info[key])
+                headers[HEADER_PREFIX + key] = str(info[key])
         await self._remember(info, served, response)
         return headers
 

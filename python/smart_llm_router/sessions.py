@@ -27,9 +27,8 @@ from typing import Any
 
 from .asks import Ask
 from .config import SessionConfig
+from .tables import RESET_HEADER, SESSION_HEADER
 
-SESSION_HEADER = "x-smart-router-session"
-RESET_HEADER = "x-smart-router-reset"
 # A client's session id: at most this long, printable, no control characters.
 MAX_SESSION_ID = 256
 _PREFIX = "smart-router:session:"

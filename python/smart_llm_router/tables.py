@@ -99,3 +99,9 @@ STRUCTURE_SETS: Final = (
     "contrastAsks",
     "explainAsks",
 )
+
+# HTTP headers the hook reads and writes, the demo upstream reads and the CLI sends.
+HEADER_PREFIX: Final = "x-smart-router-"
+TIER_HEADER: Final = HEADER_PREFIX + "tier"  # on responses, and forwarded upstream
+SESSION_HEADER: Final = HEADER_PREFIX + "session"
+RESET_HEADER: Final = HEADER_PREFIX + "reset"

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-TIER_HEADER = "x-smart-router-tier"
+from .tables import TIER_HEADER
 
 
 @dataclass
