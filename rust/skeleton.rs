@@ -272,7 +272,6 @@ fn copy_skeleton(text: &str, out: &mut Vec<u8>) -> Wide {
     // Where the last " — " and " – " ended (they are counted without overlaps).
     let mut dash_end = [0usize; 2];
     let mut copied = 0;
-    let at = |i: usize| src.get(i).map_or(0, |&b| (b & 0x3F) as u32);
     for base in (0..src.len()).step_by(64) {
         let mut leads = simd::lead_mask(src, base, simd::Lead::Multi);
         while leads != 0 {
@@ -287,17 +286,7 @@ fn copy_skeleton(text: &str, out: &mut Vec<u8>) -> Wide {
                 }
                 _ => out.extend_from_slice(&src[copied..r]),
             }
-            let b0 = src[r] as u32;
-            let (cp, len) = if b0 < 0xE0 {
-                ((b0 & 0x1F) << 6 | at(r + 1), 2)
-            } else if b0 < 0xF0 {
-                ((b0 & 0x0F) << 12 | at(r + 1) << 6 | at(r + 2), 3)
-            } else {
-                (
-                    (b0 & 0x07) << 18 | at(r + 1) << 12 | at(r + 2) << 6 | at(r + 3),
-                    4,
-                )
-            };
+            let (cp, len) = text::decode_at(src, r);
             copied = r + len;
             if !is_special(cp) {
                 out.push(NA_OTHER);

@@ -247,6 +247,24 @@ fn fold_byte(b: u8) -> u8 {
     }
 }
 
+/// The code point and byte length of the character of 2 to 4 bytes whose lead byte (0xC0 and
+/// up: a bit of `simd::lead_mask`) is at `src[r]` of valid UTF-8.
+#[inline]
+pub fn decode_at(src: &[u8], r: usize) -> (u32, usize) {
+    let at = |i: usize| src.get(i).map_or(0, |&b| (b & 0x3F) as u32);
+    let b0 = src[r] as u32;
+    if b0 < 0xE0 {
+        ((b0 & 0x1F) << 6 | at(r + 1), 2)
+    } else if b0 < 0xF0 {
+        ((b0 & 0x0F) << 12 | at(r + 1) << 6 | at(r + 2), 3)
+    } else {
+        (
+            (b0 & 0x07) << 18 | at(r + 1) << 12 | at(r + 2) << 6 | at(r + 3),
+            4,
+        )
+    }
+}
+
 /// What the fused pass of `fold_scan` learns about a text besides its folded form.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Folded {
@@ -306,23 +324,12 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
     let mut special = Specials::default();
     // Word bits of the 64 output bytes from `acc_k * 64`, not yet in `bits`.
     let (mut acc_k, mut acc) = (0usize, 0u64);
-    let at = |i: usize| src.get(i).map_or(0, |&b| (b & 0x3F) as u32);
     for base in (0..src.len()).step_by(64) {
         let mut leads = crate::simd::lead_mask(src, base, crate::simd::Lead::Multi);
         while leads != 0 {
             let r = base + leads.trailing_zeros() as usize;
             leads &= leads - 1;
-            let b0 = src[r] as u32;
-            let (cp, len) = if b0 < 0xE0 {
-                ((b0 & 0x1F) << 6 | at(r + 1), 2)
-            } else if b0 < 0xF0 {
-                ((b0 & 0x0F) << 12 | at(r + 1) << 6 | at(r + 2), 3)
-            } else {
-                (
-                    (b0 & 0x07) << 18 | at(r + 1) << 12 | at(r + 2) << 6 | at(r + 3),
-                    4,
-                )
-            };
+            let (cp, len) = decode_at(src, r);
             let e = match BMP.get(cp as usize) {
                 Some(&e) => e,
                 None => search_class(cp) as u8,
