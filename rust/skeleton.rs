@@ -7,7 +7,8 @@
 //! The skeleton here is the text's own bytes when it is ASCII (a table of byte `Kind`s stands
 //! for the twin's byte mapping), else a copy with one byte per character: ASCII kept, every
 //! non-ASCII mark a byte of its own above 0x7F (so a number's characters still compare as the
-//! twin compares them), anything else `NA_OTHER`. One pass then visits the *anchors* (digits
+//! twin compares them), anything else `NA_OTHER`. The scorer's fold pass writes that copy on
+//! its way over the non-ASCII characters (`Copier`, a `text::Image`). One pass then visits the *anchors* (digits
 //! and marks: a few percent of prose), found 64 bytes at a time by `simd::skeleton_masks`,
 //! and counts words and sentence content from the same masks. Every step is linear.
 
@@ -160,8 +161,8 @@ fn is_joiner(k: Kind) -> bool {
 }
 
 /// What counts of non-ASCII characters the skeleton copy learns on the way.
-#[derive(Default, Debug)]
-struct Wide {
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Wide {
     /// Circled numbers ① to ⑳.
     circled: i64,
     /// Math symbols.
@@ -259,72 +260,81 @@ fn is_math_symbol(c: char) -> bool {
     )
 }
 
-/// Writes the skeleton of non-ASCII `text` into `out` (cleared first): ASCII runs copied as
-/// they are, then each non-ASCII character (visited by its lead byte, 64 bytes at a time) as
-/// one byte.
-fn copy_skeleton(text: &str, out: &mut Vec<u8>) -> Wide {
-    let src = text.as_bytes();
-    out.clear();
-    out.reserve(src.len() + 16);
-    let mut w = Wide::default();
-    // 0: no numeral run; 1: a run that is a lone 一 so far; 2: any other run.
-    let mut run = 0u8;
-    // Where the last " — " and " – " ended (they are counted without overlaps).
-    let mut dash_end = [0usize; 2];
-    let mut copied = 0;
-    for base in (0..src.len()).step_by(64) {
-        let mut leads = simd::lead_mask(src, base, simd::Lead::Multi);
-        while leads != 0 {
-            let r = base + leads.trailing_zeros() as usize;
-            leads &= leads - 1;
-            // The ASCII run before the character: short ones as one 16-byte copy (no call).
-            match src.get(copied..copied + 16) {
-                Some(block) if r - copied <= 16 => {
-                    let kept = out.len() + r - copied;
-                    out.extend_from_slice(block);
-                    out.truncate(kept);
-                }
-                _ => out.extend_from_slice(&src[copied..r]),
-            }
-            let (cp, len) = text::decode_at(src, r);
-            copied = r + len;
-            if !is_special(cp) {
-                out.push(NA_OTHER);
-                w.numerals += (run == 2) as i64;
-                run = 0;
-                continue;
-            }
-            let c = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
-            out.push(mark(c));
-            if is_numeral(c) {
-                run = if run == 0 && c == '一' { 1 } else { 2 };
-                continue;
-            }
-            w.numerals += (run == 2) as i64;
-            run = 0;
-            match c {
-                '\u{2460}'..='\u{2473}' => w.circled += 1,
-                '甲' => w.stems |= 1,
-                '乙' => w.stems |= 2,
-                '丙' => w.stems |= 4,
-                '丁' => w.stems |= 8,
-                '\u{2013}' | '\u{2014}' => {
-                    // " — ", " – " (each counted without overlaps): clauses.
-                    let k = (c == '\u{2014}') as usize;
-                    let end = copied;
-                    let spaced = r >= 1 && src[r - 1] == b' ' && src.get(end) == Some(&b' ');
-                    if spaced && r > dash_end[k] {
-                        w.dashes += 1;
-                        dash_end[k] = end + 1;
-                    }
-                }
-                _ => w.symbols += is_math_symbol(c) as i64,
-            }
-        }
+/// The skeleton of a non-ASCII text as the fold pass writes it (`text::Image`): ASCII kept,
+/// each non-ASCII character one byte (`mark`). The scorer's fold pass builds it
+/// (`text::fold_scan_with`), so the text is visited once for both; this counts what `Wide`
+/// holds on the few special characters, out of line.
+#[derive(Default)]
+pub struct Copier {
+    w: Wide,
+    /// The numeral run last seen: 1 while it is a lone 一, else 2 (0 before any); it goes on
+    /// while the non-ASCII character before a numeral is a numeral (ASCII between aside), that
+    /// is while `numeral_end` is where that character ended.
+    run: u8,
+    numeral_end: Option<usize>,
+    /// Where the last " — " and " – " ended (they are counted without overlaps).
+    dash_end: [usize; 2],
+}
+
+impl Copier {
+    /// What the copy learned.
+    pub fn finish(&self) -> Wide {
+        let mut w = self.w;
+        w.numerals += (self.run == 2) as i64;
+        w
     }
-    out.extend_from_slice(&src[copied..]);
-    w.numerals += (run == 2) as i64;
-    w
+}
+
+impl text::Image for Copier {
+    const OTHER: u8 = NA_OTHER;
+
+    #[inline(always)]
+    fn is_special(cp: u32) -> bool {
+        is_special(cp)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn pick(&mut self, src: &[u8], r: usize, end: usize, cp: u32, prev_end: usize) -> u8 {
+        let c = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
+        let w = &mut self.w;
+        if is_numeral(c) {
+            if self.numeral_end == Some(prev_end) {
+                self.run = 2;
+            } else {
+                w.numerals += (self.run == 2) as i64;
+                self.run = if c == '一' { 1 } else { 2 };
+            }
+            self.numeral_end = Some(end);
+            return mark(c);
+        }
+        match c {
+            '\u{2460}'..='\u{2473}' => w.circled += 1,
+            '甲' => w.stems |= 1,
+            '乙' => w.stems |= 2,
+            '丙' => w.stems |= 4,
+            '丁' => w.stems |= 8,
+            '\u{2013}' | '\u{2014}' => {
+                // " — ", " – " (each counted without overlaps): clauses.
+                let k = (c == '\u{2014}') as usize;
+                let spaced = r >= 1 && src[r - 1] == b' ' && src.get(end) == Some(&b' ');
+                if spaced && r > self.dash_end[k] {
+                    w.dashes += 1;
+                    self.dash_end[k] = end + 1;
+                }
+            }
+            _ => w.symbols += is_math_symbol(c) as i64,
+        }
+        mark(c)
+    }
+}
+
+/// Writes the skeleton of non-ASCII `text` into `out` (as the scorer's fold pass does).
+fn copy_skeleton(text: &str, out: &mut Vec<u8>) -> Wide {
+    let mut copier = Copier::default();
+    let image = Some((out, &mut copier));
+    text::fold_scan_with(text, &mut Vec::new(), 0, &mut Vec::new(), image);
+    copier.finish()
 }
 
 /// The text signals of one prompt (see `Signals` in `structure`, which adds the keywords').
@@ -366,13 +376,16 @@ const REQUEST_ENDS: [&str; 11] = [
 /// The text signals of `text`, given its characters of the CJK class (two count as a word;
 /// `text::CharCounts::cjk`); `buf` holds the skeleton of non-ASCII text.
 pub fn read(text: &str, cjk: u64, buf: &mut Vec<u8>) -> TextSignals {
-    let ascii = text.is_ascii();
-    let wide = if ascii {
-        Wide::default()
-    } else {
-        copy_skeleton(text, buf)
-    };
-    let sk: &[u8] = if ascii { text.as_bytes() } else { buf };
+    let wide = (!text.is_ascii()).then(|| copy_skeleton(text, buf));
+    read_copied(text, cjk, buf, wide)
+}
+
+/// `read`, given the skeleton copy of a non-ASCII text (`Copier`: `skeleton` and what
+/// `Copier::finish` returned); `wide` is `None` for an ASCII text, its own skeleton.
+pub fn read_copied(text: &str, cjk: u64, skeleton: &[u8], wide: Option<Wide>) -> TextSignals {
+    let ascii = wide.is_none();
+    let wide = wide.unwrap_or_default();
+    let sk: &[u8] = if ascii { text.as_bytes() } else { skeleton };
     let mut scan = Scan::new(sk, wide.symbols);
     scan.run();
     let mut s = TextSignals {
