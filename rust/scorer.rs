@@ -237,10 +237,20 @@ impl Scorer {
         for &id in &ids {
             per_set[self.keyword_set[id as usize] as usize] += 1;
         }
-        let features = ascii_features(prompt, folded.questions);
+        let text = self
+            .structure
+            .as_ref()
+            .map(|_| skeleton::read_copied(prompt, folded.counts.cjk, &scratch.skeleton, wide));
+        // The skeleton pass counts the features on its way; without it, a pass of their own.
+        let features = match &text {
+            Some(t) => Features {
+                question_marks: t.features.question_marks + folded.questions,
+                ..t.features
+            },
+            None => ascii_features(prompt, folded.questions),
+        };
         let tokens = folded.counts.tokens();
-        let structure = self.structure.as_ref().map(|s| {
-            let text = skeleton::read_copied(prompt, folded.counts.cjk, &scratch.skeleton, wide);
+        let structure = self.structure.as_ref().zip(text).map(|(s, text)| {
             let sig = Structure::signals(text, features.question_marks, sets);
             (s, sig)
         });

@@ -12,6 +12,7 @@
 //! and marks: a few percent of prose), found 64 bytes at a time by `simd::skeleton_masks`,
 //! and counts words and sentence content from the same masks. Every step is linear.
 
+use crate::features::{Features, Lines};
 use crate::simd;
 use crate::text::{self, Class};
 
@@ -354,6 +355,9 @@ pub struct TextSignals {
     pub question_end: bool,
     pub request_end: bool,
     pub code: bool,
+    /// `features::ascii_features(text, 0)`: the same counts, read by this pass (the skeleton
+    /// keeps every byte they look at).
+    pub features: Features,
 }
 
 /// Characters `question_end` and `request_end` look past at the end of the text.
@@ -413,7 +417,14 @@ pub fn read_copied(text: &str, cjk: u64, skeleton: &[u8], wide: Option<Wide>) ->
         s.names = names(text).max(wide.stems.count_ones() as i64);
     }
     s.request_end = !ascii && REQUEST_ENDS.iter().any(|e| stripped.ends_with(e));
-    s.code = text.as_bytes().contains(&b'`') && text.contains("```");
+    s.code = scan.backtick && text.contains("```");
+    let (list_items, choice_letters) = scan.lines.counts();
+    s.features = Features {
+        question_marks: scan.questions,
+        choice_letters,
+        numbers: scan.digit_runs,
+        list_items,
+    };
     s
 }
 
@@ -433,6 +444,13 @@ struct Scan<'a> {
     dashes: i64,
     dash_end: usize,
     newline: bool,
+    /// A backtick seen (the skeleton keeps them).
+    backtick: bool,
+    /// What `features::ascii_features` counts: runs of ASCII digits, '?', list lines and
+    /// option letters.
+    digit_runs: u64,
+    questions: u64,
+    lines: Lines,
     list_lines: i64,
     numbered_lines: i64,
     /// List numbers before ")" inline ("1) spec 2) code").
@@ -482,6 +500,10 @@ impl<'a> Scan<'a> {
             dashes: 0,
             dash_end: 0,
             newline: false,
+            backtick: false,
+            digit_runs: 0,
+            questions: 0,
+            lines: Lines::default(),
             list_lines: 0,
             numbered_lines: 0,
             inline: 0,
@@ -549,6 +571,7 @@ impl<'a> Scan<'a> {
         let n = self.sk.len();
         // The first line is a list line only in a text of several lines.
         self.line_start(0);
+        self.lines.line(self.sk, 0);
         // Blank before the text: a word may start at 0.
         let mut blank_carry = 1u64;
         // Content (non-anchor, non-blank) after the last anchor, in earlier blocks.
@@ -559,8 +582,9 @@ impl<'a> Scan<'a> {
             } else {
                 (1u64 << (n - base)) - 1
             };
-            let (blank, anchor) = simd::skeleton_masks(self.sk, base);
+            let (blank, anchor, tick) = simd::skeleton_masks(self.sk, base);
             let (blank, anchor) = (blank & valid, anchor & valid);
+            self.backtick |= tick != 0;
             let solid = !blank & valid;
             self.words += (solid & ((blank << 1) | blank_carry)).count_ones() as u64;
             blank_carry = blank >> 63;
@@ -642,6 +666,7 @@ impl<'a> Scan<'a> {
         match k {
             Digit => {
                 self.content = true;
+                self.digit_runs += (prev != Digit) as u64;
                 if prev != Digit && !(is_joiner(prev) && i >= 2 && self.at(i - 2) == Digit) {
                     self.end_number();
                     self.numbers += 1;
@@ -662,8 +687,10 @@ impl<'a> Scan<'a> {
                 self.end_sentence();
                 self.newline = true;
                 self.line_start(i + 1);
+                self.lines.line(self.sk, i + 1);
             }
             Break => {
+                self.questions += (self.sk[i] == b'?') as u64;
                 self.end_sentence();
                 self.not_equals += (next == Eq) as i64;
             }
@@ -697,6 +724,9 @@ impl<'a> Scan<'a> {
                 self.open_marks += (self.lone(before as isize) && self.letter_at(after)) as i64;
             }
             Close => {
+                if self.sk[i] == b')' {
+                    self.lines.close(self.sk, i);
+                }
                 if prev == Digit {
                     let start = if i >= 2 && self.at(i - 2) == Digit {
                         i - 2
@@ -943,4 +973,27 @@ fn names(text: &str) -> i64 {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_skeleton_pass_counts_the_features() {
+        let samples = [
+            "Which is prime?\nA. 4\nB. 6\n(c) 7\n  1. one\n2) two\n12.5 is not\n",
+            "Pick: a) red b) blue  c) green",
+            "plan a)b) c)",
+            "証明して？\n1. 一つ\n 2) 二つ (b) é3x4?? (e)\n\té) a)\u{3000}c) 10年5月",
+            "(a",
+            ")",
+            "",
+        ];
+        for text in samples {
+            let cjk = text::count_chars(text).cjk;
+            let got = read(text, cjk, &mut Vec::new()).features;
+            assert_eq!(got, crate::features::ascii_features(text, 0), "{text:?}");
+        }
+    }
 }
