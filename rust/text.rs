@@ -387,11 +387,16 @@ fn fold_multi<I: Image, const IMAGE: bool>(
             leads &= leads - 1;
             let (cp, len) = decode_at(src, r);
             if IMAGE {
-                // The ASCII run before the character: short ones as one 16-byte copy.
+                // The ASCII run before the character: runs of up to 64 bytes by 16-byte
+                // copies (no call; `img` has room for the last one to go past the run).
                 let run = r - copied;
-                match (src.get(copied..copied + 16), img.get_mut(o..o + 16)) {
-                    (Some(from), Some(to)) if run <= 16 => to.copy_from_slice(from),
-                    _ => img[o..o + run].copy_from_slice(&src[copied..r]),
+                if run <= 64 && copied + run.next_multiple_of(16) <= src.len() {
+                    for k in (0..run).step_by(16) {
+                        let (from, to) = (copied + k, o + k);
+                        img[to..to + 16].copy_from_slice(&src[from..from + 16]);
+                    }
+                } else {
+                    img[o..o + run].copy_from_slice(&src[copied..r]);
                 }
                 let b = if I::is_special(cp) {
                     image.pick(src, r, r + len, cp, copied)

@@ -165,6 +165,10 @@ fn unpack(tag: u32) -> Option<Target> {
 /// Stems sharing their first `stem_key` bytes: (those bytes, [(stem, hit)]).
 type StemGroup = (Vec<u8>, Vec<(Box<[u8]>, Hit)>);
 
+/// Stems sharing their first `stem_key` bytes, each compared in place with a word's first 16
+/// bytes loaded once.
+type Stems = Vec<(Literal, Hit)>;
+
 /// The word-anchored keywords of a scorer.
 #[derive(Debug)]
 pub struct WordIndex {
@@ -172,7 +176,7 @@ pub struct WordIndex {
     filter: Filter,
     words: Table<WordInfo>,
     /// Stems grouped by their first `stem_key` bytes.
-    stems: Table<Vec<(Box<[u8]>, Hit)>>,
+    stems: Table<Stems>,
     stem_key: usize,
     /// The longest whole word or phrase lead (longer text words can only match stems).
     longest: usize,
@@ -251,11 +255,19 @@ impl WordIndex {
             filter,
             longest: words.iter().map(|(w, _)| w.len()).max().unwrap_or(0),
             words: Table::build_tagged(&seed, words.into_iter().map(tagged).collect()),
-            stems: Table::build(&seed, groups),
+            stems: Table::build(&seed, literal_groups(groups)),
             stem_key,
             seed,
         }
     }
+}
+
+fn literal_groups(groups: Vec<StemGroup>) -> Vec<(Vec<u8>, Stems)> {
+    let literal = |(stem, hit): (Box<[u8]>, Hit)| (Literal::new(&stem), hit);
+    groups
+        .into_iter()
+        .map(|(key, group)| (key, group.into_iter().map(literal).collect()))
+        .collect()
 }
 
 /// Where sequence parts were found: first end and last start.
@@ -536,8 +548,9 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
             let k = index.seed.key(buf, start, index.stem_key);
             let h = index.seed.hash(&k);
             if let Some(g) = index.stems.get(h, &k, &word[..index.stem_key]) {
+                let loaded = load16(buf, start);
                 for (stem, h) in index.stems.value(g) {
-                    if word.starts_with(stem) {
+                    if stem.is_at_loaded(loaded, buf, start, end) {
                         hit(h);
                     }
                 }
