@@ -119,7 +119,29 @@ pub fn class_of(cp: u32) -> Class {
     }
 }
 
+/// The first range that reaches past the BMP (the few ranges `search_class` looks at).
+const ASTRAL: usize = {
+    let mut i = 0;
+    while i < RANGES.len() && RANGES[i].1 < 0x10000 {
+        i += 1;
+    }
+    i
+};
+
+/// The class of a code point above U+FFFF (or of any code point): the astral ranges are few,
+/// so they are walked in order (emoji text is mostly such code points).
 fn search_class(cp: u32) -> Class {
+    if cp >= 0x10000 {
+        for &(lo, hi, k) in &RANGES[ASTRAL..] {
+            if cp < lo {
+                return W;
+            }
+            if cp <= hi {
+                return k;
+            }
+        }
+        return W;
+    }
     match RANGES.binary_search_by(|&(lo, hi, _)| {
         if hi < cp {
             std::cmp::Ordering::Less
@@ -595,6 +617,17 @@ mod tests {
         assert_eq!(fold('\u{3000}'), ' ');
         assert_eq!(fold('\n'), ' ');
         assert_eq!(fold('中'), '中');
+    }
+
+    #[test]
+    fn every_code_point_has_the_class_of_its_range() {
+        for cp in 0..=0x10FFFF_u32 {
+            let expect = RANGES
+                .iter()
+                .find(|&&(lo, hi, _)| lo <= cp && cp <= hi)
+                .map_or(W, |r| r.2);
+            assert_eq!(class_of(cp), expect, "{cp:#x}");
+        }
     }
 
     #[test]
