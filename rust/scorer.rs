@@ -343,17 +343,26 @@ impl Scorer {
         let shadowed = &mut scratch.shadowed;
         shadowed.clear();
         shadowed.resize(matched.len(), 0);
-        for id in bit_ids(&matched) {
-            for &k in &self.subsumes[id as usize] {
-                shadowed[k as usize / 64] |= 1 << (k % 64);
+        for (w, &m) in matched.iter().enumerate() {
+            let mut word = m;
+            while word != 0 {
+                let id = w * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                for &k in &self.subsumes[id] {
+                    shadowed[k as usize / 64] |= 1 << (k % 64);
+                }
             }
         }
-        for (m, s) in matched.iter_mut().zip(shadowed.iter()) {
-            *m &= !s;
+        // (No popcount to size `ids`: on baseline x86_64 it is a dozen instructions a word, and
+        // most words of `matched` are 0; a prompt matches a few dozen keywords at most.)
+        let mut ids: Vec<u32> = Vec::with_capacity(32);
+        for (w, (&m, &s)) in matched.iter().zip(shadowed.iter()).enumerate() {
+            let mut word = m & !s;
+            while word != 0 {
+                ids.push((w * 64) as u32 + word.trailing_zeros());
+                word &= word - 1;
+            }
         }
-        let mut ids: Vec<u32> =
-            Vec::with_capacity(matched.iter().map(|w| w.count_ones() as usize).sum());
-        ids.extend(bit_ids(&matched));
         scratch.matched = matched;
         (ids, folded, sets, wide)
     }
