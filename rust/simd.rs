@@ -22,6 +22,8 @@ enum Pick {
     Anchor,
     /// What may start a capital of a name: `A-Z`, or 0xD0 (Cyrillic А-Я, Ё).
     Capital,
+    /// A backtick (code fences).
+    Backtick,
 }
 
 #[inline(always)]
@@ -36,6 +38,7 @@ fn scalar_pick(b: u8, pick: Pick) -> bool {
         Pick::Blank => crate::skeleton::is_blank(b),
         Pick::Anchor => crate::skeleton::is_anchor(b),
         Pick::Capital => b.is_ascii_uppercase() || b == 0xD0,
+        Pick::Backtick => b == b'`',
     }
 }
 
@@ -104,6 +107,7 @@ mod sse2 {
                 in_range(v, b'A', 26),
                 _mm_cmpeq_epi8(v, _mm_set1_epi8(0xD0u8 as i8)),
             ),
+            Pick::Backtick => _mm_cmpeq_epi8(v, _mm_set1_epi8(b'`' as i8)),
         }
     }
 
@@ -116,18 +120,19 @@ mod sse2 {
             | mask16(&c[48..64], pick) << 48
     }
 
-    /// (`Pick::Blank`, `Pick::Anchor`) of 64 bytes, each 16 loaded once.
+    /// (`Pick::Blank`, `Pick::Anchor`, `Pick::Backtick`) of 64 bytes, each 16 loaded once.
     #[inline]
     #[target_feature(enable = "sse2")]
-    pub fn skeleton_mask64(c: &[u8; 64]) -> (u64, u64) {
-        let (mut blank, mut anchor) = (0u64, 0u64);
+    pub fn skeleton_mask64(c: &[u8; 64]) -> (u64, u64, u64) {
+        let (mut blank, mut anchor, mut tick) = (0u64, 0u64, 0u64);
         for k in 0..4 {
             let v = load(&c[16 * k..16 * k + 16]);
             let bits = |pick| _mm_movemask_epi8(picked(v, pick)) as u32 as u64;
             blank |= bits(Pick::Blank) << (16 * k);
             anchor |= bits(Pick::Anchor) << (16 * k);
+            tick |= bits(Pick::Backtick) << (16 * k);
         }
-        (blank, anchor)
+        (blank, anchor, tick)
     }
 
     #[target_feature(enable = "sse2")]
@@ -228,10 +233,10 @@ fn block_mask(bytes: &[u8], base: usize, pick: Pick) -> u64 {
     })
 }
 
-/// (blanks, anchors) of the structure skeleton `bytes` at `base..base + 64` (`Pick::Blank`,
-/// `Pick::Anchor`); bytes past the end count as neither.
+/// (blanks, anchors, backticks) of the structure skeleton `bytes` at `base..base + 64`
+/// (`Pick::Blank`, `Pick::Anchor`, `Pick::Backtick`); bytes past the end count as none.
 #[inline(always)]
-pub fn skeleton_masks(bytes: &[u8], base: usize) -> (u64, u64) {
+pub fn skeleton_masks(bytes: &[u8], base: usize) -> (u64, u64, u64) {
     with_block(bytes, base, |c| {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as in `word_bits`: SSE2 is part of the x86_64 baseline.
@@ -242,6 +247,7 @@ pub fn skeleton_masks(bytes: &[u8], base: usize) -> (u64, u64) {
         (
             scalar_mask64(c, Pick::Blank),
             scalar_mask64(c, Pick::Anchor),
+            scalar_mask64(c, Pick::Backtick),
         )
     })
 }
@@ -352,13 +358,14 @@ mod tests {
             let scalar = (
                 scalar_mask64(c, Pick::Blank),
                 scalar_mask64(c, Pick::Anchor),
+                scalar_mask64(c, Pick::Backtick),
             );
             // SAFETY: SSE2 is part of the x86_64 baseline.
             assert_eq!(unsafe { sse2::skeleton_mask64(c) }, scalar);
         }
         let all: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
         for base in [0, 64, 128, 192, 256, 320, 384, 448, 500] {
-            let (blank, anchor) = skeleton_masks(&all, base);
+            let (blank, anchor, tick) = skeleton_masks(&all, base);
             for i in 0..64 {
                 let b = all.get(base + i).copied();
                 let bit = |m: u64| m >> i & 1 == 1;
@@ -372,6 +379,7 @@ mod tests {
                     b.is_some_and(crate::skeleton::is_anchor),
                     "{b:?}"
                 );
+                assert_eq!(bit(tick), b == Some(b'`'), "{b:?}");
             }
         }
     }
@@ -418,6 +426,7 @@ mod tests {
             Pick::Blank,
             Pick::Anchor,
             Pick::Capital,
+            Pick::Backtick,
         ] {
             for c in text.chunks_exact(64) {
                 let c: &[u8; 64] = c.try_into().unwrap();

@@ -7,10 +7,12 @@
 //! The skeleton here is the text's own bytes when it is ASCII (a table of byte `Kind`s stands
 //! for the twin's byte mapping), else a copy with one byte per character: ASCII kept, every
 //! non-ASCII mark a byte of its own above 0x7F (so a number's characters still compare as the
-//! twin compares them), anything else `NA_OTHER`. One pass then visits the *anchors* (digits
+//! twin compares them), anything else `NA_OTHER`. The scorer's fold pass writes that copy on
+//! its way over the non-ASCII characters (`Copier`, a `text::Image`). One pass then visits the *anchors* (digits
 //! and marks: a few percent of prose), found 64 bytes at a time by `simd::skeleton_masks`,
 //! and counts words and sentence content from the same masks. Every step is linear.
 
+use crate::features::{Features, Lines};
 use crate::simd;
 use crate::text::{self, Class};
 
@@ -160,8 +162,8 @@ fn is_joiner(k: Kind) -> bool {
 }
 
 /// What counts of non-ASCII characters the skeleton copy learns on the way.
-#[derive(Default, Debug)]
-struct Wide {
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Wide {
     /// Circled numbers ① to ⑳.
     circled: i64,
     /// Math symbols.
@@ -259,83 +261,81 @@ fn is_math_symbol(c: char) -> bool {
     )
 }
 
-/// Writes the skeleton of non-ASCII `text` into `out` (cleared first): ASCII runs copied as
-/// they are, then each non-ASCII character (visited by its lead byte, 64 bytes at a time) as
-/// one byte.
-fn copy_skeleton(text: &str, out: &mut Vec<u8>) -> Wide {
-    let src = text.as_bytes();
-    out.clear();
-    out.reserve(src.len() + 16);
-    let mut w = Wide::default();
-    // 0: no numeral run; 1: a run that is a lone 一 so far; 2: any other run.
-    let mut run = 0u8;
-    // Where the last " — " and " – " ended (they are counted without overlaps).
-    let mut dash_end = [0usize; 2];
-    let mut copied = 0;
-    let at = |i: usize| src.get(i).map_or(0, |&b| (b & 0x3F) as u32);
-    for base in (0..src.len()).step_by(64) {
-        let mut leads = simd::lead_mask(src, base, simd::Lead::Multi);
-        while leads != 0 {
-            let r = base + leads.trailing_zeros() as usize;
-            leads &= leads - 1;
-            // The ASCII run before the character: short ones as one 16-byte copy (no call).
-            match src.get(copied..copied + 16) {
-                Some(block) if r - copied <= 16 => {
-                    let kept = out.len() + r - copied;
-                    out.extend_from_slice(block);
-                    out.truncate(kept);
-                }
-                _ => out.extend_from_slice(&src[copied..r]),
-            }
-            let b0 = src[r] as u32;
-            let (cp, len) = if b0 < 0xE0 {
-                ((b0 & 0x1F) << 6 | at(r + 1), 2)
-            } else if b0 < 0xF0 {
-                ((b0 & 0x0F) << 12 | at(r + 1) << 6 | at(r + 2), 3)
-            } else {
-                (
-                    (b0 & 0x07) << 18 | at(r + 1) << 12 | at(r + 2) << 6 | at(r + 3),
-                    4,
-                )
-            };
-            copied = r + len;
-            if !is_special(cp) {
-                out.push(NA_OTHER);
-                w.numerals += (run == 2) as i64;
-                run = 0;
-                continue;
-            }
-            let c = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
-            out.push(mark(c));
-            if is_numeral(c) {
-                run = if run == 0 && c == '一' { 1 } else { 2 };
-                continue;
-            }
-            w.numerals += (run == 2) as i64;
-            run = 0;
-            match c {
-                '\u{2460}'..='\u{2473}' => w.circled += 1,
-                '甲' => w.stems |= 1,
-                '乙' => w.stems |= 2,
-                '丙' => w.stems |= 4,
-                '丁' => w.stems |= 8,
-                '\u{2013}' | '\u{2014}' => {
-                    // " — ", " – " (each counted without overlaps): clauses.
-                    let k = (c == '\u{2014}') as usize;
-                    let end = copied;
-                    let spaced = r >= 1 && src[r - 1] == b' ' && src.get(end) == Some(&b' ');
-                    if spaced && r > dash_end[k] {
-                        w.dashes += 1;
-                        dash_end[k] = end + 1;
-                    }
-                }
-                _ => w.symbols += is_math_symbol(c) as i64,
-            }
-        }
+/// The skeleton of a non-ASCII text as the fold pass writes it (`text::Image`): ASCII kept,
+/// each non-ASCII character one byte (`mark`). The scorer's fold pass builds it
+/// (`text::fold_scan_with`), so the text is visited once for both; this counts what `Wide`
+/// holds on the few special characters, out of line.
+#[derive(Default)]
+pub struct Copier {
+    w: Wide,
+    /// The numeral run last seen: 1 while it is a lone 一, else 2 (0 before any); it goes on
+    /// while the non-ASCII character before a numeral is a numeral (ASCII between aside), that
+    /// is while `numeral_end` is where that character ended.
+    run: u8,
+    numeral_end: Option<usize>,
+    /// Where the last " — " and " – " ended (they are counted without overlaps).
+    dash_end: [usize; 2],
+}
+
+impl Copier {
+    /// What the copy learned.
+    pub fn finish(&self) -> Wide {
+        let mut w = self.w;
+        w.numerals += (self.run == 2) as i64;
+        w
     }
-    out.extend_from_slice(&src[copied..]);
-    w.numerals += (run == 2) as i64;
-    w
+}
+
+impl text::Image for Copier {
+    const OTHER: u8 = NA_OTHER;
+
+    #[inline(always)]
+    fn is_special(cp: u32) -> bool {
+        is_special(cp)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn pick(&mut self, src: &[u8], r: usize, end: usize, cp: u32, prev_end: usize) -> u8 {
+        let c = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
+        let w = &mut self.w;
+        if is_numeral(c) {
+            if self.numeral_end == Some(prev_end) {
+                self.run = 2;
+            } else {
+                w.numerals += (self.run == 2) as i64;
+                self.run = if c == '一' { 1 } else { 2 };
+            }
+            self.numeral_end = Some(end);
+            return mark(c);
+        }
+        match c {
+            '\u{2460}'..='\u{2473}' => w.circled += 1,
+            '甲' => w.stems |= 1,
+            '乙' => w.stems |= 2,
+            '丙' => w.stems |= 4,
+            '丁' => w.stems |= 8,
+            '\u{2013}' | '\u{2014}' => {
+                // " — ", " – " (each counted without overlaps): clauses.
+                let k = (c == '\u{2014}') as usize;
+                let spaced = r >= 1 && src[r - 1] == b' ' && src.get(end) == Some(&b' ');
+                if spaced && r > self.dash_end[k] {
+                    w.dashes += 1;
+                    self.dash_end[k] = end + 1;
+                }
+            }
+            _ => w.symbols += is_math_symbol(c) as i64,
+        }
+        mark(c)
+    }
+}
+
+/// Writes the skeleton of non-ASCII `text` into `out` (as the scorer's fold pass does).
+fn copy_skeleton(text: &str, out: &mut Vec<u8>) -> Wide {
+    let mut copier = Copier::default();
+    let image = Some((out, &mut copier));
+    text::fold_scan_with(text, &mut Vec::new(), 0, &mut Vec::new(), image);
+    copier.finish()
 }
 
 /// The text signals of one prompt (see `Signals` in `structure`, which adds the keywords').
@@ -355,6 +355,9 @@ pub struct TextSignals {
     pub question_end: bool,
     pub request_end: bool,
     pub code: bool,
+    /// `features::ascii_features(text, 0)`: the same counts, read by this pass (the skeleton
+    /// keeps every byte they look at).
+    pub features: Features,
 }
 
 /// Characters `question_end` and `request_end` look past at the end of the text.
@@ -377,13 +380,16 @@ const REQUEST_ENDS: [&str; 11] = [
 /// The text signals of `text`, given its characters of the CJK class (two count as a word;
 /// `text::CharCounts::cjk`); `buf` holds the skeleton of non-ASCII text.
 pub fn read(text: &str, cjk: u64, buf: &mut Vec<u8>) -> TextSignals {
-    let ascii = text.is_ascii();
-    let wide = if ascii {
-        Wide::default()
-    } else {
-        copy_skeleton(text, buf)
-    };
-    let sk: &[u8] = if ascii { text.as_bytes() } else { buf };
+    let wide = (!text.is_ascii()).then(|| copy_skeleton(text, buf));
+    read_copied(text, cjk, buf, wide)
+}
+
+/// `read`, given the skeleton copy of a non-ASCII text (`Copier`: `skeleton` and what
+/// `Copier::finish` returned); `wide` is `None` for an ASCII text, its own skeleton.
+pub fn read_copied(text: &str, cjk: u64, skeleton: &[u8], wide: Option<Wide>) -> TextSignals {
+    let ascii = wide.is_none();
+    let wide = wide.unwrap_or_default();
+    let sk: &[u8] = if ascii { text.as_bytes() } else { skeleton };
     let mut scan = Scan::new(sk, wide.symbols);
     scan.run();
     let mut s = TextSignals {
@@ -411,7 +417,14 @@ pub fn read(text: &str, cjk: u64, buf: &mut Vec<u8>) -> TextSignals {
         s.names = names(text).max(wide.stems.count_ones() as i64);
     }
     s.request_end = !ascii && REQUEST_ENDS.iter().any(|e| stripped.ends_with(e));
-    s.code = text.as_bytes().contains(&b'`') && text.contains("```");
+    s.code = scan.backtick && text.contains("```");
+    let (list_items, choice_letters) = scan.lines.counts();
+    s.features = Features {
+        question_marks: scan.questions,
+        choice_letters,
+        numbers: scan.digit_runs,
+        list_items,
+    };
     s
 }
 
@@ -431,6 +444,13 @@ struct Scan<'a> {
     dashes: i64,
     dash_end: usize,
     newline: bool,
+    /// A backtick seen (the skeleton keeps them).
+    backtick: bool,
+    /// What `features::ascii_features` counts: runs of ASCII digits, '?', list lines and
+    /// option letters.
+    digit_runs: u64,
+    questions: u64,
+    lines: Lines,
     list_lines: i64,
     numbered_lines: i64,
     /// List numbers before ")" inline ("1) spec 2) code").
@@ -480,6 +500,10 @@ impl<'a> Scan<'a> {
             dashes: 0,
             dash_end: 0,
             newline: false,
+            backtick: false,
+            digit_runs: 0,
+            questions: 0,
+            lines: Lines::default(),
             list_lines: 0,
             numbered_lines: 0,
             inline: 0,
@@ -547,6 +571,7 @@ impl<'a> Scan<'a> {
         let n = self.sk.len();
         // The first line is a list line only in a text of several lines.
         self.line_start(0);
+        self.lines.line(self.sk, 0);
         // Blank before the text: a word may start at 0.
         let mut blank_carry = 1u64;
         // Content (non-anchor, non-blank) after the last anchor, in earlier blocks.
@@ -557,8 +582,9 @@ impl<'a> Scan<'a> {
             } else {
                 (1u64 << (n - base)) - 1
             };
-            let (blank, anchor) = simd::skeleton_masks(self.sk, base);
+            let (blank, anchor, tick) = simd::skeleton_masks(self.sk, base);
             let (blank, anchor) = (blank & valid, anchor & valid);
+            self.backtick |= tick != 0;
             let solid = !blank & valid;
             self.words += (solid & ((blank << 1) | blank_carry)).count_ones() as u64;
             blank_carry = blank >> 63;
@@ -640,6 +666,7 @@ impl<'a> Scan<'a> {
         match k {
             Digit => {
                 self.content = true;
+                self.digit_runs += (prev != Digit) as u64;
                 if prev != Digit && !(is_joiner(prev) && i >= 2 && self.at(i - 2) == Digit) {
                     self.end_number();
                     self.numbers += 1;
@@ -660,8 +687,10 @@ impl<'a> Scan<'a> {
                 self.end_sentence();
                 self.newline = true;
                 self.line_start(i + 1);
+                self.lines.line(self.sk, i + 1);
             }
             Break => {
+                self.questions += (self.sk[i] == b'?') as u64;
                 self.end_sentence();
                 self.not_equals += (next == Eq) as i64;
             }
@@ -695,6 +724,9 @@ impl<'a> Scan<'a> {
                 self.open_marks += (self.lone(before as isize) && self.letter_at(after)) as i64;
             }
             Close => {
+                if self.sk[i] == b')' {
+                    self.lines.close(self.sk, i);
+                }
                 if prev == Digit {
                     let start = if i >= 2 && self.at(i - 2) == Digit {
                         i - 2
@@ -941,4 +973,27 @@ fn names(text: &str) -> i64 {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_skeleton_pass_counts_the_features() {
+        let samples = [
+            "Which is prime?\nA. 4\nB. 6\n(c) 7\n  1. one\n2) two\n12.5 is not\n",
+            "Pick: a) red b) blue  c) green",
+            "plan a)b) c)",
+            "証明して？\n1. 一つ\n 2) 二つ (b) é3x4?? (e)\n\té) a)\u{3000}c) 10年5月",
+            "(a",
+            ")",
+            "",
+        ];
+        for text in samples {
+            let cjk = text::count_chars(text).cjk;
+            let got = read(text, cjk, &mut Vec::new()).features;
+            assert_eq!(got, crate::features::ascii_features(text, 0), "{text:?}");
+        }
+    }
 }

@@ -12,7 +12,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::skeleton::{self, TextSignals};
+use crate::skeleton::TextSignals;
 use crate::spec::{SpecError, StructureSpec};
 use crate::tables::{
     FIRST_STRUCTURE_RULE, K_CODE, K_HARD, K_IMPERATIVE, K_PROOF, K_REASONING, K_TECHNICAL, RULES,
@@ -187,16 +187,14 @@ impl Structure {
         off(self.disabled, rule)
     }
 
-    /// The signals of `text`, given its question marks, its CJK characters and the distinct
-    /// keywords of each set it holds; `buf` is scratch space.
+    /// The signals of a text, given its text signals (`skeleton`), its question marks and the
+    /// distinct keywords of each set it holds.
     pub fn signals(
-        text: &str,
+        text: TextSignals,
         questions: u64,
-        cjk: u64,
         sets: [u32; STRUCTURE_SETS.len()],
-        buf: &mut Vec<u8>,
     ) -> Signals {
-        Signals::new(skeleton::read(text, cjk, buf), questions, sets)
+        Signals::new(text, questions, sets)
     }
 
     /// Quantities given and one asked for: a word problem (also the reasoning signal of the
@@ -442,7 +440,7 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> TextSignals {
-        skeleton::read(text, crate::text::count_chars(text).cjk, &mut Vec::new())
+        crate::skeleton::read(text, crate::text::count_chars(text).cjk, &mut Vec::new())
     }
 
     #[test]

@@ -78,31 +78,61 @@ impl Seed {
     }
 }
 
-/// A static open-addressing table from byte strings to values (load <= 1/2).
+/// A static open-addressing table from byte strings to values (load <= 1/2). Each slot also
+/// holds a `u32` tag of the caller's, so that a look-up that needs no more than the tag
+/// reads one cache line.
 #[derive(Debug)]
 pub struct Table<V> {
-    slots: Vec<(Key, u32)>,
+    slots: Vec<Slot>,
     mask: usize,
     values: Vec<(Box<[u8]>, V)>,
+}
+
+/// A key flattened into its slot with the value's index and tag (32 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    lo: u64,
+    hi: u64,
+    len: u32,
+    value: u32,
+    tag: u32,
 }
 
 const EMPTY: u32 = u32::MAX;
 
 impl<V> Table<V> {
     pub fn build(seed: &Seed, items: Vec<(Vec<u8>, V)>) -> Self {
+        Self::build_tagged(seed, items.into_iter().map(|(w, v)| (w, v, 0)).collect())
+    }
+
+    /// `build`, with a tag per item (`get_tagged`).
+    pub fn build_tagged(seed: &Seed, items: Vec<(Vec<u8>, V, u32)>) -> Self {
         let cap = (items.len() * 2).next_power_of_two().max(16);
+        let empty = Slot {
+            lo: 0,
+            hi: 0,
+            len: 0,
+            value: EMPTY,
+            tag: 0,
+        };
         let mut t = Table {
-            slots: vec![(Key::default(), EMPTY); cap],
+            slots: vec![empty; cap],
             mask: cap - 1,
             values: Vec::new(),
         };
-        for (word, value) in items {
+        for (word, value, tag) in items {
             let k = seed.key(&padded(&word), 0, word.len());
             let mut i = seed.hash(&k) as usize & t.mask;
-            while t.slots[i].1 != EMPTY {
+            while t.slots[i].value != EMPTY {
                 i = (i + 1) & t.mask;
             }
-            t.slots[i] = (k, t.values.len() as u32);
+            t.slots[i] = Slot {
+                lo: k.lo,
+                hi: k.hi,
+                len: k.len,
+                value: t.values.len() as u32,
+                tag,
+            };
             t.values.push((word.into_boxed_slice(), value));
         }
         t
@@ -111,14 +141,24 @@ impl<V> Table<V> {
     /// The index of the value of `word`, given its key `k` and hash `h` (`Seed::hash`).
     #[inline]
     pub fn get(&self, h: u64, k: &Key, word: &[u8]) -> Option<u32> {
+        self.get_tagged(h, k, word).map(|(v, _)| v)
+    }
+
+    /// `get`, with the item's tag.
+    #[inline]
+    pub fn get_tagged(&self, h: u64, k: &Key, word: &[u8]) -> Option<(u32, u32)> {
         let mut i = h as usize & self.mask;
         loop {
-            let (sk, v) = self.slots[i];
-            if v == EMPTY {
+            let s = self.slots[i];
+            if s.value == EMPTY {
                 return None;
             }
-            if sk == *k && (k.len <= 16 || *self.values[v as usize].0 == *word) {
-                return Some(v);
+            if s.lo == k.lo
+                && s.hi == k.hi
+                && s.len == k.len
+                && (k.len <= 16 || *self.values[s.value as usize].0 == *word)
+            {
+                return Some((s.value, s.tag));
             }
             i = (i + 1) & self.mask;
         }

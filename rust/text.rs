@@ -119,7 +119,29 @@ pub fn class_of(cp: u32) -> Class {
     }
 }
 
+/// The first range that reaches past the BMP (the few ranges `search_class` looks at).
+const ASTRAL: usize = {
+    let mut i = 0;
+    while i < RANGES.len() && RANGES[i].1 < 0x10000 {
+        i += 1;
+    }
+    i
+};
+
+/// The class of a code point above U+FFFF (or of any code point): the astral ranges are few,
+/// so they are walked in order (emoji text is mostly such code points).
 fn search_class(cp: u32) -> Class {
+    if cp >= 0x10000 {
+        for &(lo, hi, k) in &RANGES[ASTRAL..] {
+            if cp < lo {
+                return W;
+            }
+            if cp <= hi {
+                return k;
+            }
+        }
+        return W;
+    }
     match RANGES.binary_search_by(|&(lo, hi, _)| {
         if hi < cp {
             std::cmp::Ordering::Less
@@ -247,6 +269,24 @@ fn fold_byte(b: u8) -> u8 {
     }
 }
 
+/// The code point and byte length of the character of 2 to 4 bytes whose lead byte (0xC0 and
+/// up: a bit of `simd::lead_mask`) is at `src[r]` of valid UTF-8.
+#[inline]
+pub fn decode_at(src: &[u8], r: usize) -> (u32, usize) {
+    let at = |i: usize| src.get(i).map_or(0, |&b| (b & 0x3F) as u32);
+    let b0 = src[r] as u32;
+    if b0 < 0xE0 {
+        ((b0 & 0x1F) << 6 | at(r + 1), 2)
+    } else if b0 < 0xF0 {
+        ((b0 & 0x0F) << 12 | at(r + 1) << 6 | at(r + 2), 3)
+    } else {
+        (
+            (b0 & 0x07) << 18 | at(r + 1) << 12 | at(r + 2) << 6 | at(r + 3),
+            4,
+        )
+    }
+}
+
 /// What the fused pass of `fold_scan` learns about a text besides its folded form.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Folded {
@@ -269,6 +309,42 @@ pub struct Folded {
 /// in place; whitespace folding to a single space shrinks the text, which is compacted as it
 /// goes (each byte moves at most once).
 pub fn fold_scan(text: &str, out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) -> Folded {
+    fold_scan_with::<()>(text, out, pad, bits, None)
+}
+
+/// A one-byte-per-character image of a non-ASCII text that the fold pass writes on the way
+/// (the structure's skeleton: `skeleton::Copier`), sparing a second pass over the text: its
+/// ASCII bytes as they are, each non-ASCII character as one byte that the image picks.
+pub trait Image {
+    /// The byte of a non-ASCII character that is not special.
+    const OTHER: u8;
+    /// Does the character need `pick` (a table lookup; most do not).
+    fn is_special(cp: u32) -> bool;
+    /// The byte of the special character `cp` at `src[r..end]`; `prev_end` is where the
+    /// non-ASCII character before it ended (0 for the first).
+    fn pick(&mut self, src: &[u8], r: usize, end: usize, cp: u32, prev_end: usize) -> u8;
+}
+
+/// No image.
+impl Image for () {
+    const OTHER: u8 = 0;
+    fn is_special(_: u32) -> bool {
+        false
+    }
+    fn pick(&mut self, _: &[u8], _: usize, _: usize, _: u32, _: usize) -> u8 {
+        0
+    }
+}
+
+/// `fold_scan`; with `image`, a non-ASCII text's image (`Image`) is also written into its
+/// buffer (whose length is then the text's character count; untouched for ASCII text).
+pub fn fold_scan_with<I: Image>(
+    text: &str,
+    out: &mut Vec<u8>,
+    pad: usize,
+    bits: &mut Vec<u64>,
+    image: Option<(&mut Vec<u8>, &mut I)>,
+) -> Folded {
     let src = text.as_bytes();
     out.clear();
     out.reserve(src.len() + pad);
@@ -290,7 +366,18 @@ pub fn fold_scan(text: &str, out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>)
             questions: 0,
         };
     }
-    fold_multi(src, out, pad, bits)
+    match image {
+        Some((buf, image)) => {
+            // Room for a 16-byte copy past the text (an image is never longer than its text).
+            if buf.len() < src.len() + 16 {
+                buf.resize(src.len() + 16, 0);
+            }
+            let (folded, len) = fold_multi::<I, true>(src, out, pad, bits, buf, image);
+            buf.truncate(len);
+            folded
+        }
+        None => fold_multi::<(), false>(src, out, pad, bits, &mut [], &mut ()).0,
+    }
 }
 
 /// The non-ASCII part of `fold_scan`: `out` holds `src` with its ASCII bytes folded.
@@ -299,30 +386,49 @@ pub fn fold_scan(text: &str, out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>)
 /// block costs one test). The few characters that need more than a table lookup (`SPECIAL`)
 /// are handled out of line, which keeps the loop's counters in registers.
 #[inline(never)]
-fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) -> Folded {
+fn fold_multi<I: Image, const IMAGE: bool>(
+    src: &[u8],
+    out: &mut Vec<u8>,
+    pad: usize,
+    bits: &mut Vec<u64>,
+    img: &mut [u8],
+    image: &mut I,
+) -> (Folded, usize) {
     bits.resize(src.len() / 64 + 2, 0);
     // Non-ASCII characters, those of class `Word`, and their bytes.
     let (mut chars, mut words, mut multi, mut cjk) = (0u64, 0u64, 0usize, 0u64);
     let mut special = Specials::default();
     // Word bits of the 64 output bytes from `acc_k * 64`, not yet in `bits`.
     let (mut acc_k, mut acc) = (0usize, 0u64);
-    let at = |i: usize| src.get(i).map_or(0, |&b| (b & 0x3F) as u32);
+    // The image so far is `img[..o]`, of `src[..copied]`.
+    let (mut o, mut copied) = (0usize, 0usize);
     for base in (0..src.len()).step_by(64) {
         let mut leads = crate::simd::lead_mask(src, base, crate::simd::Lead::Multi);
         while leads != 0 {
             let r = base + leads.trailing_zeros() as usize;
             leads &= leads - 1;
-            let b0 = src[r] as u32;
-            let (cp, len) = if b0 < 0xE0 {
-                ((b0 & 0x1F) << 6 | at(r + 1), 2)
-            } else if b0 < 0xF0 {
-                ((b0 & 0x0F) << 12 | at(r + 1) << 6 | at(r + 2), 3)
-            } else {
-                (
-                    (b0 & 0x07) << 18 | at(r + 1) << 12 | at(r + 2) << 6 | at(r + 3),
-                    4,
-                )
-            };
+            let (cp, len) = decode_at(src, r);
+            if IMAGE {
+                // The ASCII run before the character: runs of up to 64 bytes by 16-byte
+                // copies (no call; `img` has room for the last one to go past the run).
+                let run = r - copied;
+                if run <= 64 && copied + run.next_multiple_of(16) <= src.len() {
+                    for k in (0..run).step_by(16) {
+                        let (from, to) = (copied + k, o + k);
+                        img[to..to + 16].copy_from_slice(&src[from..from + 16]);
+                    }
+                } else {
+                    img[o..o + run].copy_from_slice(&src[copied..r]);
+                }
+                let b = if I::is_special(cp) {
+                    image.pick(src, r, r + len, cp, copied)
+                } else {
+                    I::OTHER
+                };
+                img[o + run] = b;
+                o += run + 1;
+                copied = r + len;
+            }
             let e = match BMP.get(cp as usize) {
                 Some(&e) => e,
                 None => search_class(cp) as u8,
@@ -367,12 +473,18 @@ fn fold_multi(src: &[u8], out: &mut Vec<u8>, pad: usize, bits: &mut Vec<u64>) ->
         whole: chars - words - spaces,
         cjk,
     };
-    Folded {
+    let folded = Folded {
         n,
         ascii: false,
         counts,
         questions: special.questions,
+    };
+    if IMAGE {
+        let rest = src.len() - copied;
+        img[o..o + rest].copy_from_slice(&src[copied..]);
+        o += rest;
     }
+    (folded, o)
 }
 
 /// What `fold_multi` learns from the `SPECIAL` characters, and how far it has compacted the
@@ -505,6 +617,17 @@ mod tests {
         assert_eq!(fold('\u{3000}'), ' ');
         assert_eq!(fold('\n'), ' ');
         assert_eq!(fold('中'), '中');
+    }
+
+    #[test]
+    fn every_code_point_has_the_class_of_its_range() {
+        for cp in 0..=0x10FFFF_u32 {
+            let expect = RANGES
+                .iter()
+                .find(|&&(lo, hi, _)| lo <= cp && cp <= hi)
+                .map_or(W, |r| r.2);
+            assert_eq!(class_of(cp), expect, "{cp:#x}");
+        }
     }
 
     #[test]

@@ -132,8 +132,42 @@ impl Filter {
     }
 }
 
+/// A word's tag in `WordIndex::words`: its one exact keyword (`pack`, or `NO_TARGET`) when
+/// that is all it has, else `INFO` (read its `WordInfo`). Most words are one keyword, which
+/// a look-up then finds in the table's slot alone.
+const INFO: u32 = 1 << 31;
+const SEQ_PART: u32 = 1 << 30;
+const NO_TARGET: u32 = SEQ_PART - 1;
+
+fn tagged((word, info): (Vec<u8>, WordInfo)) -> (Vec<u8>, WordInfo, u32) {
+    let tag = match (&info.exact[..], info.phrases.is_empty()) {
+        ([], true) => NO_TARGET,
+        ([hit], true) => match hit.target {
+            Target::Keyword(id) if id < NO_TARGET => id,
+            Target::SeqPart(p) if p < NO_TARGET => p | SEQ_PART,
+            _ => INFO,
+        },
+        _ => INFO,
+    };
+    (word, info, tag)
+}
+
+/// The target of a tag without `INFO`.
+#[inline]
+fn unpack(tag: u32) -> Option<Target> {
+    match tag {
+        NO_TARGET => None,
+        t if t & SEQ_PART != 0 => Some(Target::SeqPart(t & !SEQ_PART)),
+        t => Some(Target::Keyword(t)),
+    }
+}
+
 /// Stems sharing their first `stem_key` bytes: (those bytes, [(stem, hit)]).
 type StemGroup = (Vec<u8>, Vec<(Box<[u8]>, Hit)>);
+
+/// Stems sharing their first `stem_key` bytes, each compared in place with a word's first 16
+/// bytes loaded once.
+type Stems = Vec<(Literal, Hit)>;
 
 /// The word-anchored keywords of a scorer.
 #[derive(Debug)]
@@ -142,7 +176,7 @@ pub struct WordIndex {
     filter: Filter,
     words: Table<WordInfo>,
     /// Stems grouped by their first `stem_key` bytes.
-    stems: Table<Vec<(Box<[u8]>, Hit)>>,
+    stems: Table<Stems>,
     stem_key: usize,
     /// The longest whole word or phrase lead (longer text words can only match stems).
     longest: usize,
@@ -220,12 +254,20 @@ impl WordIndex {
         WordIndex {
             filter,
             longest: words.iter().map(|(w, _)| w.len()).max().unwrap_or(0),
-            words: Table::build(&seed, words),
-            stems: Table::build(&seed, groups),
+            words: Table::build_tagged(&seed, words.into_iter().map(tagged).collect()),
+            stems: Table::build(&seed, literal_groups(groups)),
             stem_key,
             seed,
         }
     }
+}
+
+fn literal_groups(groups: Vec<StemGroup>) -> Vec<(Vec<u8>, Stems)> {
+    let literal = |(stem, hit): (Box<[u8]>, Hit)| (Literal::new(&stem), hit);
+    groups
+        .into_iter()
+        .map(|(key, group)| (key, group.into_iter().map(literal).collect()))
+        .collect()
 }
 
 /// Where sequence parts were found: first end and last start.
@@ -480,12 +522,21 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
             t => report(t, start, start + h.len as usize),
         };
         let mut phrases = None;
-        let found = key.and_then(|k| index.words.get(index.seed.hash(k), k, word));
-        if let Some(w) = found {
-            let info = index.words.value(w);
-            info.exact.iter().for_each(&mut hit);
-            if !info.phrases.is_empty() {
-                phrases = Some(w);
+        let found = key.and_then(|k| index.words.get_tagged(index.seed.hash(k), k, word));
+        if let Some((w, tag)) = found {
+            if tag & INFO == 0 {
+                if let Some(target) = unpack(tag) {
+                    hit(&Hit {
+                        target,
+                        len: word.len() as u32,
+                    });
+                }
+            } else {
+                let info = index.words.value(w);
+                info.exact.iter().for_each(&mut hit);
+                if !info.phrases.is_empty() {
+                    phrases = Some(w);
+                }
             }
         }
         if word.len() >= index.stem_key
@@ -497,8 +548,9 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
             let k = index.seed.key(buf, start, index.stem_key);
             let h = index.seed.hash(&k);
             if let Some(g) = index.stems.get(h, &k, &word[..index.stem_key]) {
+                let loaded = load16(buf, start);
                 for (stem, h) in index.stems.value(g) {
-                    if word.starts_with(stem) {
+                    if stem.is_at_loaded(loaded, buf, start, end) {
                         hit(h);
                     }
                 }
