@@ -47,6 +47,7 @@ STRUCTURE_RULES: Final = (
     "word_problem",
     "puzzle",
     "ordering",
+    "choice",
     "reasoning_ask",
     "argument",
     "rework",
@@ -98,4 +99,10 @@ STRUCTURE_SETS: Final = (
     "briefAsks",
     "contrastAsks",
     "explainAsks",
+    "riddleFrames",
+    "leastAsks",
+    "guarantees",
+    "conditions",
+    "puzzleFrames",
+    "whyAsks",
 )
