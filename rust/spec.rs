@@ -60,6 +60,7 @@ pub struct StructureSpec {
     pub long_ask_min_evidence: u32,
     pub open_ask_min_units: f64,
     pub ordering_min_comparisons: u32,
+    pub choice_min_options: u32,
     /// Comparison marks: literal text, counted by occurrence (leftmost first, in this order).
     pub comparisons: Vec<String>,
     /// Rules switched off by name.

@@ -4,19 +4,20 @@
 //! The signals are the text's (`skeleton`) and the distinct keywords of each structure set
 //! (`STRUCTURE_SETS`), which the scorer finds in its one keyword scan. The rules run after the
 //! score and its rules: floors that only raise the tier (REASONING: math, word problems,
-//! puzzles, ordering puzzles, counterexamples, arguments about a general claim; COMPLEX: rework
-//! of a large object, requirement lists, open asks, long asks; MEDIUM: requests, questions that
-//! give numbers), then two ceilings that only lower a tier set by the score or the hard-ask
-//! floor (a short definitional question, or one asked to be answered briefly, is SIMPLE; short
-//! work on a small object is at most MEDIUM).
+//! puzzles and riddles, ordering puzzles, choice questions about a problem, counterexamples,
+//! arguments about a general claim; COMPLEX: rework of a large object, requirement lists, open
+//! asks, long asks; MEDIUM: requests, questions that give numbers, quizzes with options), then
+//! two ceilings that only lower a tier set by the score or the hard-ask floor (a short
+//! definitional question, one asked to be answered briefly or a short "why" about the world is
+//! SIMPLE; short work on a small object is at most MEDIUM).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::skeleton::TextSignals;
 use crate::spec::{SpecError, StructureSpec};
 use crate::tables::{
-    FIRST_STRUCTURE_RULE, K_CODE, K_HARD, K_IMPERATIVE, K_PROOF, K_REASONING, K_TECHNICAL, RULES,
-    STRUCTURE_SETS,
+    FIRST_STRUCTURE_RULE, K_CODE, K_HARD, K_IMPERATIVE, K_NEGATION, K_PROOF, K_REASONING,
+    K_TECHNICAL, RULES, STRUCTURE_SETS,
 };
 
 // Indices into STRUCTURE_SETS.
@@ -44,6 +45,12 @@ const S_ORDER: usize = 20;
 const S_BRIEF: usize = 21;
 const S_CONTRAST: usize = 22;
 const S_EXPLAIN: usize = 23;
+const S_FRAME: usize = 24;
+const S_LEAST: usize = 25;
+const S_GUARANTEE: usize = 26;
+const S_CONDITION: usize = 27;
+const S_PUZZLE: usize = 28;
+const S_WHY: usize = 29;
 
 // Tiers.
 const SIMPLE: u8 = 0;
@@ -56,16 +63,64 @@ const MATH: u8 = FIRST_STRUCTURE_RULE as u8;
 const WORD_PROBLEM: u8 = MATH + 1;
 const PUZZLE: u8 = MATH + 2;
 const ORDERING: u8 = MATH + 3;
-const REASONING_ASK: u8 = MATH + 4;
-const ARGUMENT: u8 = MATH + 5;
-const REWORK: u8 = MATH + 6;
-const REQUIREMENTS: u8 = MATH + 7;
-const LONG_ASK: u8 = MATH + 8;
-const OPEN_ASK: u8 = MATH + 9;
-const REQUEST: u8 = MATH + 10;
-const NUMBERS_QUESTION: u8 = MATH + 11;
-const DEFINITION: u8 = MATH + 12;
-const SMALL_OBJECT: u8 = MATH + 13;
+const CHOICE: u8 = MATH + 4;
+const REASONING_ASK: u8 = MATH + 5;
+const ARGUMENT: u8 = MATH + 6;
+const REWORK: u8 = MATH + 7;
+const REQUIREMENTS: u8 = MATH + 8;
+const LONG_ASK: u8 = MATH + 9;
+const OPEN_ASK: u8 = MATH + 10;
+const REQUEST: u8 = MATH + 11;
+const NUMBERS_QUESTION: u8 = MATH + 12;
+const DEFINITION: u8 = MATH + 13;
+const SMALL_OBJECT: u8 = MATH + 14;
+
+/// The script and bit of an answer-option label (`Structure::options`): the letter-like ones
+/// (0 Latin, 1 Cyrillic, 2 Hangul, 3 Arabic; upper and lower case are one label), then 4
+/// katakana, 5 stems (甲 乙 丙 丁) and 6 circled numbers.
+fn option_of(c: char) -> Option<(usize, u32)> {
+    let (script, bit) = match c {
+        'a'..='e' => (0, c as u32 - 'a' as u32),
+        'A'..='E' => (0, c as u32 - 'A' as u32),
+        'а'..='д' => (1, c as u32 - 'а' as u32),
+        'А'..='Д' => (1, c as u32 - 'А' as u32),
+        '가' => (2, 0),
+        '나' => (2, 1),
+        '다' => (2, 2),
+        '라' => (2, 3),
+        '마' => (2, 4),
+        'أ' => (3, 0),
+        'ب' => (3, 1),
+        'ج' => (3, 2),
+        'د' => (3, 3),
+        'ア' => (4, 0),
+        'イ' => (4, 1),
+        'ウ' => (4, 2),
+        'エ' => (4, 3),
+        'オ' => (4, 4),
+        '甲' => (5, 0),
+        '乙' => (5, 1),
+        '丙' => (5, 2),
+        '丁' => (5, 3),
+        '①'..='⑩' => (6, c as u32 - '①' as u32),
+        _ => return None,
+    };
+    Some((script, bit))
+}
+const OPTION_SCRIPTS: usize = 7;
+const LETTER_SCRIPTS: usize = 4;
+const CIRCLED: usize = 6;
+
+fn before_option(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | '\u{3000}' | '(' | '（' | '?' | '？' | '؟' | ':' | '：' | '。'
+    )
+}
+
+fn blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{3000}')
+}
 
 /// The rules a ceiling may override: the score (0), ambiguity (1) and the hard-ask floor (4),
 /// not another rule (reasoning markers, long context, structured output, proof, agentic).
@@ -100,6 +155,18 @@ impl Signals {
         s[S_POINTER] > 0 || (s[S_DEMONSTRATIVE] > 0 && s[S_SMALL] + s[S_LARGE] > 0)
     }
 
+    /// A short question for a reason about the world ("why do cats purr?"): one sentence and
+    /// one question, nothing personal or pointed at (my, this), no negation and no technical or
+    /// code words (a "why doesn't the wifi work" is troubleshooting).
+    fn why(&self, per_set: &[u32]) -> bool {
+        let s = &self.sets;
+        s[S_WHY] > 0
+            && self.text.sentences == 1
+            && self.questions == 1
+            && s[S_DEMONSTRATIVE] + s[S_POINTER] == 0
+            && per_set[K_NEGATION] + per_set[K_CODE] + per_set[K_TECHNICAL] == 0
+    }
+
     /// An ask to argue about a general claim: a quantifier or necessity (every, always, must,
     /// impossible) and an ask for the argument (justify, does it follow, which is which, where
     /// is the flaw, not examples) or a supposition and a question; not about content pointed
@@ -127,6 +194,7 @@ pub struct Structure {
     long_ask_min_evidence: i64,
     open_ask_min_units: f64,
     ordering_min_comparisons: i64,
+    choice_min_options: u32,
     /// The comparison marks (leftmost first, non-overlapping); `None` without any.
     comparison_marks: Option<AhoCorasick>,
     /// Rules switched off: bit `code - FIRST_STRUCTURE_RULE`.
@@ -178,6 +246,7 @@ impl Structure {
             long_ask_min_evidence: spec.long_ask_min_evidence as i64,
             open_ask_min_units: units(spec.open_ask_min_units, "open_ask_min_units")?,
             ordering_min_comparisons: spec.ordering_min_comparisons as i64,
+            choice_min_options: spec.choice_min_options,
             comparison_marks,
             disabled,
         })
@@ -244,20 +313,186 @@ impl Structure {
     /// An ordering puzzle: comparisons between several things (a comparison mark repeated: "A
     /// is older than B, B is older than C") and an ask to pick one out or put them in order;
     /// not a comparison of products or options (a work object, plan terms, advice asked, an
-    /// ask to compare), no code, nothing pointed at. The marks are counted only when the rest
-    /// holds.
+    /// ask to compare), no code. A pointer word does not count against it (the Russian
+    /// comparatives выше, ниже are also "above", "below"); "this" with a work object does.
+    /// The marks are counted only when the rest holds.
     fn ordering(&self, sig: &Signals, text: &str, code_words: u32) -> bool {
         let s = &sig.sets;
         if s[S_ORDER] == 0
             || sig.text.code
             || code_words > 0
-            || sig.pointed()
             || s[S_SMALL] + s[S_LARGE] + s[S_ADVICE] + s[S_PLAN] + s[S_TEXTOP] + s[S_CONTRAST] > 0
         {
             return false;
         }
         let n = self.comparisons(text);
-        n >= self.ordering_min_comparisons && (n >= 3 || sig.text.sentences >= 2)
+        // In one sentence, two comparisons make a chain under a condition ("if A is faster than
+        // B and B faster than C").
+        let chained = sig.text.sentences >= 2 || s[S_CONDITION] + s[S_SUPPOSE] > 0;
+        n >= self.ordering_min_comparisons && (n >= 3 || chained)
+    }
+
+    /// The answer options of `text` (the most distinct labels of one script, see
+    /// `option_of`) and the byte offset where the first label starts (`text.len()` without
+    /// one). A letter-like label closes with ")" ("A)", "(b)", "а)", "가)", "أ)"), or with "."
+    /// and a blank ("A. 1"), or at a line start with ":" and a blank; a katakana or stem label
+    /// stands alone between blanks; a circled number counts anywhere. A label follows the
+    /// text's start, a blank, a line break, "(", "?" or ":".
+    pub fn options(text: &str) -> (u32, usize) {
+        let mut seen = [0u32; OPTION_SCRIPTS];
+        let mut first = text.len();
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let byte = b[i];
+            // Most bytes are no label: an ASCII one only when a-e, A-E before ")", ".", ":" or
+            // a full-width mark; a continuation byte never starts one.
+            let c = if byte < 0x80 {
+                if !byte.is_ascii_alphabetic()
+                    || !matches!(byte | 0x20, b'a'..=b'e')
+                    || !matches!(b.get(i + 1), Some(b')' | b'.' | b':' | 0xEF))
+                {
+                    i += 1;
+                    continue;
+                }
+                byte as char
+            } else if byte >= 0xC0 {
+                text[i..].chars().next().unwrap_or('\0')
+            } else {
+                i += 1;
+                continue;
+            };
+            let len = c.len_utf8();
+            let Some((script, bit)) = option_of(c) else {
+                i += len;
+                continue;
+            };
+            let prev = text[..i].chars().next_back().unwrap_or('\n');
+            let mut rest = text[i + len..].chars();
+            let (after, next) = (rest.next(), rest.next());
+            let ok = if script == CIRCLED {
+                true
+            } else if !before_option(prev) {
+                false
+            } else if script < LETTER_SCRIPTS {
+                let blank_next = next.is_some_and(blank);
+                match after {
+                    Some(')' | '）') => true,
+                    Some('.' | '．') => blank_next,
+                    Some(':') => prev == '\n' && blank_next,
+                    _ => false,
+                }
+            } else {
+                after.is_none_or(|a| {
+                    matches!(
+                        a,
+                        ' ' | '\t' | '\n' | '\u{3000}' | ')' | '）' | '.' | '．' | ':' | '：'
+                    )
+                })
+            };
+            if ok {
+                seen[script] |= 1 << bit;
+                first = first.min(i);
+            }
+            i += len;
+        }
+        let count = seen.iter().map(|b| b.count_ones()).max().unwrap_or(0);
+        (count, first)
+    }
+
+    /// (numbers, marks) of a choice question's stem: digit runs ("1.5" one, a year 1900-2099
+    /// none) and math notation the skeleton leaves out (a power "2^100", "≡", "√", "²", a
+    /// factorial "7!" or "n!", "mod").
+    pub fn stem_problem(stem: &str) -> (i64, i64) {
+        let (mut numbers, mut marks) = (0i64, 0i64);
+        let b = stem.as_bytes();
+        let mut i = 0;
+        let (mut prev, mut prev2) = ('\0', '\0');
+        for (k, c) in stem.char_indices() {
+            if k < i {
+                continue; // inside a digit run already read
+            }
+            if c.is_ascii_digit() {
+                let mut j = k;
+                let mut joined = false;
+                while j < b.len()
+                    && (b[j].is_ascii_digit()
+                        || (matches!(b[j], b'.' | b',')
+                            && b.get(j + 1).is_some_and(u8::is_ascii_digit)))
+                {
+                    joined |= !b[j].is_ascii_digit();
+                    j += 1;
+                }
+                let run = &stem[k..j];
+                let year = !joined && run.len() == 4 && ("1900"..="2099").contains(&run);
+                numbers += !year as i64;
+                marks += (b.get(j) == Some(&b'!')) as i64;
+                i = j;
+                (prev2, prev) = ('0', '0');
+                continue;
+            }
+            // (a factorial of a one-letter variable: "n!")
+            let factorial = c == '!' && prev.is_ascii_alphabetic() && !prev2.is_ascii_alphabetic();
+            marks += (matches!(c, '^' | '≡' | '√' | '²' | '³') || factorial) as i64;
+            (prev2, prev) = (prev, c);
+        }
+        marks += (stem.matches(" mod ").count() + stem.matches("(mod ").count()) as i64;
+        (numbers, marks)
+    }
+
+    /// A choice question: its answer options (0 below `choice_min_options`) and whether its
+    /// stem holds a problem (math notation, two numbers, or one and a quantity asked for)
+    /// rather than trivia ("which of these is a mammal?"). An ask, no code, no advice, no
+    /// large object, no text operation; the options are read only when the rest holds.
+    fn choice(&self, sig: &Signals, text: &str, code_words: u32, task: bool) -> (u32, bool) {
+        let (t, s) = (&sig.text, &sig.sets);
+        if t.code
+            || code_words >= 2
+            || s[S_ADVICE] + s[S_LARGE] + s[S_TEXTOP] > 0
+            || !(sig.questions > 0 || s[S_ORDER] > 0 || s[S_QUANTITY] > 0 || t.request_end || task)
+        {
+            return (0, false);
+        }
+        let (count, first) = Self::options(text);
+        if count < self.choice_min_options {
+            return (0, false);
+        }
+        let (numbers, marks) = Self::stem_problem(&text[..first]);
+        let numbers = numbers + s[S_NUMBER] as i64;
+        let problem = marks > 0
+            || t.math > 0
+            || numbers >= 2
+            || (numbers >= 1 && s[S_QUANTITY] + s[S_STRONG] > 0);
+        (count, problem)
+    }
+
+    /// A classic riddle said in few words: weighing with a balance or ferrying across a river
+    /// (one of its frame words with a number, a least or a guarantee, or two and no quantity
+    /// asked for), or a question for the least number that guarantees something ("how many
+    /// socks at least to be sure of a pair?"); nothing pointed at, no code, work object,
+    /// advice, plan terms or text operation. Also two frames of a logic puzzle (a liar and a
+    /// truth-teller, players taking turns) in two sentences or more, with an ask.
+    fn riddle(sig: &Signals, code_words: u32, task: bool) -> bool {
+        let (t, s) = (&sig.text, &sig.sets);
+        if t.code
+            || code_words > 0
+            || sig.pointed()
+            || s[S_SMALL] + s[S_LARGE] + s[S_ADVICE] + s[S_PLAN] + s[S_TEXTOP] > 0
+        {
+            return false;
+        }
+        let asked = sig.questions > 0 || task || t.request_end;
+        if s[S_PUZZLE] >= 2 && t.sentences >= 2 && asked {
+            return true;
+        }
+        if s[S_FRAME] > 0 {
+            // Two frame words ask "how?" ("across the river ... the boat"); "how long does it
+            // take to cross the river by boat" asks for a quantity that is looked up.
+            return t.quantities >= 1
+                || s[S_LEAST] + s[S_GUARANTEE] > 0
+                || (s[S_FRAME] >= 2 && s[S_QUANTITY] == 0);
+        }
+        s[S_LEAST] > 0 && s[S_GUARANTEE] > 0 && s[S_QUANTITY] > 0 && asked
     }
 
     /// The tier after the structural rules, and the rule that set it (`None`: unchanged);
@@ -311,14 +546,34 @@ impl Structure {
         {
             at.lift(REASONING, MATH);
         }
-        if at.floor < REASONING && self.word_problem(sig, tokens, code_words, technical) {
+        // The choice question, read once when needed.
+        let mut posed: Option<(u32, bool)> = None;
+        let mut choice = || {
+            *posed.get_or_insert_with(|| {
+                if self.off(CHOICE) {
+                    (0, false)
+                } else {
+                    self.choice(sig, text, code_words, task)
+                }
+            })
+        };
+        // (The numbers of a quiz's options are no quantities given: "how many legs does a
+        // spider have? A) 6 B) 8" is no word problem.)
+        if at.floor < REASONING
+            && self.word_problem(sig, tokens, code_words, technical)
+            && !matches!(choice(), (n, false) if n > 0)
+        {
             at.lift(REASONING, WORD_PROBLEM);
         }
-        if t.names >= 3 && !large {
+        if (t.names >= 3 && !large) || (at.floor < REASONING && Self::riddle(sig, code_words, task))
+        {
             at.lift(REASONING, PUZZLE);
         }
         if at.floor < REASONING && !self.off(ORDERING) && self.ordering(sig, text, code_words) {
             at.lift(REASONING, ORDERING);
+        }
+        if at.floor < REASONING && choice().1 {
+            at.lift(REASONING, CHOICE);
         }
         if s[S_REASONING] > 0 {
             at.lift(REASONING, REASONING_ASK);
@@ -377,6 +632,11 @@ impl Structure {
         if t.question_end && t.quantities - t.years >= 2 && t.units >= 8.0 {
             at.lift(MEDIUM, NUMBERS_QUESTION);
         }
+        // A quiz with three options or more asks to weigh them (as the score's option letters
+        // do).
+        if at.floor < MEDIUM && choice().0 >= 3 {
+            at.lift(MEDIUM, CHOICE);
+        }
         if at.rule.is_some() || proof || !CAPPABLE.contains(&prior_rule) {
             return (at.floor, at.rule);
         }
@@ -389,7 +649,7 @@ impl Structure {
             && s[S_CONTRAST] == 0;
         if tier > SIMPLE
             && !self.off(DEFINITION)
-            && (s[S_DEFINITION] > 0 || briefly)
+            && (s[S_DEFINITION] > 0 || briefly || sig.why(per_set))
             && s[S_ADVICE] == 0
             && t.units <= self.definition_max_units
             && (t.sentences <= 1 || (t.sentences == 2 && (t.units <= 8.0 || briefly)))
@@ -450,6 +710,7 @@ mod tests {
             (WORD_PROBLEM, "word_problem"),
             (PUZZLE, "puzzle"),
             (ORDERING, "ordering"),
+            (CHOICE, "choice"),
             (REASONING_ASK, "reasoning_ask"),
             (ARGUMENT, "argument"),
             (REWORK, "rework"),

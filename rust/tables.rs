@@ -51,7 +51,7 @@ pub const TIERS: [&str; 4] = ["SIMPLE", "MEDIUM", "COMPLEX", "REASONING"];
 
 /// Which rule decided the tier (`ScoreOutput::rule`): the score and its rules, then the
 /// structural rules (`structure`) in the order they are tried.
-pub const RULES: [&str; 22] = [
+pub const RULES: [&str; 23] = [
     "score",
     "ambiguous",
     "reasoning_markers",
@@ -64,6 +64,7 @@ pub const RULES: [&str; 22] = [
     "word_problem",
     "puzzle",
     "ordering",
+    "choice",
     "reasoning_ask",
     "argument",
     "rework",
@@ -80,7 +81,7 @@ pub const RULES: [&str; 22] = [
 pub const FIRST_STRUCTURE_RULE: usize = 8;
 
 /// The keyword sets of the structural signals, in the order of `Signals::sets`.
-pub const STRUCTURE_SETS: [&str; 24] = [
+pub const STRUCTURE_SETS: [&str; 30] = [
     "definition",
     "quantityAsks",
     "numberWords",
@@ -105,6 +106,12 @@ pub const STRUCTURE_SETS: [&str; 24] = [
     "briefAsks",
     "contrastAsks",
     "explainAsks",
+    "riddleFrames",
+    "leastAsks",
+    "guarantees",
+    "conditions",
+    "puzzleFrames",
+    "whyAsks",
 ];
 
 // Indices into DIMENSIONS...
@@ -121,6 +128,7 @@ pub const K_TECHNICAL: usize = 3;
 pub const K_AGENTIC: usize = 7;
 pub const K_IMPERATIVE: usize = 8;
 pub const K_DOMAIN: usize = 11;
+pub const K_NEGATION: usize = 13;
 pub const K_STRUCTURED: usize = 14;
 pub const K_HARD: usize = 15;
 pub const K_PROOF: usize = 16;
@@ -148,6 +156,7 @@ mod tests {
             (K_AGENTIC, "agenticTask"),
             (K_IMPERATIVE, "imperativeVerbs"),
             (K_DOMAIN, "domainSpecificity"),
+            (K_NEGATION, "negationComplexity"),
             (K_STRUCTURED, "structuredOutput"),
             (K_HARD, "hardAsks"),
             (K_PROOF, "proofAsks"),

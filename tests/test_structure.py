@@ -171,6 +171,36 @@ def test_names_are_read_in_linear_time(py: PyScorer) -> None:
         ("민수는 지훈보다 빠르고 지훈은 태오보다 빠르다. 누가 제일 느려?", "REASONING", "ordering"),
         ("My laptop is lighter than yours but slower than it and pricier than both. Which should I take?", None, None),
         ("Is Python faster than Java? Which one is older?", None, None),
+        # In one sentence, two comparisons chained under a condition.
+        ("If Ann is faster than Bob and Bob is faster than Carl, who is slowest?", "REASONING", "ordering"),
+        ("Если Аня выше Бори, а Боря выше Вики, кто самый низкий?", "REASONING", "ordering"),
+        ("If my laptop is faster than yours and yours faster than Tim's, which should I buy?", None, None),
+        # Choice questions: options of any script after a stem that holds a problem; trivia is none.
+        ("Which of the following is the remainder of 2^100 divided by 7? A) 1 B) 2 C) 4 D) 6", "REASONING", "choice"),
+        ("What is 7! mod 11?\nA. 1\nB. 3\nC. 5\nD. 9", "REASONING", "choice"),
+        ("次のうち、2の10乗を7で割った余りはどれ？ ア 1 イ 2 ウ 4 エ 6", "REASONING", "choice"),
+        ("다음 중 2의 10제곱을 3으로 나눈 나머지는? 가) 0 나) 1 다) 2", "REASONING", "choice"),
+        ("أي مما يلي هو باقي قسمة 2^10 على 3؟ أ) 0 ب) 1 ج) 2 د) 3", "REASONING", "choice"),
+        ("一件衣服打八折后卖240元，原价是多少？①280元 ②300元 ③320元 ④360元", "REASONING", None),
+        ("Which of these is a mammal? A) shark B) whale C) trout", "MEDIUM", None),
+        ("How many legs does a spider have? A) 6 B) 8 C) 10", "MEDIUM", None),
+        ("In which year did World War II end? A) 1943 B) 1944 C) 1945 D) 1946", "MEDIUM", None),
+        ("포유류는 무엇인가요? 가) 상어 나) 돌고래 다) 연어", "MEDIUM", "choice"),
+        # Riddles said in few words: weighing, a guaranteed least, a river crossing, liars; and look-alikes.
+        ("12 coins, one fake, three weighings on a balance: find the fake.", "REASONING", "puzzle"),
+        ("How many socks must you take at least to be sure of a matching pair?", "REASONING", "puzzle"),
+        (
+            "A farmer must get a wolf, a goat and a cabbage across a river; the boat holds one more. How?",
+            "REASONING",
+            "puzzle",
+        ),
+        ("两个守门人中一个总说真话，另一个总说假话。你该问什么？", "REASONING", "puzzle"),
+        ("How does a balance scale work?", None, None),
+        ("How long does it take to cross the river by boat from Dover?", None, None),
+        ("What is the minimum wage and is it guaranteed by law?", None, None),
+        # A short "why" about the world is SIMPLE; about my device, or negated, not.
+        ("почему все поезда в метро всегда приходят вовремя?", "SIMPLE", "definition"),
+        ("why can't my laptop connect to the wifi since the last update?", "MEDIUM", None),
         # Asked for briefly: a short question or explanation is SIMPLE; with a task, parts or a contrast not.
         ("How does a heat pump work, briefly?", "SIMPLE", None),
         ("explain in a nutshell why the sky is blue", "SIMPLE", None),

@@ -24,11 +24,20 @@ the score or the hard-ask floor:
 * REASONING
   - math: >= 2 math marks, or 1 and a question mark or a task (no code fence, < 2 code words)
   - word_problem: quantities given and one asked for (``word_problem``)
-  - puzzle: >= 3 names enumerated, a closing question, >= 2 sentences, no large object
+  - puzzle: >= 3 names enumerated, a closing question, >= 2 sentences, no large object; or a
+    classic riddle said in few words (``riddle``): a weighing or river-crossing frame with a
+    number, a least or a guarantee (or two frame words and no quantity asked), the least
+    number that guarantees something, or two frames of a logic puzzle (a liar and a
+    truth-teller, players taking turns) in >= 2 sentences with an ask
   - ordering: comparison marks counted by occurrence (than, als, 比, より, 보다, Russian
-    comparatives, Arabic elatives; >= 2, and >= 3 or >= 2 sentences) and an ask to pick out
-    or order (who, which, in what order, the most); no code, nothing pointed at, no work
-    object, no advice, plan terms, text operation or ask to compare
+    comparatives, Arabic elatives; >= 2, and >= 3, >= 2 sentences or a condition: "if A is
+    faster than B and B faster than C") and an ask to pick out or order (who, which, in what
+    order, the most); no code, no work object, no advice, plan terms, text operation or ask
+    to compare
+  - choice: answer options of any script (A) B), (a), а) б), ア イ, ①②, 甲 乙, 가) 나), أ) ب))
+    after a stem that holds a problem (math notation incl. 2^100, ≡, n!, mod; two numbers; or
+    one and a quantity asked for); a quiz with >= 3 options and nothing to work out is lifted
+    to MEDIUM only, and its options' numbers are no word problem
   - reasoning_ask: a counterexample / "show your work" / winning-strategy ask
   - argument: a general claim (a quantifier or necessity: every, always, must, impossible)
     and an ask for an argument (justify, does it follow, which is which, where is the flaw,
@@ -47,13 +56,16 @@ the score or the hard-ask floor:
 * MEDIUM
   - request: the prompt points at content, or a task in >= 4 units
   - numbers_question: a closing question with >= 2 quantities other than years, >= 8 units
+  - choice: a quiz with >= 3 answer options
 * ceilings (only when no rule above fired and no proof / reasoning-marker / structured-output /
   long-context / agentic rule decided)
   - definition: a definitional or who/when/where question, <= 14 units, one sentence (two
     when <= 8 units), no task, no advice ask, < 2 quantities, no math, no code -> SIMPLE;
     also a question or an explanation asked for briefly (briefly, in one sentence, in a
     nutshell), in up to two sentences, one question, < 2 code words, no list of parts, no
-    contrast of several things (asked briefly, "explain" / "tell me" is no task)
+    contrast of several things (asked briefly, "explain" / "tell me" is no task); or a short
+    "why" about the world (one sentence and question, nothing personal or pointed at, no
+    negation, technical or code words)
   - small_object: pointed work on a small object only, <= 15 units -> at most MEDIUM
 """
 
@@ -93,6 +105,12 @@ SETS = STRUCTURE_SETS
     S_BRIEF,
     S_CONTRAST,
     S_EXPLAIN,
+    S_FRAME,
+    S_LEAST,
+    S_GUARANTEE,
+    S_CONDITION,
+    S_PUZZLE,
+    S_WHY,
 ) = range(len(SETS))
 
 # Tiers.
@@ -202,6 +220,31 @@ _REQUEST_ENDS = (
     "주세요",
 )
 _TRAILING = " \t\n.。!！~～…"
+# Answer options of a choice question, by script; the distinct labels of one script count.
+# A letter-like label (Latin, Cyrillic, Hangul, Arabic) closes with ")" ("A)", "(b)", "а)",
+# "가)", "أ)"), or with "." and a blank ("A. 1"), or at a line start with ":" and a blank; a
+# katakana or stem label (ア イ ウ, 甲 乙 丙) stands alone between blanks; a circled number
+# counts anywhere. A label follows the text's start, a blank, a line break, "(", "?" or ":".
+_OPTION_LABELS = (
+    ("abcdeABCDE", 5),
+    ("абвгдАБВГД", 5),
+    ("가나다라마", 5),
+    ("أبجد", 4),
+    ("アイウエオ", 5),
+    ("甲乙丙丁", 4),
+    ("①②③④⑤⑥⑦⑧⑨⑩", 10),
+)
+_OPTION_OF = {
+    ch: (script, i % period) for script, (chars, period) in enumerate(_OPTION_LABELS) for i, ch in enumerate(chars)
+}
+_LETTER_SCRIPTS = 4  # then katakana (4), stems (5), circled (6)
+_BEFORE_OPTION = frozenset(" \t\n\u3000(（?？؟:：。")
+_BLANKS = frozenset(" \t\n\u3000")
+_AFTER_STANDALONE = frozenset(" \t\n\u3000)）.．:：")
+_OPTION_CHARS = frozenset(_OPTION_OF)
+# Math notation in the stem of a choice question that the skeleton's marks leave out: a power
+# ("2^100"), a congruence, a root or square, a factorial ("7!", "n!"), "mod".
+_STEM_MATH = frozenset("^≡√²³")
 
 
 def skeleton(text: str, rest: str) -> bytes:
@@ -303,9 +346,17 @@ class Signals(NamedTuple):
 
 
 _K = {name: i for i, name in enumerate(KEYWORD_SETS)}
-_K_CODE, _K_PROOF, _K_REASONING, _K_IMPERATIVE, _K_HARD, _K_TECHNICAL = (
+_K_CODE, _K_PROOF, _K_REASONING, _K_IMPERATIVE, _K_HARD, _K_TECHNICAL, _K_NEGATION = (
     _K[name]
-    for name in ("codePresence", "proofAsks", "reasoningMarkers", "imperativeVerbs", "hardAsks", "technicalTerms")
+    for name in (
+        "codePresence",
+        "proofAsks",
+        "reasoningMarkers",
+        "imperativeVerbs",
+        "hardAsks",
+        "technicalTerms",
+        "negationComplexity",
+    )
 )
 
 
@@ -322,6 +373,7 @@ class Structure:
         self.long_ask_min_evidence = int(spec["long_ask_min_evidence"])
         self.open_ask_min_units = float(spec["open_ask_min_units"])
         self.ordering_min_comparisons = int(spec["ordering_min_comparisons"])
+        self.choice_min_options = int(spec["choice_min_options"])
         # Comparison marks: literal, leftmost first in listed order, non-overlapping (an
         # alternation of literals, as the native side's leftmost-first automaton).
         marks = spec["comparisons"]
@@ -480,28 +532,152 @@ class Structure:
             and s[S_SMALL] + s[S_ADVICE] + s[S_TEXTOP] == 0
         )
 
+    @staticmethod
+    def options(text: str) -> tuple[int, int]:
+        """The answer options of ``text`` (the most distinct labels of one script, see
+        ``_OPTION_LABELS``) and where the first label starts (``len(text)`` without one)."""
+        seen = [0] * len(_OPTION_LABELS)
+        first = n = len(text)
+        option_of = _OPTION_OF
+        for i, ch in enumerate(text):
+            label = option_of.get(ch)
+            if label is None:
+                continue
+            script, bit = label
+            before = text[i - 1] if i else "\n"
+            after = text[i + 1] if i + 1 < n else ""
+            if script == 6:
+                ok = True
+            elif before not in _BEFORE_OPTION:
+                ok = False
+            elif script < _LETTER_SCRIPTS:
+                blank_next = i + 2 < n and text[i + 2] in _BLANKS
+                ok = after != "" and (
+                    after in ")）" or (after in ".．" or after == ":" and before == "\n") and blank_next
+                )
+            else:
+                ok = after == "" or after in _AFTER_STANDALONE
+            if ok:
+                seen[script] |= 1 << bit
+                first = min(first, i)
+        return max(bin(b).count("1") for b in seen), first
+
+    @staticmethod
+    def stem_problem(stem: str) -> tuple[int, int]:
+        """(numbers, marks) of a choice question's stem: digit runs ("1.5" one, a year
+        1900-2099 none) and math notation the skeleton leaves out (a power "2^100", "≡", "√",
+        "²", a factorial "7!" or "n!", "mod")."""
+        numbers = marks = 0
+        n = len(stem)
+        i = 0
+        while i < n:
+            ch = stem[i]
+            if "0" <= ch <= "9":
+                j = i
+                joined = False
+                while j < n and ("0" <= stem[j] <= "9" or stem[j] in ".," and j + 1 < n and "0" <= stem[j + 1] <= "9"):
+                    joined = joined or stem[j] in ".,"
+                    j += 1
+                run = stem[i:j]
+                numbers += joined or len(run) != 4 or not "1900" <= run <= "2099"
+                if j < n and stem[j] == "!":
+                    marks += 1
+                i = j
+                continue
+            if ch in _STEM_MATH:
+                marks += 1
+            elif (
+                ch == "!"
+                and i
+                and stem[i - 1].isascii()
+                and stem[i - 1].isalpha()
+                and (i < 2 or not (stem[i - 2].isascii() and stem[i - 2].isalpha()))
+            ):
+                marks += 1
+            i += 1
+        marks += stem.count(" mod ") + stem.count("(mod ")
+        return numbers, marks
+
+    def choice(self, sig: Signals, text: str, code_words: int, task: bool) -> tuple[int, bool]:
+        """A choice question: its answer options (A) B), а) б), ア イ, ①②, 甲乙, 가) 나), أ) ب);
+        0 below ``choice_min_options``) and whether its stem holds a problem (math notation, two
+        numbers, or one and a quantity asked for) rather than trivia ("which of these is a
+        mammal?"). An ask, no code, no advice, no large object, no text operation; the options
+        are read only when the rest holds."""
+        s = sig.sets
+        if (
+            sig.code
+            or code_words >= 2
+            or s[S_ADVICE] + s[S_LARGE] + s[S_TEXTOP]
+            or not (sig.questions or s[S_ORDER] or s[S_QUANTITY] or sig.request_end or task)
+        ):
+            return 0, False
+        count, first = self.options(text)
+        if count < self.choice_min_options:
+            return 0, False
+        numbers, marks = self.stem_problem(text[:first])
+        numbers += s[S_NUMBER]
+        return count, marks > 0 or sig.math > 0 or numbers >= 2 or numbers >= 1 and s[S_QUANTITY] + s[S_STRONG] > 0
+
+    @staticmethod
+    def riddle(sig: Signals, code_words: int, pointed: bool, task: bool) -> bool:
+        """A classic riddle said in few words: weighing with a balance or ferrying across a river
+        (one of its frame words with a number, a least or a guarantee, or two and no quantity
+        asked for), or a question for the least number that guarantees something ("how many socks at
+        least to be sure of a pair?"); nothing pointed at, no code, work object, advice, plan
+        terms or text operation. Also two frames of a logic puzzle (a liar and a truth-teller,
+        players taking turns) in two sentences or more, with an ask."""
+        s = sig.sets
+        if sig.code or code_words or pointed or s[S_SMALL] + s[S_LARGE] + s[S_ADVICE] + s[S_PLAN] + s[S_TEXTOP]:
+            return False
+        asked = sig.questions > 0 or task or sig.request_end
+        if s[S_PUZZLE] >= 2 and sig.sentences >= 2 and asked:
+            return True
+        if s[S_FRAME]:
+            # Two frame words ask "how?" ("across the river ... the boat"); "how long does it
+            # take to cross the river by boat" asks for a quantity that is looked up.
+            return sig.quantities >= 1 or s[S_LEAST] + s[S_GUARANTEE] > 0 or s[S_FRAME] >= 2 and s[S_QUANTITY] == 0
+        return s[S_LEAST] > 0 and s[S_GUARANTEE] > 0 and s[S_QUANTITY] > 0 and asked
+
+    @staticmethod
+    def why(sig: Signals, per_set: Sequence[int]) -> bool:
+        """A short question for a reason about the world ("why do cats purr?"): one sentence and
+        one question, nothing personal or pointed at (my, this), no negation and no technical or
+        code words (a "why doesn't the wifi work" is troubleshooting)."""
+        s = sig.sets
+        return (
+            s[S_WHY] > 0
+            and sig.sentences == 1
+            and sig.questions == 1
+            and s[S_DEMONSTRATIVE] + s[S_POINTER] == 0
+            and per_set[_K_NEGATION] + per_set[_K_CODE] + per_set[_K_TECHNICAL] == 0
+        )
+
     def comparisons(self, text: str) -> int:
         """Occurrences of the comparison marks in ``text`` (see ``comparisons`` in
         structure.yaml)."""
         return len(self.comparison_marks.findall(text)) if self.comparison_marks else 0
 
-    def ordering(self, sig: Signals, text: str, code_words: int, pointed: bool) -> bool:
+    def ordering(self, sig: Signals, text: str, code_words: int) -> bool:
         """An ordering puzzle: comparisons between several things (a comparison mark repeated:
         "A is older than B, B is older than C") and an ask to pick one out or put them in order;
         not a comparison of products or options (a work object, plan terms, advice asked, an ask
-        to compare), no code, nothing pointed at. The marks are counted only when the rest
-        holds."""
+        to compare), no code. A pointer word does not count against it (the Russian
+        comparatives выше, ниже are also "above", "below"); "this" with a work object does.
+        The marks are counted only when the rest holds."""
         s = sig.sets
         if (
             s[S_ORDER] == 0
             or sig.code
             or code_words
-            or pointed
             or s[S_SMALL] + s[S_LARGE] + s[S_ADVICE] + s[S_PLAN] + s[S_TEXTOP] + s[S_CONTRAST]
         ):
             return False
         n = self.comparisons(text)
-        return n >= self.ordering_min_comparisons and (n >= 3 or sig.sentences >= 2)
+        # In one sentence, two comparisons make a chain under a condition ("if A is faster than
+        # B and B faster than C").
+        chained = sig.sentences >= 2 or s[S_CONDITION] + s[S_SUPPOSE] > 0
+        return n >= self.ordering_min_comparisons and (n >= 3 or chained)
 
     def decide(
         self,
@@ -550,12 +726,27 @@ class Structure:
         # REASONING: math notation, a word problem, a logic puzzle, a counterexample.
         if not sig.code and code_words < 2 and (sig.math >= 2 or sig.math == 1 and (sig.questions or task)):
             lift(REASONING, "math")
-        if floor < REASONING and self.word_problem(sig, tokens, code_words, per_set[_K_TECHNICAL]):
+        posed: list[tuple[int, bool]] = []  # the choice question, read once when needed
+
+        def choice() -> tuple[int, bool]:
+            if not posed:
+                posed.append(self.choice(sig, text, code_words, task > 0) if "choice" not in off else (0, False))
+            return posed[0]
+
+        # (The numbers of a quiz's options are no quantities given: "how many legs does a spider
+        # have? A) 6 B) 8" is no word problem.)
+        if (
+            floor < REASONING
+            and self.word_problem(sig, tokens, code_words, per_set[_K_TECHNICAL])
+            and not (choice()[0] and not choice()[1])
+        ):
             lift(REASONING, "word_problem")
-        if sig.names >= 3 and not large:
+        if sig.names >= 3 and not large or floor < REASONING and self.riddle(sig, code_words, pointed, task > 0):
             lift(REASONING, "puzzle")
-        if floor < REASONING and "ordering" not in off and self.ordering(sig, text, code_words, pointed):
+        if floor < REASONING and "ordering" not in off and self.ordering(sig, text, code_words):
             lift(REASONING, "ordering")
+        if floor < REASONING and choice()[1]:
+            lift(REASONING, "choice")
         if s[S_REASONING] > 0:
             lift(REASONING, "reasoning_ask")
         if self.argument(sig, code_words, pointed):
@@ -602,6 +793,9 @@ class Structure:
             lift(MEDIUM, "request")
         if sig.question_end and sig.quantities - sig.years >= 2 and sig.units >= 8:
             lift(MEDIUM, "numbers_question")
+        # A quiz with three options or more asks to weigh them (as the score's option letters do).
+        if floor < MEDIUM and choice()[0] >= 3:
+            lift(MEDIUM, "choice")
         if rule is not None or proof or prior_rule not in CAPPABLE:
             return floor, rule
         # Ceilings: a short definitional question (or one asked to be answered briefly); short
@@ -616,7 +810,7 @@ class Structure:
         if (
             tier > SIMPLE
             and "definition" not in off
-            and (s[S_DEFINITION] > 0 or briefly)
+            and (s[S_DEFINITION] > 0 or briefly or self.why(sig, per_set))
             and not s[S_ADVICE]
             and sig.units <= self.definition_max_units
             and (sig.sentences <= 1 or sig.sentences == 2 and (sig.units <= 8 or briefly))

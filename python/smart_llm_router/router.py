@@ -34,6 +34,7 @@ _RULE_TEXT = {
     "word_problem": "quantities given and one asked for",
     "puzzle": "a logic puzzle about several people",
     "ordering": "comparisons to put in order",
+    "choice": "a problem with answer options",
     "reasoning_ask": "asks for a counterexample or the working",
     "argument": "asks whether and why a general claim holds",
     "rework": "reworks a large object",

@@ -73,6 +73,7 @@ class StructureRules(BaseModel):
     long_ask_min_evidence: int = Field(ge=0)
     open_ask_min_units: float = Field(ge=0)
     ordering_min_comparisons: int = Field(ge=1)
+    choice_min_options: int = Field(ge=2)
     # Rules switched off by name (for measurements, and for users who disagree with one).
     disabled: list[StructureRule] = []
 

@@ -47,6 +47,7 @@ STRUCTURE_RULES: Final = (
     "word_problem",
     "puzzle",
     "ordering",
+    "choice",
     "reasoning_ask",
     "argument",
     "rework",
@@ -98,6 +99,12 @@ STRUCTURE_SETS: Final = (
     "briefAsks",
     "contrastAsks",
     "explainAsks",
+    "riddleFrames",
+    "leastAsks",
+    "guarantees",
+    "conditions",
+    "puzzleFrames",
+    "whyAsks",
 )
 
 # HTTP headers the hook reads and writes, the demo upstream reads and the CLI sends.
