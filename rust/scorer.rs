@@ -112,7 +112,8 @@ impl Scorer {
         for (id, core) in cores.iter().enumerate() {
             let Some(core) = core else { continue };
             let set = self.keyword_set[id];
-            let mut inner = vec![0u64; self.keyword_set.len().div_ceil(64)];
+            let mut inner = Marks::default();
+            inner.fit(self.keyword_set.len());
             let buf = bytes::padded(core.as_bytes());
             let system = set as usize == K_STRUCTURED;
             text::word_bits(core, &mut bits);
@@ -125,7 +126,7 @@ impl Scorer {
                 system,
                 &mut scratch,
             );
-            subsumes[id] = bit_ids(&inner)
+            subsumes[id] = bit_ids(&inner.words)
                 .filter(|&k| k as usize != id && self.keyword_set[k as usize] == set)
                 .collect();
         }
@@ -152,7 +153,7 @@ impl Scorer {
         n: usize,
         ascii: bool,
         bits: &[u64],
-        matched: &mut [u64],
+        matched: &mut Marks,
         system: bool,
         scratch: &mut Scratch,
     ) {
@@ -164,7 +165,7 @@ impl Scorer {
             Target::Keyword(id) => {
                 let id = id as usize;
                 if (self.keyword_set[id] as usize == K_STRUCTURED) == system {
-                    matched[id / 64] |= 1 << (id % 64);
+                    matched.set(id);
                 }
             }
             Target::SeqPart(p) if !system => parts.add(p as usize, start, end),
@@ -212,7 +213,7 @@ impl Scorer {
         for &(a, b, id) in &self.sequences {
             let (a, b) = (a as usize, b as usize);
             if parts.seen(a) && parts.seen(b) && parts.first_end[a] <= parts.last_start[b] {
-                matched[id as usize / 64] |= 1 << (id % 64);
+                matched.set(id as usize);
             }
         }
     }
@@ -309,8 +310,7 @@ impl Scorer {
         Option<skeleton::Wide>,
     ) {
         let mut matched = std::mem::take(&mut scratch.matched);
-        matched.clear();
-        matched.resize(self.keyword_set.len().div_ceil(64), 0);
+        matched.fit(self.keyword_set.len());
         let mut buf = std::mem::take(&mut scratch.buf);
         let mut bits = std::mem::take(&mut scratch.bits);
         let (folded, wide) = if self.structure.is_some() {
@@ -340,39 +340,28 @@ impl Scorer {
         }
         scratch.buf = buf;
         scratch.bits = bits;
-        // Drop keywords that a longer matched keyword of their set contains.
-        let shadowed = &mut scratch.shadowed;
-        shadowed.clear();
-        shadowed.resize(matched.len(), 0);
-        for (w, &m) in matched.iter().enumerate() {
-            let mut word = m;
-            while word != 0 {
-                let id = w * 64 + word.trailing_zeros() as usize;
-                word &= word - 1;
-                for &k in &self.subsumes[id] {
-                    shadowed[k as usize / 64] |= 1 << (k % 64);
-                }
-            }
+        // Drop keywords that a longer matched keyword of their set contains (all found first:
+        // a keyword shadowed by one that is itself shadowed is dropped too).
+        let shadow = &mut scratch.shadow;
+        shadow.clear();
+        matched.for_each(|id| shadow.extend_from_slice(&self.subsumes[id]));
+        for &k in shadow.iter() {
+            matched.unset(k as usize);
         }
         // (No popcount to size `ids`: on baseline x86_64 it is a dozen instructions a word, and
         // most words of `matched` are 0; a prompt matches a few dozen keywords at most.)
         let mut ids: Vec<u32> = Vec::with_capacity(32);
-        for (w, (&m, &s)) in matched.iter().zip(shadowed.iter()).enumerate() {
-            let mut word = m & !s;
-            while word != 0 {
-                ids.push((w * 64) as u32 + word.trailing_zeros());
-                word &= word - 1;
-            }
-        }
+        matched.for_each(|id| ids.push(id as u32));
+        matched.clear();
         scratch.matched = matched;
         (ids, folded, sets, wide)
     }
 
     /// Counts the structure keywords of `matched` per structure set and clears their bits.
-    fn take_structure(&self, matched: &mut [u64]) -> [u32; STRUCTURE_SETS.len()] {
+    fn take_structure(&self, matched: &mut Marks) -> [u32; STRUCTURE_SETS.len()] {
         let mut sets = [0u32; STRUCTURE_SETS.len()];
         let first = self.n_keywords;
-        for (w, word) in matched.iter_mut().enumerate().skip(first / 64) {
+        matched.for_each_word_from(first / 64, |w, word| {
             let mut own = *word;
             if w == first / 64 {
                 own &= !0u64 << (first % 64);
@@ -385,7 +374,7 @@ impl Scorer {
                     sets[set as usize] += 1;
                 }
             }
-        }
+        });
         sets
     }
 
@@ -494,10 +483,74 @@ struct Scratch {
     bits: Vec<u64>,
     tables: words::Tables,
     parts: Parts,
-    matched: Vec<u64>,
-    shadowed: Vec<u64>,
+    matched: Marks,
+    /// Keywords shadowed by a longer one (`subsumes`).
+    shadow: Vec<u32>,
     /// The structure skeleton of non-ASCII text.
     skeleton: Vec<u8>,
+}
+
+/// A set of keyword ids: a bit per id, and a bit per word of them that may be non-zero, so
+/// that a prompt's few matches are read (and cleared) without a pass over every word (two
+/// memsets and four passes over a hundred words cost more than the scan of a short prompt).
+/// All zero between uses (`clear`).
+#[derive(Default)]
+struct Marks {
+    words: Vec<u64>,
+    summary: Vec<u64>,
+}
+
+impl Marks {
+    /// Room for ids `0..n`, all unset.
+    fn fit(&mut self, n: usize) {
+        let w = n.div_ceil(64);
+        if self.words.len() != w {
+            self.words = vec![0; w];
+            self.summary = vec![0; w.div_ceil(64)];
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, id: usize) {
+        let w = id / 64;
+        self.words[w] |= 1 << (id % 64);
+        self.summary[w / 64] |= 1 << (w % 64);
+    }
+
+    fn unset(&mut self, id: usize) {
+        self.words[id / 64] &= !(1 << (id % 64));
+    }
+
+    /// Calls `f(index, word)` for each word at or after `from` that may be non-zero, ascending.
+    fn for_each_word_from(&mut self, from: usize, mut f: impl FnMut(usize, &mut u64)) {
+        for s in 0..self.summary.len() {
+            let mut bits = self.summary[s];
+            while bits != 0 {
+                let w = s * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if w >= from {
+                    f(w, &mut self.words[w]);
+                }
+            }
+        }
+    }
+
+    /// Calls `f(id)` for each id set, ascending.
+    fn for_each(&mut self, mut f: impl FnMut(usize)) {
+        self.for_each_word_from(0, |w, word| {
+            let mut bits = *word;
+            while bits != 0 {
+                f(w * 64 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        });
+    }
+
+    /// Unsets every id.
+    fn clear(&mut self) {
+        self.for_each_word_from(0, |_, word| *word = 0);
+        self.summary.fill(0);
+    }
 }
 
 /// A thread keeps its buffers while they stay below this size in bytes.

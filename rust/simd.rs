@@ -280,7 +280,9 @@ pub fn lead_mask(bytes: &[u8], base: usize, lead: Lead) -> u64 {
 }
 
 /// Appends one u64 per 64 bytes of `bytes` (cleared first): bit i of word k is set when byte
-/// 64k+i is an ASCII word character.
+/// 64k+i is an ASCII word character. (Inlined: out of line, the fold pass of a long ASCII
+/// prompt measured 8% slower.)
+#[inline]
 pub fn word_bits(bytes: &[u8], out: &mut Vec<u64>) {
     out.clear();
     out.reserve(bytes.len().div_ceil(64));
