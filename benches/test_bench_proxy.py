@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import statistics
+from pathlib import Path
 
 import httpx
 import pytest
@@ -27,26 +28,19 @@ from smart_llm_router.proxy import demo_config, free_port, redis_port, running_p
 SIZES = {"50": 50, "500": 500, "5K": 5_000}
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory):
-    log = open(tmp_path_factory.mktemp("proxy") / "proxy.log", "w")
-    with (
-        log,
-        running_proxy(demo=True, port=free_port(), log_file=log, env={"SMART_LLM_ROUTER_LOG_LEVEL": "WARNING"}) as info,
-    ):
-        with httpx.Client(base_url=info["url"], headers={"Authorization": "Bearer x"}, timeout=60) as c:
-            yield c
-
-
-@pytest.fixture(scope="module")
-def redis_client(tmp_path_factory: pytest.TempPathFactory):
-    """The demo stack with `router_settings.redis_*` set: sessions go through Redis."""
-    tmp = tmp_path_factory.mktemp("proxy-redis")
+@contextlib.contextmanager
+def proxy_stack(tmp: Path, redis: bool):
+    """The demo upstream and a proxy with the bundled config pointed at it; with ``redis``,
+    `router_settings.redis_*` set, so sessions go through a real redis-server. The demo's
+    `forward_tier_header` is off, as it is by default: it sends the tier to the upstream
+    (which real providers never get) and costs LiteLLM ~80 Python calls a request."""
     with contextlib.ExitStack() as stack:
-        redis = stack.enter_context(running_redis())
         port = stack.enter_context(running_upstream())
         data = demo_config(port)
-        data["router_settings"].update({"redis_host": "127.0.0.1", "redis_port": redis_port(redis)})
+        data["smart_router"]["forward_tier_header"] = False
+        if redis:
+            server = stack.enter_context(running_redis())
+            data["router_settings"].update({"redis_host": "127.0.0.1", "redis_port": redis_port(server)})
         config = tmp / "config.yaml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
         log = stack.enter_context(open(tmp / "proxy.log", "w"))
@@ -56,6 +50,18 @@ def redis_client(tmp_path_factory: pytest.TempPathFactory):
             )
         )
         yield stack.enter_context(httpx.Client(base_url=info["url"], headers={"Authorization": "Bearer x"}, timeout=60))
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory):
+    with proxy_stack(tmp_path_factory.mktemp("proxy"), redis=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def redis_client(tmp_path_factory: pytest.TempPathFactory):
+    with proxy_stack(tmp_path_factory.mktemp("proxy-redis"), redis=True) as c:
+        yield c
 
 
 @pytest.mark.parametrize("size", list(SIZES))

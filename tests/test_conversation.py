@@ -428,7 +428,7 @@ def test_headers_name_the_serving_model_and_remember_it(hook: SmartRouterHook) -
     assert headers is not None
     assert headers["x-smart-router-model"] == data["fallbacks"][0]
     assert headers["x-smart-router-first-choice"] == chosen
-    assert headers["x-smart-router-session"] == info(data)["session"] and headers["x-smart-router-turn"] == "new"
+    assert headers["x-smart-router-session"] == info(data)["session"] and info(data)["turn"] == "new"
     follow = info(call(hook, chat(user("continue")), headers=h))
     assert follow["model"] == data["fallbacks"][0]
 
@@ -512,6 +512,22 @@ def test_the_hot_path_memos_keep_no_long_text() -> None:
     assert topic.topic_words(long_text) == topic._topic_words(long_text[: topic.MAX_CHARS])
     for cached in (sessions._short_digest, topic._topic_words):
         assert cached.cache_parameters()["maxsize"] <= 2048
+
+
+def test_topic_keeps_the_newest_distinct_words_first_and_reads_no_further() -> None:
+    from smart_llm_router.topic import newest_first
+
+    assert newest_first([(1, 2, 3), (3, 4), (5,)], keep=4) == (1, 2, 3, 4)
+    assert newest_first([(1, 2, 3, 4, 5)], keep=2) == (1, 2)
+    assert newest_first([(7, 1), (1, 7)], keep=9) == (7, 1)
+    assert newest_first([], keep=3) == ()
+
+    def groups():
+        yield (1, 2)
+        yield (3,)
+        raise AssertionError("read past the words it needed")
+
+    assert newest_first(groups(), keep=3) == (1, 2, 3)
 
 
 class _OrderedRedis:

@@ -77,6 +77,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, redis_server: Any):
         port = stack.enter_context(running_upstream())
         data = demo_config(port)
         data["router_settings"].update({"redis_host": "127.0.0.1", "redis_port": redis_server.port})
+        data["smart_router"]["response_headers"] = "all"  # x-smart-router-turn says what each turn did
         config = tmp / "config.yaml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
         a = stack.enter_context(

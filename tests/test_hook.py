@@ -71,11 +71,68 @@ def test_a_routing_failure_falls_back_to_the_profiles_medium_model(caplog: pytes
     assert data["metadata"][METADATA_KEY]["rule"] == "routing_error"
 
 
-def test_headers_hook(hook: SmartRouterHook) -> None:
-    data = call(hook, {"model": "smart/auto", "messages": [{"role": "user", "content": "hi"}]})
-    headers = asyncio.run(hook.async_post_call_response_headers_hook(data, None, None))
-    assert headers["x-smart-router-tier"] == "SIMPLE" and headers["x-smart-router-profile"] == "auto"
+def _hook_with(tmp_path, edit) -> SmartRouterHook:
+    from smart_llm_router.proxy import demo_config
+
+    data = demo_config(1)
+    edit(data)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data), "utf-8")
+    return SmartRouterHook(Router(path))
+
+
+def _with_headers(tmp_path, value: object) -> SmartRouterHook:
+    return _hook_with(tmp_path, lambda data: data["smart_router"].update(response_headers=value))
+
+
+def _headers(hook: SmartRouterHook, data: dict, served: str | None = None) -> dict[str, str] | None:
+    data = call(hook, data)
+    if served is not None:
+        data["deployment"] = {"model_name": served}
+    return asyncio.run(hook.async_post_call_response_headers_hook(data, None, None))
+
+
+HI = {"model": "smart/auto", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_headers_hook_sends_the_default_headers(hook: SmartRouterHook) -> None:
+    headers = _headers(hook, HI)
+    assert headers is not None
+    assert headers.keys() == {f"x-smart-router-{k}" for k in ("tier", "model", "rule", "session")}
+    assert headers["x-smart-router-tier"] == "SIMPLE" and headers["x-smart-router-rule"] == "score"
+    assert headers["x-smart-router-model"] == "google/gemini-2.5-flash-lite"
+    named = _headers(hook, {**HI, "proxy_server_request": {"headers": {"x-smart-router-session": "a"}}})
+    assert named is not None and len(named["x-smart-router-session"]) == 12
+    assert named["x-smart-router-session"] != headers["x-smart-router-session"]
     assert asyncio.run(hook.async_post_call_response_headers_hook({"model": "x"}, None, None)) is None
+
+
+def test_response_headers_are_configurable(tmp_path) -> None:
+    every = _headers(_with_headers(tmp_path, "all"), HI, served="openai/gpt-4o-mini")
+    assert every is not None
+    assert {k.removeprefix("x-smart-router-") for k in every} == {
+        "tier", "model", "first-choice", "rule", "session", "profile", "turn", "score", "confidence"
+    }  # fmt: skip
+    assert every["x-smart-router-model"] == "openai/gpt-4o-mini"
+    assert every["x-smart-router-first-choice"] == "google/gemini-2.5-flash-lite"
+    assert every["x-smart-router-profile"] == "auto" and float(every["x-smart-router-confidence"]) > 0
+    assert _headers(_with_headers(tmp_path, ["score"]), HI).keys() == {"x-smart-router-score"}  # type: ignore[union-attr]
+    assert _headers(_with_headers(tmp_path, []), HI) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (["tier", "price"], r"response_headers\.1"),
+        (["tier", "tier"], "lists a header twice"),
+        ("some", "response_headers"),
+    ],
+)
+def test_unknown_response_headers_are_a_config_error(tmp_path, value: object, message: str) -> None:
+    from smart_llm_router import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        _with_headers(tmp_path, value)
 
 
 # --- requests no model can take, malformed bodies: 400 before any upstream call ----------------
@@ -176,16 +233,6 @@ def test_the_clients_own_timeout_is_left_alone(hook: SmartRouterHook, own: dict)
     assert {k: data.get(k) for k in ("timeout", "request_timeout", "stream_timeout") if data.get(k) is not None} == {
         k: v for k, v in own.items() if k != "stream"
     }
-
-
-def _hook_with(tmp_path, edit) -> SmartRouterHook:
-    from smart_llm_router.proxy import demo_config
-
-    data = demo_config(1)
-    edit(data)
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(data), "utf-8")
-    return SmartRouterHook(Router(path))
 
 
 def test_a_models_own_timeout_is_kept_for_that_model(tmp_path) -> None:

@@ -20,6 +20,11 @@ from .scoring_config import ScoringConfig
 from .tables import TIERS, Tier
 
 PROFILE_NAMES = ("auto", "eco", "premium", "agentic", "free")
+# The x-smart-router-<name> response headers the hook can send ("model" also sends
+# -first-choice when a fallback served the reply), and those it sends by default: each header
+# costs the proxy ~21 Python calls in Starlette and h11.
+ResponseHeader = Literal["tier", "model", "rule", "session", "profile", "turn", "score", "confidence"]
+DEFAULT_RESPONSE_HEADERS: tuple[ResponseHeader, ...] = ("tier", "model", "rule", "session")
 # The config file the proxy hook loads (see hook.py); `slr start` sets it for its proxy.
 CONFIG_ENV = "SMART_LLM_ROUTER_CONFIG"
 
@@ -197,6 +202,8 @@ class SmartRouterConfig(BaseModel):
     # Send the chosen tier to the upstream as an x-smart-router-tier request header (the demo
     # upstream quotes it in its replies); off for real providers.
     forward_tier_header: bool = False
+    # The x-smart-router-* headers on smart/* responses; `all` sends every one, [] none.
+    response_headers: tuple[ResponseHeader, ...] = DEFAULT_RESPONSE_HEADERS
     conversation: ConversationConfig = ConversationConfig()
     # Per-tier timeouts the hook sets on smart/* requests (README, "The proxy hook"); off
     # (or null): LiteLLM's own (router_settings.timeout, litellm_settings.request_timeout).
@@ -208,6 +215,15 @@ class SmartRouterConfig(BaseModel):
     @classmethod
     def _timeouts_off(cls, value: Any) -> Any:
         return None if value is False or value == "off" else value
+
+    @field_validator("response_headers", mode="before")
+    @classmethod
+    def _all_headers(cls, value: Any) -> Any:
+        if value == "all":
+            return ResponseHeader.__args__  # type: ignore[attr-defined]
+        if isinstance(value, (list, tuple)) and len(set(value)) != len(value):
+            raise ValueError("lists a header twice")
+        return value
 
     @field_validator("profiles")
     @classmethod

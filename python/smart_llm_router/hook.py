@@ -116,6 +116,7 @@ class SmartRouterHook(CustomLogger):
         self._router = router
         self._sessions = sessions
         self._log_lock = threading.Lock()
+        self._headers: tuple[tuple[str, str], ...] | None = None
 
     @property
     def router(self) -> Router:
@@ -147,16 +148,18 @@ class SmartRouterHook(CustomLogger):
             return data
         started = time.perf_counter()
         router = self.router
+        settings = router.config.smart_router
         try:
             profile = router.profile_name(model)
         except UnknownProfileError as e:
             raise _bad_request(str(e)) from None
         ask = None
         session: Session | None = None
+        store = self.sessions
         try:
-            ask = parse_request(data, history=router.config.smart_router.conversation.history_asks, api=_api(call_type))
+            ask = parse_request(data, history=settings.conversation.history_asks, api=_api(call_type))
             caller = scope(user_api_key_dict)
-            session, held, reset = await self._session(data, ask, caller)
+            session, held, reset = await self._session(data, ask, caller, store)
             if len(ask.prompt) + sum(map(len, ask.history)) > OFFLOAD_CHARS:
                 decision = await asyncio.to_thread(router.route_ask, ask, profile, held=held, reset=reset)
             else:
@@ -169,9 +172,9 @@ class SmartRouterHook(CustomLogger):
             chosen, fallbacks, info = self._fallback(profile, e)
         else:
             chosen, fallbacks, info = decision.model, decision.fallback_chain[1:], self._info(decision)
-            if session is not None and self.sessions is not None and _worth_keeping(session, ask, router):
+            if session is not None and store is not None and _worth_keeping(session, ask, router):
                 # Redis gets it when the reply starts (see _remember): off the upstream call's path.
-                self.sessions.put(session.key, decision.held.dumps(), later=True)
+                store.put(session.key, decision.held.dumps(), later=True)
         if session is not None:
             info["session"] = session.short
             info["session_source"] = session.source
@@ -181,7 +184,7 @@ class SmartRouterHook(CustomLogger):
         if fallbacks:
             data["fallbacks"] = fallbacks
         _set_timeouts(data, router, info["tier"], [chosen, *fallbacks])
-        if router.config.smart_router.forward_tier_header:
+        if settings.forward_tier_header:
             headers = data.get("extra_headers")
             data["extra_headers"] = {**(headers if isinstance(headers, dict) else {}), TIER_HEADER: info["tier"]}
         info["model"] = chosen
@@ -200,17 +203,16 @@ class SmartRouterHook(CustomLogger):
                     }
                 ),
             )
-        if ask is not None and router.config.smart_router.decision_log is not None:
+        if ask is not None and settings.decision_log is not None:
             self._write_decision(ask, info)
         return data
 
     async def _session(
-        self, data: dict[str, Any], ask: Ask, caller: str, readonly: bool = False
+        self, data: dict[str, Any], ask: Ask, caller: str, store: SessionStore | None, readonly: bool = False
     ) -> tuple[Session | None, Held | None, bool]:
         """The request's session, its held state (None if none applies) and whether the client
-        asked to reset it (which drops the state unless ``readonly``). Raises
-        SessionHeaderError for unusable session headers."""
-        store = self.sessions
+        asked to reset it (which drops the state unless ``readonly``), from ``store`` (None:
+        sessions are off). Raises SessionHeaderError for unusable session headers."""
         headers = request_headers(data)
         reset = wants_reset(headers)
         if store is None:
@@ -242,7 +244,9 @@ class SmartRouterHook(CustomLogger):
         ask = parse_request(body, history=router.config.smart_router.conversation.history_asks, api="messages")
         data = {**body, "proxy_server_request": {"headers": dict(headers or {})}}
         try:
-            session, held, reset = await self._session(data, ask, scope(user_api_key_dict), readonly=True)
+            session, held, reset = await self._session(
+                data, ask, scope(user_api_key_dict), self.sessions, readonly=True
+            )
         except SessionHeaderError as e:
             raise RequestError(str(e)) from None
         return router.route_ask(ask, profile, held=held, reset=reset).model
@@ -309,15 +313,22 @@ class SmartRouterHook(CustomLogger):
         if info is None:
             return None
         served = _served_model(data) or info["model"]
-        headers = {HEADER_PREFIX + k: str(info[k]) for k in ("tier", "profile", "rule")}
-        headers[HEADER_PREFIX + "model"] = served
-        if served != info["model"]:
-            headers[HEADER_PREFIX + "first-choice"] = str(info["model"])
-        for key in ("score", "confidence", "turn", "session"):
-            if info.get(key) is not None:
-                headers[HEADER_PREFIX + key] = str(info[key])
+        headers = {}
+        for key, name in self._header_names():
+            if key == "model":
+                headers[name] = served
+                if served != info["model"]:
+                    headers[HEADER_PREFIX + "first-choice"] = str(info["model"])
+            elif info.get(key) is not None:
+                headers[name] = str(info[key])
         await self._remember(info, served, response)
-        return headers
+        return headers or None
+
+    def _header_names(self) -> tuple[tuple[str, str], ...]:
+        """The (routing info key, header name) of each smart_router.response_headers entry."""
+        if self._headers is None:
+            self._headers = tuple((k, HEADER_PREFIX + k) for k in self.router.config.smart_router.response_headers)
+        return self._headers
 
     async def _remember(self, info: dict[str, Any], served: str, response: Any) -> None:
         """After a reply: keep the model that served it (a fallback, when the first choice

@@ -315,7 +315,7 @@ class Router:
         Raises TypeError or ValueError naming the argument for a wrong one,
         UnknownProfileError for an unknown profile and NoModelError when no model of the
         profile can take the request."""
-        _check_route_args(
+        args = (
             prompt,
             system_prompt,
             has_tools,
@@ -328,7 +328,26 @@ class Router:
             held,
             last_reply,
         )
+        _check_route_args(*args)
         name = profile if isinstance(profile, str) and profile in self.tables else self.profile_name(profile)
+        return self._route(name, *args)
+
+    def _route(
+        self,
+        name: str,
+        prompt: str,
+        system_prompt: str | None,
+        has_tools: bool,
+        has_vision: bool,
+        max_output_tokens: int | None,
+        input_tokens: float | None,
+        json_output: bool,
+        history: Sequence[str],
+        tool_turn: bool,
+        held: Held | None,
+        last_reply: str,
+    ) -> RoutingDecision:
+        """``route`` with checked arguments and a defined profile ``name``."""
         conv = self.config.smart_router.conversation
         result = self.scorer.score(prompt, system_prompt=system_prompt)
         scored = self._tier(result, json_output)
@@ -499,19 +518,22 @@ class Router:
             raise TypeError(f"ask must be an Ask (from asks.parse_request), got {type(ask).__name__}")
         if not isinstance(reset, bool):
             raise TypeError(f"reset must be a bool, got {type(reset).__name__}")
-        decision = self.route(
+        if held is not None and not isinstance(held, Held):
+            raise TypeError(f"held must be a Held or None, got {type(held).__name__}")
+        # An Ask comes from parse_request, whose fields need no second check.
+        decision = self._route(
+            profile if isinstance(profile, str) and profile in self.tables else self.profile_name(profile),
             ask.prompt,
-            system_prompt=ask.system,
-            profile=profile,
-            has_tools=ask.has_tools,
-            has_vision=ask.has_vision,
-            max_output_tokens=ask.max_output_tokens,
-            input_tokens=ask.input_tokens,
-            json_output=ask.json_output,
-            history=() if reset else ask.history,
-            tool_turn=ask.tool_turn and not reset,
-            held=None if reset else held,
-            last_reply="" if reset else ask.last_reply,
+            ask.system,
+            ask.has_tools,
+            ask.has_vision,
+            ask.max_output_tokens,
+            ask.input_tokens,
+            ask.json_output,
+            () if reset else ask.history,
+            ask.tool_turn and not reset,
+            None if reset else held,
+            "" if reset else ask.last_reply,
         )
         if reset and decision.turn != "off":
             decision.turn = "reset"

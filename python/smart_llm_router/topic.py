@@ -85,10 +85,9 @@ def newest_first(groups: Iterable[Iterable[int]], keep: int = KEEP) -> tuple[int
     lazy iterable is read only as far as needed)."""
     out: dict[int, None] = {}
     for group in groups:
-        for w in group:
-            out.setdefault(w)
-            if len(out) >= keep:
-                return tuple(out)
+        out.update(dict.fromkeys(group))  # a hash seen in a newer group keeps its place
+        if len(out) >= keep:
+            return tuple(out)[:keep]
     return tuple(out)
 
 
