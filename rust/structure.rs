@@ -17,7 +17,7 @@ use crate::skeleton::TextSignals;
 use crate::spec::{SpecError, StructureSpec};
 use crate::tables::{
     FIRST_STRUCTURE_RULE, K_CODE, K_CONSTRAINT, K_FORMAT, K_HARD, K_IMPERATIVE, K_NEGATION,
-    K_PROOF, K_REASONING, K_TECHNICAL, RULES, STRUCTURE_SETS,
+    K_PROOF, K_REASONING, K_SIMPLE, K_TECHNICAL, K_TOPIC_SHIFT, RULES, STRUCTURE_SETS,
 };
 
 // Indices into STRUCTURE_SETS.
@@ -655,7 +655,11 @@ impl Structure {
         }
         // COMPLEX: rework of a large object; requirement lists; open asks about a described
         // situation; long asks with evidence of size.
-        if large && (s[S_REWORK] > 0 || (s[S_SCOPE] > 0 && task)) {
+        // (Or a rework at scale: "redo the matchmaking for 2 million players"; not content
+        // handed over, "rewrite my essay in under 1,000 words".)
+        if (large && (s[S_REWORK] > 0 || (s[S_SCOPE] > 0 && task)))
+            || (s[S_REWORK] > 0 && t.scale && !payload)
+        {
             at.lift(COMPLEX, REWORK);
         }
         // A small artifact (a query, a regex, an email) with conditions is not a requirement list.
@@ -663,7 +667,9 @@ impl Structure {
         if !payload
             && !small_only
             && options < 3 // answer options (A, B, C) are not requirements
-            && (task || !t.question_end)
+            // A list asked about closes with a question ("which of A, B, C?"); after a situation
+            // described, an ask for an approach or advice ("how would you build it?") is a task.
+            && (task || !t.question_end || (t.sentences >= 2 && s[S_OPEN] + s[S_ADVICE] > 0))
             && t.items >= self.requirements_min_items
         {
             // Evidence of size: a large object (in a longer ask), scope, scale, plan terms (one
@@ -698,6 +704,14 @@ impl Structure {
         if pointed || (task && t.units >= 4.0) {
             at.lift(MEDIUM, REQUEST);
         }
+        // Advice or an approach asked after a situation described ("my dog won't eat since
+        // yesterday. should I worry?"); not small talk (thanks, hello) or a change of topic.
+        if s[S_ADVICE] + s[S_OPEN] > 0
+            && t.sentences >= 2
+            && per_set[K_SIMPLE] + per_set[K_TOPIC_SHIFT] == 0
+        {
+            at.lift(MEDIUM, REQUEST);
+        }
         if t.question_end && t.quantities - t.years >= 2 && t.units >= 8.0 {
             at.lift(MEDIUM, NUMBERS_QUESTION);
         }
@@ -719,7 +733,7 @@ impl Structure {
         if tier > SIMPLE
             && !self.off(DEFINITION)
             && (s[S_DEFINITION] > 0 || briefly || sig.why(per_set))
-            && s[S_ADVICE] == 0
+            && s[S_ADVICE] + s[S_OPEN] == 0
             && t.units <= self.definition_max_units
             && (t.sentences <= 1 || (t.sentences == 2 && (t.units <= 8.0 || briefly)))
             && !(briefly && code_words >= 2)

@@ -50,16 +50,19 @@ the score or the hard-ask floor:
     no code, no advice or text operation
 * COMPLEX
   - rework: a large object (codebase, module, service, system) and a rework verb (refactor,
-    port, migrate), or scope (whole, entire) and any task
+    port, migrate), or scope (whole, entire) and any task; or a rework verb at scale, not on
+    content handed over
   - requirements: >= 3 items, not content handed over, not a small artifact alone, a task or
-    no closing question, no answer options; and >= 15 units with evidence of size (a large
+    no closing question (or one asking for an approach or advice in >= 2 sentences), no
+    answer options; and >= 15 units with evidence of size (a large
     object in >= 20 units, scope, scale, 2 evidence marks, or 1 plan term and >= 4 items), or
     >= 5 items in >= 30 units without a closing question
   - open_ask: an open ask (how would you approach it, what could cause it) in >= 2 sentences
     and >= 15 units, with technical words, >= 2 quantities or evidence of size
   - long_ask: >= 55 units, >= 4 clauses, >= 2 evidence marks, not content handed over
 * MEDIUM
-  - request: the prompt points at content, or a task in >= 4 units
+  - request: the prompt points at content, or a task in >= 4 units, or advice or an approach
+    asked in >= 2 sentences (no thanks/hello, no change of topic)
   - numbers_question: a closing question with >= 2 quantities other than years, >= 8 units
   - choice: a quiz with >= 3 answer options
 * ceilings (only when no rule above fired and no proof / reasoning-marker / structured-output /
@@ -70,7 +73,7 @@ the score or the hard-ask floor:
     nutshell), in up to two sentences, one question, < 2 code words, no list of parts, no
     contrast of several things (asked briefly, "explain" / "tell me" is no task); or a short
     "why" about the world (one sentence and question, nothing personal or pointed at, no
-    negation, technical or code words)
+    negation, technical or code words); never with an open ask (an approach or a cause)
   - small_object: pointed work on a small object only, <= 15 units -> at most MEDIUM
 """
 
@@ -833,7 +836,9 @@ class Structure:
             return floor, rule
         # COMPLEX: rework of a large object; requirement lists; open asks about a described
         # situation; long asks with evidence of size.
-        if large and (s[S_REWORK] > 0 or s[S_SCOPE] > 0 and task):
+        # (Or a rework at scale: "redo the matchmaking for 2 million players"; not content handed
+        # over, "rewrite my essay in under 1,000 words".)
+        if large and (s[S_REWORK] > 0 or s[S_SCOPE] > 0 and task) or s[S_REWORK] and sig.scale and not payload:
             lift(COMPLEX, "rework")
         # A small artifact (a query, a regex, an email) with conditions is not a requirement list.
         small_only = s[S_SMALL] > 0 and not large and s[S_SCOPE] == 0
@@ -841,7 +846,9 @@ class Structure:
             not payload
             and not small_only
             and options < 3  # answer options (A, B, C) are not requirements
-            and (task or not sig.question_end)
+            # A list asked about closes with a question ("which of A, B, C?"); after a situation
+            # described, an ask for an approach or advice ("how would you build it?") is a task.
+            and (task or not sig.question_end or sig.sentences >= 2 and s[S_OPEN] + s[S_ADVICE] > 0)
             and sig.items >= self.requirements_min_items
         ):
             # Evidence of size: a large object (in a longer ask), scope, scale, plan terms (one is
@@ -869,6 +876,10 @@ class Structure:
         # that gives numbers to work with (a situation, not a lookup).
         if pointed or task and sig.units >= 4:
             lift(MEDIUM, "request")
+        # Advice or an approach asked after a situation described ("my dog won't eat since
+        # yesterday. should I worry?"); not small talk (thanks, hello) or a change of topic.
+        if s[S_ADVICE] + s[S_OPEN] and sig.sentences >= 2 and per_set[_K_SIMPLE] + per_set[_K_TOPIC_SHIFT] == 0:
+            lift(MEDIUM, "request")
         if sig.question_end and sig.quantities - sig.years >= 2 and sig.units >= 8:
             lift(MEDIUM, "numbers_question")
         # A quiz with three options or more asks to weigh them (as the score's option letters do).
@@ -889,7 +900,7 @@ class Structure:
             tier > SIMPLE
             and "definition" not in off
             and (s[S_DEFINITION] > 0 or briefly or self.why(sig, per_set))
-            and not s[S_ADVICE]
+            and not s[S_ADVICE] + s[S_OPEN]
             and sig.units <= self.definition_max_units
             and (sig.sentences <= 1 or sig.sentences == 2 and (sig.units <= 8 or briefly))
             and not (briefly and code_words >= 2)
