@@ -16,8 +16,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use crate::skeleton::TextSignals;
 use crate::spec::{SpecError, StructureSpec};
 use crate::tables::{
-    FIRST_STRUCTURE_RULE, K_CODE, K_HARD, K_IMPERATIVE, K_NEGATION, K_PROOF, K_REASONING,
-    K_TECHNICAL, RULES, STRUCTURE_SETS,
+    FIRST_STRUCTURE_RULE, K_CODE, K_CONSTRAINT, K_FORMAT, K_HARD, K_IMPERATIVE, K_NEGATION,
+    K_PROOF, K_REASONING, K_SIMPLE, K_TECHNICAL, K_TOPIC_SHIFT, RULES, STRUCTURE_SETS,
 };
 
 // Indices into STRUCTURE_SETS.
@@ -466,13 +466,62 @@ impl Structure {
         (count, problem)
     }
 
+    /// Math notation the skeleton leaves out, read from the text: a logarithm of a variable
+    /// ("n log n", "log(n)", "log2 n"; "log" not inside a word), and an expression of powers
+    /// of numbers: two powers ("2^100 or 10^30"), or one with a factorial or a modulus ("100!
+    /// or 100^100", "2^100 mod 7"). One power alone is often a size ("2^32 addresses").
+    pub fn notation(text: &str) -> i64 {
+        let b = text.as_bytes();
+        let n = b.len();
+        let letter = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphabetic);
+        let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+        let mut marks = 0i64;
+        // (Most texts hold neither "log" nor "^": a fast `contains` first.)
+        if text.contains("log") {
+            for (i, _) in text.match_indices("log") {
+                if i > 0 && letter(i - 1) {
+                    continue;
+                }
+                let mut j = i + 3;
+                while j < n && (b[j].is_ascii_digit() || b[j] == b'_') {
+                    j += 1;
+                }
+                if j + 1 < n && matches!(b[j], b' ' | b'(') {
+                    marks += (letter(j + 1) && !letter(j + 2)) as i64;
+                }
+            }
+        }
+        let after_digit = |c: char| {
+            text.match_indices(c)
+                .filter(|&(i, _)| i > 0 && digit(i - 1) && (c == '!' || digit(i + 1)))
+                .count() as i64
+        };
+        let powers = if b.contains(&b'^') {
+            after_digit('^')
+        } else {
+            0
+        };
+        if powers > 0 {
+            let terms = powers
+                + (text.matches(" mod ").count() + text.matches("(mod ").count()) as i64
+                + after_digit('!');
+            if terms >= 2 {
+                marks += terms;
+            }
+        }
+        marks
+    }
+
     /// A classic riddle said in few words: weighing with a balance or ferrying across a river
     /// (one of its frame words with a number, a least or a guarantee, or two and no quantity
     /// asked for), or a question for the least number that guarantees something ("how many
     /// socks at least to be sure of a pair?"); nothing pointed at, no code, work object,
     /// advice, plan terms or text operation. Also two frames of a logic puzzle (a liar and a
-    /// truth-teller, players taking turns) in two sentences or more, with an ask.
-    fn riddle(sig: &Signals, code_words: u32, task: bool) -> bool {
+    /// truth-teller, players taking turns) in two sentences or more, with an ask; or a puzzle
+    /// set by a constraint on a general claim ("only ... no one knows ...", "every bridge
+    /// exactly once"), asked in >= 15 words and two sentences or under a condition, with no
+    /// task, no technical, format or brief-answer words, nothing "this" or "my".
+    fn riddle(sig: &Signals, code_words: u32, task: bool, per_set: &[u32]) -> bool {
         let (t, s) = (&sig.text, &sig.sets);
         if t.code
             || code_words > 0
@@ -483,6 +532,16 @@ impl Structure {
         }
         let asked = sig.questions > 0 || task || t.request_end;
         if s[S_PUZZLE] >= 2 && t.sentences >= 2 && asked {
+            return true;
+        }
+        if per_set[K_CONSTRAINT] > 0
+            && s[S_GENERAL] > 0
+            && sig.questions > 0
+            && t.units >= 15.0
+            && (t.sentences >= 2 || s[S_CONDITION] + s[S_SUPPOSE] > 0)
+            && !task
+            && per_set[K_TECHNICAL] + per_set[K_FORMAT] + s[S_BRIEF] + s[S_DEMONSTRATIVE] == 0
+        {
             return true;
         }
         if s[S_FRAME] > 0 {
@@ -540,11 +599,18 @@ impl Structure {
             disabled: self.disabled,
         };
         // REASONING: math notation, a word problem, a logic puzzle, a counterexample.
-        if !t.code
-            && code_words < 2
-            && (t.math >= 2 || (t.math == 1 && (sig.questions > 0 || task)))
-        {
-            at.lift(REASONING, MATH);
+        if !t.code && code_words < 2 && tier < REASONING {
+            // A "why" asks without a question mark ("why is heapify linear and not n log n").
+            let asked = sig.questions > 0 || task || s[S_WHY] > 0;
+            // Notation the skeleton leaves out is read only when it found none.
+            let marks = if t.math > 0 {
+                t.math
+            } else {
+                Self::notation(text)
+            };
+            if marks >= 2 || (marks == 1 && asked) {
+                at.lift(REASONING, MATH);
+            }
         }
         // The choice question, read once when needed.
         let mut posed: Option<(u32, bool)> = None;
@@ -565,7 +631,8 @@ impl Structure {
         {
             at.lift(REASONING, WORD_PROBLEM);
         }
-        if (t.names >= 3 && !large) || (at.floor < REASONING && Self::riddle(sig, code_words, task))
+        if (t.names >= 3 && !large)
+            || (at.floor < REASONING && Self::riddle(sig, code_words, task, per_set))
         {
             at.lift(REASONING, PUZZLE);
         }
@@ -575,7 +642,9 @@ impl Structure {
         if at.floor < REASONING && choice().1 {
             at.lift(REASONING, CHOICE);
         }
-        if s[S_REASONING] > 0 {
+        // A counterexample, "show your work", a winning strategy; or a quantity asked for with
+        // its reasoning ("roughly how many piano tuners work in Chicago? walk me through it").
+        if s[S_REASONING] > 0 || (s[S_QUANTITY] > 0 && per_set[K_REASONING] > 0) {
             at.lift(REASONING, REASONING_ASK);
         }
         if sig.argument(code_words) {
@@ -586,7 +655,11 @@ impl Structure {
         }
         // COMPLEX: rework of a large object; requirement lists; open asks about a described
         // situation; long asks with evidence of size.
-        if large && (s[S_REWORK] > 0 || (s[S_SCOPE] > 0 && task)) {
+        // (Or a rework at scale: "redo the matchmaking for 2 million players"; not content
+        // handed over, "rewrite my essay in under 1,000 words".)
+        if (large && (s[S_REWORK] > 0 || (s[S_SCOPE] > 0 && task)))
+            || (s[S_REWORK] > 0 && t.scale && !payload)
+        {
             at.lift(COMPLEX, REWORK);
         }
         // A small artifact (a query, a regex, an email) with conditions is not a requirement list.
@@ -594,7 +667,9 @@ impl Structure {
         if !payload
             && !small_only
             && options < 3 // answer options (A, B, C) are not requirements
-            && (task || !t.question_end)
+            // A list asked about closes with a question ("which of A, B, C?"); after a situation
+            // described, an ask for an approach or advice ("how would you build it?") is a task.
+            && (task || !t.question_end || (t.sentences >= 2 && s[S_OPEN] + s[S_ADVICE] > 0))
             && t.items >= self.requirements_min_items
         {
             // Evidence of size: a large object (in a longer ask), scope, scale, plan terms (one
@@ -629,6 +704,14 @@ impl Structure {
         if pointed || (task && t.units >= 4.0) {
             at.lift(MEDIUM, REQUEST);
         }
+        // Advice or an approach asked after a situation described ("my dog won't eat since
+        // yesterday. should I worry?"); not small talk (thanks, hello) or a change of topic.
+        if s[S_ADVICE] + s[S_OPEN] > 0
+            && t.sentences >= 2
+            && per_set[K_SIMPLE] + per_set[K_TOPIC_SHIFT] == 0
+        {
+            at.lift(MEDIUM, REQUEST);
+        }
         if t.question_end && t.quantities - t.years >= 2 && t.units >= 8.0 {
             at.lift(MEDIUM, NUMBERS_QUESTION);
         }
@@ -650,7 +733,7 @@ impl Structure {
         if tier > SIMPLE
             && !self.off(DEFINITION)
             && (s[S_DEFINITION] > 0 || briefly || sig.why(per_set))
-            && s[S_ADVICE] == 0
+            && s[S_ADVICE] + s[S_OPEN] == 0
             && t.units <= self.definition_max_units
             && (t.sentences <= 1 || (t.sentences == 2 && (t.units <= 8.0 || briefly)))
             && !(briefly && code_words >= 2)

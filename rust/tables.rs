@@ -125,13 +125,17 @@ pub const K_REASONING: usize = 0;
 pub const K_CODE: usize = 1;
 pub const K_MULTISTEP: usize = 2;
 pub const K_TECHNICAL: usize = 3;
+pub const K_CONSTRAINT: usize = 6;
 pub const K_AGENTIC: usize = 7;
 pub const K_IMPERATIVE: usize = 8;
+pub const K_FORMAT: usize = 9;
 pub const K_DOMAIN: usize = 11;
+pub const K_SIMPLE: usize = 12;
 pub const K_NEGATION: usize = 13;
 pub const K_STRUCTURED: usize = 14;
 pub const K_HARD: usize = 15;
 pub const K_PROOF: usize = 16;
+pub const K_TOPIC_SHIFT: usize = 18;
 
 #[cfg(test)]
 mod tests {
@@ -153,13 +157,17 @@ mod tests {
             (K_CODE, "codePresence"),
             (K_MULTISTEP, "multiStepPatterns"),
             (K_TECHNICAL, "technicalTerms"),
+            (K_CONSTRAINT, "constraintCount"),
             (K_AGENTIC, "agenticTask"),
             (K_IMPERATIVE, "imperativeVerbs"),
+            (K_FORMAT, "outputFormat"),
             (K_DOMAIN, "domainSpecificity"),
+            (K_SIMPLE, "simpleIndicators"),
             (K_NEGATION, "negationComplexity"),
             (K_STRUCTURED, "structuredOutput"),
             (K_HARD, "hardAsks"),
             (K_PROOF, "proofAsks"),
+            (K_TOPIC_SHIFT, "topicShifts"),
         ] {
             assert_eq!(KEYWORD_SETS[k], name);
         }

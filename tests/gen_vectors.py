@@ -88,6 +88,26 @@ PROMPTS: list[tuple[str, str | None]] = [
     ("debug the following function, it returns None sometimes", None),
     ("成果物：①要件 ②設計 ③テスト。1945年8月15日、500万人、1,530円。몇개?", None),
     ("Deliver: 1) spec 2) code 3) tests\n- a\n(2) b\nScenario 1 | x = 2.00; f'(x) != 0, n/2 <= 3 - y", None),
+    # Notation read from the text, a constrained puzzle, a quantity with its reasoning, a rework
+    # at scale, advice after a situation, short plain questions (and edges: "logs", 10^6, 2^32).
+    ("why is building a heap from an unsorted array linear time and not n log n", None),
+    ("Which is bigger, 2^100 or 10^30? Try it without a calculator.", None),
+    ("The op logs grow 10^6 lines a day; is it log2 n or log(n)? 100! or 2^100 mod 7", None),
+    ("IPv4 has 2^32 addresses, why did we run out?", None),
+    (
+        "Можно ли обойти все мосты города, пройдя по каждому ровно один раз, если к одному острову ведут три моста?",
+        None,
+    ),
+    ("Roughly how many piano tuners work in Chicago? Walk me through the estimate.", None),
+    ("Our game has 2 million daily players and matchmaking lags at peak. Port it to a setup that scales.", None),
+    ("Mi perro no quiere comer desde ayer pero bebe agua y juega normal. ¿Debería preocuparme?", None),
+    ("makes sense, thanks. completely different thing: any tips for falling asleep?", None),
+    ("does my iphone use machine learning for face id?", None),
+    ("我家的路由器晚上经常断网，重启之后就好，可能是什么原因？", None),
+    (
+        "우리 쇼핑몰을 다시 만들려고 해. 회원, 주문, 결제, 배송 추적이 필요하고 하루 주문이 10만 건이야. 어떤 구조가 좋을까?",
+        None,
+    ),
 ]
 
 

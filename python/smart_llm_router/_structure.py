@@ -22,13 +22,17 @@ Rules (``decide``), in order; each floor only raises the tier, a ceiling only lo
 the score or the hard-ask floor:
 
 * REASONING
-  - math: >= 2 math marks, or 1 and a question mark or a task (no code fence, < 2 code words)
+  - math: >= 2 math marks, or 1 and a question mark, a task or a "why" (no code fence, < 2
+    code words); without marks, notation read from the text (``notation``): "n log n",
+    "log(n)", two powers of numbers or one with a factorial or "mod"
   - word_problem: quantities given and one asked for (``word_problem``)
   - puzzle: >= 3 names enumerated, a closing question, >= 2 sentences, no large object; or a
     classic riddle said in few words (``riddle``): a weighing or river-crossing frame with a
     number, a least or a guarantee (or two frame words and no quantity asked), the least
     number that guarantees something, or two frames of a logic puzzle (a liar and a
-    truth-teller, players taking turns) in >= 2 sentences with an ask
+    truth-teller, players taking turns) in >= 2 sentences with an ask, or a constraint
+    (exactly, only) on a general claim (every, no one) in >= 15 units, two sentences or a
+    condition, with a question and no task, technical, format, brief or "this/my" words
   - ordering: comparison marks counted by occurrence (than, als, 比, より, 보다, Russian
     comparatives, Arabic elatives; >= 2, and >= 3, >= 2 sentences or a condition: "if A is
     faster than B and B faster than C") and an ask to pick out or order (who, which, in what
@@ -38,23 +42,27 @@ the score or the hard-ask floor:
     after a stem that holds a problem (math notation incl. 2^100, ≡, n!, mod; two numbers; or
     one and a quantity asked for); a quiz with >= 3 options and nothing to work out is lifted
     to MEDIUM only, and its options' numbers are no word problem
-  - reasoning_ask: a counterexample / "show your work" / winning-strategy ask
+  - reasoning_ask: a counterexample / "show your work" / winning-strategy ask, or a quantity
+    asked for and a reasoning marker ("how many ... ? walk me through the estimate")
   - argument: a general claim (a quantifier or necessity: every, always, must, impossible)
     and an ask for an argument (justify, does it follow, which is which, where is the flaw,
     not examples) or a supposition and a question mark; nothing pointed at, no small object,
     no code, no advice or text operation
 * COMPLEX
   - rework: a large object (codebase, module, service, system) and a rework verb (refactor,
-    port, migrate), or scope (whole, entire) and any task
+    port, migrate), or scope (whole, entire) and any task; or a rework verb at scale, not on
+    content handed over
   - requirements: >= 3 items, not content handed over, not a small artifact alone, a task or
-    no closing question, no answer options; and >= 15 units with evidence of size (a large
+    no closing question (or one asking for an approach or advice in >= 2 sentences), no
+    answer options; and >= 15 units with evidence of size (a large
     object in >= 20 units, scope, scale, 2 evidence marks, or 1 plan term and >= 4 items), or
     >= 5 items in >= 30 units without a closing question
   - open_ask: an open ask (how would you approach it, what could cause it) in >= 2 sentences
     and >= 15 units, with technical words, >= 2 quantities or evidence of size
   - long_ask: >= 55 units, >= 4 clauses, >= 2 evidence marks, not content handed over
 * MEDIUM
-  - request: the prompt points at content, or a task in >= 4 units
+  - request: the prompt points at content, or a task in >= 4 units, or advice or an approach
+    asked in >= 2 sentences (no thanks/hello, no change of topic)
   - numbers_question: a closing question with >= 2 quantities other than years, >= 8 units
   - choice: a quiz with >= 3 answer options
 * ceilings (only when no rule above fired and no proof / reasoning-marker / structured-output /
@@ -65,7 +73,7 @@ the score or the hard-ask floor:
     nutshell), in up to two sentences, one question, < 2 code words, no list of parts, no
     contrast of several things (asked briefly, "explain" / "tell me" is no task); or a short
     "why" about the world (one sentence and question, nothing personal or pointed at, no
-    negation, technical or code words)
+    negation, technical or code words); never with an open ask (an approach or a cause)
   - small_object: pointed work on a small object only, <= 15 units -> at most MEDIUM
 """
 
@@ -257,6 +265,10 @@ def skeleton(text: str, rest: str) -> bytes:
     return text.encode("ascii", "replace").translate(_SKELETON)
 
 
+def _ascii_letter(ch: str) -> bool:
+    return "a" <= ch <= "z" or "A" <= ch <= "Z"
+
+
 def _lone_letter(sk: bytes, i: int) -> bool:
     """sk[i] is a letter with no letter on either side: a one-letter variable."""
     n = len(sk)
@@ -346,7 +358,19 @@ class Signals(NamedTuple):
 
 
 _K = {name: i for i, name in enumerate(KEYWORD_SETS)}
-_K_CODE, _K_PROOF, _K_REASONING, _K_IMPERATIVE, _K_HARD, _K_TECHNICAL, _K_NEGATION = (
+(
+    _K_CODE,
+    _K_PROOF,
+    _K_REASONING,
+    _K_IMPERATIVE,
+    _K_HARD,
+    _K_TECHNICAL,
+    _K_NEGATION,
+    _K_CONSTRAINT,
+    _K_FORMAT,
+    _K_SIMPLE,
+    _K_TOPIC_SHIFT,
+) = (
     _K[name]
     for name in (
         "codePresence",
@@ -356,6 +380,10 @@ _K_CODE, _K_PROOF, _K_REASONING, _K_IMPERATIVE, _K_HARD, _K_TECHNICAL, _K_NEGATI
         "hardAsks",
         "technicalTerms",
         "negationComplexity",
+        "constraintCount",
+        "outputFormat",
+        "simpleIndicators",
+        "topicShifts",
     )
 )
 
@@ -620,18 +648,63 @@ class Structure:
         return count, marks > 0 or sig.math > 0 or numbers >= 2 or numbers >= 1 and s[S_QUANTITY] + s[S_STRONG] > 0
 
     @staticmethod
-    def riddle(sig: Signals, code_words: int, pointed: bool, task: bool) -> bool:
+    def notation(text: str) -> int:
+        """Math notation the skeleton leaves out, read from the text: a logarithm of a variable
+        ("n log n", "log(n)", "log2 n"; "log" not inside a word), and an expression of powers
+        of numbers: two powers ("2^100 or 10^30"), or one with a factorial or a modulus ("100!
+        or 100^100", "2^100 mod 7"). One power alone is often a size ("2^32 addresses")."""
+        marks = 0
+        n = len(text)
+        i = text.find("log")
+        while i >= 0:
+            j = i + 3
+            if i == 0 or not _ascii_letter(text[i - 1]):
+                while j < n and ("0" <= text[j] <= "9" or text[j] == "_"):
+                    j += 1
+                if j + 1 < n and text[j] in " (":
+                    marks += _ascii_letter(text[j + 1]) and (j + 2 >= n or not _ascii_letter(text[j + 2]))
+            i = text.find("log", i + 3)
+        powers = 0
+        i = text.find("^")
+        while i >= 0:
+            powers += i > 0 and "0" <= text[i - 1] <= "9" and i + 1 < n and "0" <= text[i + 1] <= "9"
+            i = text.find("^", i + 1)
+        if powers:
+            terms = powers + text.count(" mod ") + text.count("(mod ")
+            i = text.find("!")
+            while i >= 0:
+                terms += i > 0 and "0" <= text[i - 1] <= "9"
+                i = text.find("!", i + 1)
+            if terms >= 2:
+                marks += terms
+        return marks
+
+    @staticmethod
+    def riddle(sig: Signals, code_words: int, pointed: bool, task: bool, per_set: Sequence[int]) -> bool:
         """A classic riddle said in few words: weighing with a balance or ferrying across a river
         (one of its frame words with a number, a least or a guarantee, or two and no quantity
         asked for), or a question for the least number that guarantees something ("how many socks at
         least to be sure of a pair?"); nothing pointed at, no code, work object, advice, plan
         terms or text operation. Also two frames of a logic puzzle (a liar and a truth-teller,
-        players taking turns) in two sentences or more, with an ask."""
+        players taking turns) in two sentences or more, with an ask; or a puzzle set by a
+        constraint on a general claim ("only ... no one knows ...", "every bridge exactly
+        once"), asked in >= 15 words and two sentences or under a condition, with no task, no
+        technical, format or brief-answer words, nothing "this" or "my"."""
         s = sig.sets
         if sig.code or code_words or pointed or s[S_SMALL] + s[S_LARGE] + s[S_ADVICE] + s[S_PLAN] + s[S_TEXTOP]:
             return False
         asked = sig.questions > 0 or task or sig.request_end
         if s[S_PUZZLE] >= 2 and sig.sentences >= 2 and asked:
+            return True
+        if (
+            per_set[_K_CONSTRAINT]
+            and s[S_GENERAL]
+            and sig.questions
+            and sig.units >= 15
+            and (sig.sentences >= 2 or s[S_CONDITION] + s[S_SUPPOSE] > 0)
+            and not task
+            and per_set[_K_TECHNICAL] + per_set[_K_FORMAT] + s[S_BRIEF] + s[S_DEMONSTRATIVE] == 0
+        ):
             return True
         if s[S_FRAME]:
             # Two frame words ask "how?" ("across the river ... the boat"); "how long does it
@@ -724,8 +797,13 @@ class Structure:
                 floor, rule = to, name
 
         # REASONING: math notation, a word problem, a logic puzzle, a counterexample.
-        if not sig.code and code_words < 2 and (sig.math >= 2 or sig.math == 1 and (sig.questions or task)):
-            lift(REASONING, "math")
+        if not sig.code and code_words < 2 and tier < REASONING:
+            # A "why" asks without a question mark ("why is heapify linear and not n log n").
+            asked = sig.questions or task or s[S_WHY]
+            # Notation the skeleton leaves out is read only when it found none.
+            marks = sig.math or self.notation(text)
+            if marks >= 2 or marks == 1 and asked:
+                lift(REASONING, "math")
         posed: list[tuple[int, bool]] = []  # the choice question, read once when needed
 
         def choice() -> tuple[int, bool]:
@@ -741,13 +819,16 @@ class Structure:
             and not (choice()[0] and not choice()[1])
         ):
             lift(REASONING, "word_problem")
-        if sig.names >= 3 and not large or floor < REASONING and self.riddle(sig, code_words, pointed, task > 0):
+        riddle = floor < REASONING and self.riddle(sig, code_words, pointed, task > 0, per_set)
+        if sig.names >= 3 and not large or riddle:
             lift(REASONING, "puzzle")
         if floor < REASONING and "ordering" not in off and self.ordering(sig, text, code_words):
             lift(REASONING, "ordering")
         if floor < REASONING and choice()[1]:
             lift(REASONING, "choice")
-        if s[S_REASONING] > 0:
+        # A counterexample, "show your work", a winning strategy; or a quantity asked for with its
+        # reasoning ("roughly how many piano tuners work in Chicago? walk me through it").
+        if s[S_REASONING] > 0 or s[S_QUANTITY] and per_set[_K_REASONING]:
             lift(REASONING, "reasoning_ask")
         if self.argument(sig, code_words, pointed):
             lift(REASONING, "argument")
@@ -755,7 +836,9 @@ class Structure:
             return floor, rule
         # COMPLEX: rework of a large object; requirement lists; open asks about a described
         # situation; long asks with evidence of size.
-        if large and (s[S_REWORK] > 0 or s[S_SCOPE] > 0 and task):
+        # (Or a rework at scale: "redo the matchmaking for 2 million players"; not content handed
+        # over, "rewrite my essay in under 1,000 words".)
+        if large and (s[S_REWORK] > 0 or s[S_SCOPE] > 0 and task) or s[S_REWORK] and sig.scale and not payload:
             lift(COMPLEX, "rework")
         # A small artifact (a query, a regex, an email) with conditions is not a requirement list.
         small_only = s[S_SMALL] > 0 and not large and s[S_SCOPE] == 0
@@ -763,7 +846,9 @@ class Structure:
             not payload
             and not small_only
             and options < 3  # answer options (A, B, C) are not requirements
-            and (task or not sig.question_end)
+            # A list asked about closes with a question ("which of A, B, C?"); after a situation
+            # described, an ask for an approach or advice ("how would you build it?") is a task.
+            and (task or not sig.question_end or sig.sentences >= 2 and s[S_OPEN] + s[S_ADVICE] > 0)
             and sig.items >= self.requirements_min_items
         ):
             # Evidence of size: a large object (in a longer ask), scope, scale, plan terms (one is
@@ -791,6 +876,10 @@ class Structure:
         # that gives numbers to work with (a situation, not a lookup).
         if pointed or task and sig.units >= 4:
             lift(MEDIUM, "request")
+        # Advice or an approach asked after a situation described ("my dog won't eat since
+        # yesterday. should I worry?"); not small talk (thanks, hello) or a change of topic.
+        if s[S_ADVICE] + s[S_OPEN] and sig.sentences >= 2 and per_set[_K_SIMPLE] + per_set[_K_TOPIC_SHIFT] == 0:
+            lift(MEDIUM, "request")
         if sig.question_end and sig.quantities - sig.years >= 2 and sig.units >= 8:
             lift(MEDIUM, "numbers_question")
         # A quiz with three options or more asks to weigh them (as the score's option letters do).
@@ -811,7 +900,7 @@ class Structure:
             tier > SIMPLE
             and "definition" not in off
             and (s[S_DEFINITION] > 0 or briefly or self.why(sig, per_set))
-            and not s[S_ADVICE]
+            and not s[S_ADVICE] + s[S_OPEN]
             and sig.units <= self.definition_max_units
             and (sig.sentences <= 1 or sig.sentences == 2 and (sig.units <= 8 or briefly))
             and not (briefly and code_words >= 2)
