@@ -154,10 +154,12 @@ class RequestError(ValueError):
     """A request body the router cannot read; the message says what is wrong."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Ask:
     """One request, read. ``prompt`` is the newest human ask; ``history`` the human asks
-    before it (oldest first, at most the ``history`` given to ``parse_request``)."""
+    before it (oldest first, at most the ``history`` given to ``parse_request``). Treat it as
+    read-only: it is not frozen because a frozen dataclass of this size takes four times as
+    long to build (every request builds one)."""
 
     prompt: str
     system: str | None
