@@ -177,15 +177,21 @@ impl Scorer {
             &[&self.free_ascii, &self.free_other][..]
         };
         for bank in banks {
-            bank.for_each(buf, n, |pattern, start, end| {
+            // A pattern is settled once all it stands for are keywords, reported (a keyword
+            // counts once; whether it counts in this pass does not change).
+            bank.for_each(buf, n, &mut scratch.settled, |pattern, start, end| {
+                let mut settled = true;
                 for entry in bank.owners(pattern) {
                     if (entry.need_left && is_word_before(start))
                         || (entry.need_right && is_word_at(end))
                     {
+                        settled = false;
                         continue;
                     }
+                    settled &= matches!(entry.target, Target::Keyword(_));
                     report(entry.target, start, end);
                 }
+                settled
             });
         }
         let tables = std::mem::take(&mut scratch.tables);
@@ -483,6 +489,8 @@ struct Scratch {
     bits: Vec<u64>,
     tables: words::Tables,
     parts: Parts,
+    /// The banks' settled patterns (`Bank::for_each`).
+    settled: Vec<u64>,
     matched: Marks,
     /// Keywords shadowed by a longer one (`subsumes`).
     shadow: Vec<u32>,
