@@ -50,10 +50,13 @@ struct WordInfo {
     /// A bit per phrase (by a hash of those bytes of its rest): an occurrence of the word is
     /// checked against its phrases only when the bit of the bytes after it is set.
     phrase_bits: u64,
+    /// `phrases` are sorted by bit; those of the r-th set bit of `phrase_bits` are
+    /// `phrases[bit_starts[r]..bit_starts[r + 1]]`.
+    bit_starts: Vec<u32>,
 }
 
 impl WordInfo {
-    /// Sets `phrase_key`, `phrase_bits` and each phrase's `bit`.
+    /// Sets `phrase_key`, `phrase_bits`, each phrase's `bit` and `bit_starts`.
     fn index_phrases(&mut self, seed: &Seed) {
         let Some(shortest) = self.phrases.iter().map(|p| p.rest.len()).min() else {
             return;
@@ -63,6 +66,20 @@ impl WordInfo {
             p.bit = phrase_bit(seed, self.phrase_key, p.rest.first4());
             self.phrase_bits |= p.bit;
         }
+        self.phrases.sort_by_key(|p| p.bit.trailing_zeros());
+        for (i, p) in self.phrases.iter().enumerate() {
+            if i == 0 || p.bit != self.phrases[i - 1].bit {
+                self.bit_starts.push(i as u32);
+            }
+        }
+        self.bit_starts.push(self.phrases.len() as u32);
+    }
+
+    /// The indices of the phrases whose bit is `bit` (one of `phrase_bits`).
+    #[inline]
+    fn of_bit(&self, bit: u64) -> std::ops::Range<usize> {
+        let r = (self.phrase_bits & (bit - 1)).count_ones() as usize;
+        self.bit_starts[r] as usize..self.bit_starts[r + 1] as usize
     }
 }
 
@@ -353,11 +370,9 @@ pub struct Tables {
     /// `occ[..n_occ]` (kept longer, so that recording needs no branch).
     occ: Vec<u64>,
     starts: Vec<u32>,
-    /// Per phrase of one lead word: the start of its first occurrence, or `NOT_FOUND`.
-    first_at: Vec<u32>,
+    /// Per phrase of one lead word: has its first occurrence been found.
+    found: Vec<bool>,
 }
-
-const NOT_FOUND: u32 = u32::MAX;
 
 /// One scan over a text's words, in two phases: `word` looks each word up (one hash probe,
 /// no other data-dependent branch) and records what later checks need; `finish` then checks
@@ -667,41 +682,46 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
             let info = index.words.value(act.phrases);
             let phrases = &info.phrases;
             // The first occurrence of each phrase: the text after each occurrence of the lead
-            // is loaded once, and compared with the phrases not found yet whose bit it has.
-            let first = &mut t.first_at;
-            first.clear();
-            first.resize(phrases.len(), NOT_FOUND);
-            let mut missing = phrases.len();
+            // is loaded once, and compared with the phrases not found yet of its bit (while
+            // the bit has any).
+            let found = &mut t.found;
+            found.clear();
+            found.resize(phrases.len(), false);
+            let mut left = info.phrase_bits;
             for &s in at {
                 let end = s as usize + len;
                 let after = load16(self.buf, end);
                 let bit = phrase_bit(&index.seed, info.phrase_key, after as u32);
-                if info.phrase_bits & bit == 0 {
+                if left & bit == 0 {
                     continue;
                 }
-                for (p, f) in phrases.iter().zip(first.iter_mut()) {
-                    if p.bit == bit && *f == NOT_FOUND && self.phrase_after(p, after, end) {
-                        *f = s;
-                        missing -= 1;
+                let mut all = true;
+                for i in info.of_bit(bit) {
+                    let p = &phrases[i];
+                    if found[i] {
+                        continue;
+                    }
+                    if !self.phrase_after(p, after, end) {
+                        all = false;
+                        continue;
+                    }
+                    found[i] = true;
+                    let plen = p.hit.len as usize;
+                    (self.report)(p.hit.target, s as usize, s as usize + plen);
+                    if let Target::SeqPart(_) = p.hit.target {
+                        if let Some(&s) = at
+                            .iter()
+                            .rev()
+                            .find(|&&s| self.phrase_at(p, s as usize + len))
+                        {
+                            (self.report)(p.hit.target, s as usize, s as usize + plen);
+                        }
                     }
                 }
-                if missing == 0 {
-                    break;
-                }
-            }
-            for (p, &s) in phrases.iter().zip(first.iter()) {
-                if s == NOT_FOUND {
-                    continue;
-                }
-                let end = p.hit.len as usize;
-                (self.report)(p.hit.target, s as usize, s as usize + end);
-                if let Target::SeqPart(_) = p.hit.target {
-                    if let Some(&s) = at
-                        .iter()
-                        .rev()
-                        .find(|&&s| self.phrase_at(p, s as usize + len))
-                    {
-                        (self.report)(p.hit.target, s as usize, s as usize + end);
+                if all {
+                    left &= !bit;
+                    if left == 0 {
+                        break;
                     }
                 }
             }
