@@ -40,9 +40,9 @@ struct Phrase {
     bit: u64,
 }
 
+/// The phrases a word leads (its exact keywords are in its tag: `tagged`).
 #[derive(Debug, Default)]
 struct WordInfo {
-    exact: Vec<Hit>,
     phrases: Vec<Phrase>,
     /// The mask of the first bytes of the text after the word that `phrase_bits` is by (1 to
     /// 3 bytes: no more than the shortest rest of its phrases).
@@ -149,27 +149,41 @@ impl Filter {
     }
 }
 
-/// A word's tag in `WordIndex::words`: its one exact keyword (`pack`, or `NO_TARGET`) when
-/// that is all it has, else `INFO` (read its `WordInfo`). Most words are one keyword, which
-/// a look-up then finds in the table's slot alone.
-const INFO: u32 = 1 << 31;
-const SEQ_PART: u32 = 1 << 30;
+/// A word's tag in `WordIndex::words`, which its table slot holds, so that a look-up reads
+/// one cache line: the low 32 bits are its one exact keyword (packed), or with `MANY` the start
+/// of its exact keywords in `WordIndex::exact` (their number in bits 32 to 61);
+/// `PHRASE_LEAD` when it leads phrases (read its `WordInfo`).
+const MANY: u64 = 1 << 62;
+const PHRASE_LEAD: u64 = 1 << 63;
+/// A target packed into 32 bits (ids below `NO_TARGET`): a keyword id, a sequence part with
+/// `SEQ_PART`, or `NO_TARGET` for none.
+const SEQ_PART: u32 = 1 << 31;
 const NO_TARGET: u32 = SEQ_PART - 1;
 
-fn tagged((word, info): (Vec<u8>, WordInfo)) -> (Vec<u8>, WordInfo, u32) {
-    let tag = match (&info.exact[..], info.phrases.is_empty()) {
-        ([], true) => NO_TARGET,
-        ([hit], true) => match hit.target {
-            Target::Keyword(id) if id < NO_TARGET => id,
-            Target::SeqPart(p) if p < NO_TARGET => p | SEQ_PART,
-            _ => INFO,
-        },
-        _ => INFO,
+/// The tag of a word with these exact targets and phrases (`exact` collects the targets of
+/// words with `MANY`).
+fn tagged(targets: &[Target], info: &WordInfo, exact: &mut Vec<Target>) -> u64 {
+    let packed = match targets {
+        [] => Some(NO_TARGET),
+        [Target::Keyword(id)] if *id < NO_TARGET => Some(*id),
+        [Target::SeqPart(p)] if *p < NO_TARGET => Some(p | SEQ_PART),
+        _ => None,
     };
-    (word, info, tag)
+    let tag = match packed {
+        Some(t) => t as u64,
+        None => {
+            exact.extend_from_slice(targets);
+            MANY | (targets.len() as u64) << 32 | (exact.len() - targets.len()) as u64
+        }
+    };
+    tag | if info.phrases.is_empty() {
+        0
+    } else {
+        PHRASE_LEAD
+    }
 }
 
-/// The target of a tag without `INFO`.
+/// The target of a packed tag (without `MANY`).
 #[inline]
 fn unpack(tag: u32) -> Option<Target> {
     match tag {
@@ -192,6 +206,8 @@ pub struct WordIndex {
     seed: Seed,
     filter: Filter,
     words: Table<WordInfo>,
+    /// The exact keywords of the words whose tag has `MANY`.
+    exact: Vec<Target>,
     /// Stems grouped by their first `stem_key` bytes.
     stems: Table<Stems>,
     stem_key: usize,
@@ -211,7 +227,8 @@ impl WordIndex {
     /// `items`: (core, shape, need_right, target) of each word-anchored keyword entry.
     pub fn build(items: Vec<(String, Shape, bool, Target)>) -> Self {
         let seed = Seed::new();
-        let mut words: Vec<(Vec<u8>, WordInfo)> = Vec::new();
+        // (word, its exact keywords, the phrases it leads)
+        let mut words: Vec<(Vec<u8>, Vec<Target>, WordInfo)> = Vec::new();
         let mut word_ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut stems: Vec<(Vec<u8>, Hit)> = Vec::new();
         for (core, shape, need_right, target) in items {
@@ -221,14 +238,14 @@ impl WordIndex {
             };
             let mut info = |w: &[u8]| -> usize {
                 *word_ids.entry(w.to_vec()).or_insert_with(|| {
-                    words.push((w.to_vec(), WordInfo::default()));
+                    words.push((w.to_vec(), Vec::new(), WordInfo::default()));
                     words.len() - 1
                 })
             };
             match shape {
                 Shape::Exact => {
                     let id = info(core.as_bytes());
-                    words[id].1.exact.push(hit)
+                    words[id].1.push(target)
                 }
                 Shape::Stem => stems.push((core.into_bytes(), hit)),
                 Shape::Phrase(lead) => {
@@ -239,7 +256,7 @@ impl WordIndex {
                         bit: 0,
                     };
                     let id = info(&core.as_bytes()[..lead]);
-                    words[id].1.phrases.push(phrase)
+                    words[id].2.phrases.push(phrase)
                 }
             }
         }
@@ -255,11 +272,11 @@ impl WordIndex {
                 });
             groups[id].1.push((stem.into_boxed_slice(), hit));
         }
-        for (_, info) in &mut words {
+        for (_, _, info) in &mut words {
             info.index_phrases(&seed);
         }
         let mut filter = Filter::new();
-        for (word, _) in &words {
+        for (word, _, _) in &words {
             let k = seed.key(&padded(word), 0, word.len());
             filter.words.insert(seed.hash(&k));
         }
@@ -268,10 +285,19 @@ impl WordIndex {
                 filter.add_stem(&seed, stem);
             }
         }
+        let mut exact = Vec::new();
+        let words = words
+            .into_iter()
+            .map(|(word, targets, info)| {
+                let tag = tagged(&targets, &info, &mut exact);
+                (word, info, tag)
+            })
+            .collect::<Vec<_>>();
         WordIndex {
             filter,
-            longest: words.iter().map(|(w, _)| w.len()).max().unwrap_or(0),
-            words: Table::build_tagged(&seed, words.into_iter().map(tagged).collect()),
+            longest: words.iter().map(|(w, _, _)| w.len()).max().unwrap_or(0),
+            words: Table::build_tagged(&seed, words),
+            exact,
             stems: Table::build(&seed, literal_groups(groups)),
             stem_key,
             seed,
@@ -539,19 +565,20 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         let mut phrases = None;
         let found = key.and_then(|k| index.words.get_tagged(index.seed.hash(k), k, word));
         if let Some((w, tag)) = found {
-            if tag & INFO == 0 {
-                if let Some(target) = unpack(tag) {
-                    hit(&Hit {
-                        target,
-                        len: word.len() as u32,
-                    });
+            let len = word.len() as u32;
+            if tag & MANY == 0 {
+                if let Some(target) = unpack(tag as u32) {
+                    hit(&Hit { target, len });
                 }
             } else {
-                let info = index.words.value(w);
-                info.exact.iter().for_each(&mut hit);
-                if !info.phrases.is_empty() {
-                    phrases = Some(w);
+                let from = tag as u32 as usize;
+                let n = ((tag >> 32) & ((MANY >> 32) - 1)) as usize;
+                for &target in &index.exact[from..from + n] {
+                    hit(&Hit { target, len });
                 }
+            }
+            if tag & PHRASE_LEAD != 0 {
+                phrases = Some(w);
             }
         }
         if word.len() >= index.stem_key
