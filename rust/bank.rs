@@ -25,7 +25,7 @@ enum Search {
     /// from there for every pattern starting at it.
     Leftmost {
         find: AhoCorasick,
-        walk: aho_corasick::dfa::DFA,
+        walk: Box<aho_corasick::dfa::DFA>,
     },
     /// Patterns that all start with a multi-byte character: a hash lookup of the first bytes
     /// at each character start.
@@ -63,7 +63,10 @@ impl Bank {
                 .prefilter(false)
                 .build(&cores)
                 .map_err(build_error)?;
-            Search::Leftmost { find, walk }
+            Search::Leftmost {
+                find,
+                walk: Box::new(walk),
+            }
         } else {
             Search::Overlapping(
                 AhoCorasickBuilder::new()

@@ -7,13 +7,15 @@ use crate::bytes::{Literal, LOW_BYTES, PAD};
 use crate::simd::Lead;
 use crate::table::{HashBits, Seed, Table};
 
-/// Occurrences found by their first `k` bytes: at each candidate start (a lead byte), a hashed
-/// bitset then a table of those bytes give the patterns to compare in full. Compact (fits the
+/// Occurrences found by their first `k` bytes: at each candidate start (a lead byte), a bit per
+/// pair of first bytes, a hashed bitset then a table of those bytes give the patterns to
+/// compare in full (the pair's bit rejects most characters of a script that a few patterns
+/// start with, as Cyrillic or Arabic, for less than the hash). Compact (fits the
 /// L1 cache, unlike an automaton of hundreds of CJK patterns, which misses the cache on most
 /// bytes), and the work per start is bounded by the patterns sharing its first `k` bytes.
 /// The few patterns shorter than `LONG` bytes (one CJK character) are kept apart, so that they
-/// do not shorten `k` (a key of one Han character would group most patterns by it): a bit per
-/// pair of first bytes picks the starts to compare them at.
+/// do not shorten `k` (a key of one Han character would group most patterns by it): a bit of
+/// their own per pair of first bytes picks the starts to compare them at.
 ///
 /// Within a group, the pattern that is the key itself matches by the lookup alone, and the
 /// longer ones are compared only when a bit of the bytes after the key says they may match
@@ -24,16 +26,17 @@ pub struct Prefix {
     /// Candidate starts: the lead bytes of characters at least as long as the shortest
     /// first character of a pattern.
     lead: Lead,
-    first: [bool; 256],
+    /// Per pair of first bytes (`pair`): a bit for `short` patterns, a bit for the others, in
+    /// one cache line (`[short, long]` words of 64 pairs).
+    pairs: Box<[[u64; 2]; 1024]>,
     /// The length of the keys: the first bytes of the shortest pattern, at most 8.
     k: usize,
     seed: Seed,
     filter: HashBits,
     /// Patterns (and their ids) by their first `k` bytes.
     groups: Table<Group>,
-    /// Patterns shorter than `LONG` bytes, and a bit per pair of their first two bytes.
+    /// Patterns shorter than `LONG` bytes.
     short: Vec<(Literal, u32)>,
-    short_pairs: Box<[u64; 1024]>,
     /// The number of patterns.
     n_patterns: usize,
 }
@@ -41,7 +44,7 @@ pub struct Prefix {
 /// Patterns at least this long (two CJK characters) are found by their first bytes' table.
 const LONG: usize = 6;
 
-/// The bit of a pair of first bytes in `short_pairs`.
+/// The bit of a pair of first bytes in `pairs`.
 #[inline(always)]
 fn pair(b0: u8, b1: u8) -> usize {
     (b0 as usize) << 8 | b1 as usize
@@ -100,22 +103,20 @@ impl Prefix {
             .unwrap_or(shortest)
             .min(8);
         let seed = Seed::new();
-        let mut first = [false; 256];
         let mut filter = HashBits::new();
         let mut groups: Vec<(Vec<u8>, Group)> = Vec::new();
         let mut ids: HashMap<&[u8], usize> = HashMap::new();
         let mut short = Vec::new();
-        let mut short_pairs = Box::new([0u64; 1024]);
+        let mut pairs = Box::new([[0u64; 2]; 1024]);
         for (pid, core) in cores.iter().enumerate() {
             let b = core.as_bytes();
+            // (Two bytes at least: the pattern starts with a multi-byte character.)
+            let p = pair(b[0], b.get(1).copied().unwrap_or(0));
+            pairs[p / 64][(b.len() >= k) as usize] |= 1 << (p % 64);
             if b.len() < k {
-                // (Two bytes at least: the pattern starts with a multi-byte character.)
-                let p = pair(b[0], b.get(1).copied().unwrap_or(0));
-                short_pairs[p / 64] |= 1 << (p % 64);
                 short.push((Literal::new(b), pid as u32));
                 continue;
             }
-            first[b[0] as usize] = true;
             let g = *ids.entry(&b[..k]).or_insert_with(|| {
                 let key = seed.key(&crate::bytes::padded(&b[..k]), 0, k);
                 filter.insert(seed.hash(&key));
@@ -134,13 +135,12 @@ impl Prefix {
         }
         Some(Prefix {
             lead: if low >= 0xE0 { Lead::Wide } else { Lead::Multi },
-            first,
+            pairs,
             k,
             groups: Table::build(&seed, groups),
             seed,
             filter,
             short,
-            short_pairs,
             n_patterns: cores.len(),
         })
     }
@@ -150,7 +150,7 @@ impl Prefix {
     /// more occurrences. `settled` is the scan's scratch (any content).
     ///
     /// Candidate starts come a 64-byte block at a time; most fail the two cheap tests (first
-    /// byte, hashed bitset), so the table lookup and the compares are kept out of line.
+    /// bytes' pair, hashed bitset), so the table lookup and the compares are kept out of line.
     pub fn for_each(
         &self,
         buf: &[u8],
@@ -168,10 +168,11 @@ impl Prefix {
                 let at = base + starts.trailing_zeros() as usize;
                 starts &= starts - 1;
                 let p = pair(buf[at], buf[at + 1]);
-                if self.short_pairs[p / 64] >> (p % 64) & 1 == 1 {
+                let [short, long] = self.pairs[p / 64];
+                if short >> (p % 64) & 1 == 1 {
                     self.at_short(buf, n, at, &mut found);
                 }
-                if !self.first[buf[at] as usize] {
+                if long >> (p % 64) & 1 == 0 {
                     continue;
                 }
                 let key = self.seed.key(buf, at, self.k);
