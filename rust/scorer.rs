@@ -47,6 +47,8 @@ pub struct Scorer {
     n_parts: usize,
     n_patterns: usize,
     settings: Settings,
+    /// `ln(b / a)` and `ln(c / b)` of the token scale `[a, b, c]` (`token_raw`).
+    token_logs: [f64; 2],
     structure: Option<Structure>,
 }
 
@@ -97,6 +99,10 @@ impl Scorer {
             structure_set: compiled.structure_set,
             sequences: compiled.sequences,
             n_parts,
+            token_logs: {
+                let [a, b, c] = settings.token_scale;
+                [(b / a).ln(), (c / b).ln()]
+            },
             settings,
             structure,
         };
@@ -422,14 +428,15 @@ impl Scorer {
 
     fn token_raw(&self, t: f64) -> f64 {
         let [a, b, c] = self.settings.token_scale;
+        let [ln_ba, ln_cb] = self.token_logs;
         if t <= a {
             -1.0
         } else if t >= c {
             1.0
         } else if t < b {
-            -1.0 + (t / a).ln() / (b / a).ln()
+            -1.0 + (t / a).ln() / ln_ba
         } else {
-            (t / b).ln() / (c / b).ln()
+            (t / b).ln() / ln_cb
         }
     }
 
