@@ -388,21 +388,23 @@ pub struct Tables {
     gen: u32,
     acts: Vec<Act>,
     parts: Vec<(u32, u32)>,
-    bounds: Vec<usize>,
-    fill: Vec<usize>,
     /// Per act + 1 (0: a sink for words without one): start of the last occurrence.
     lasts: Vec<u32>,
     /// `act << 32 | start` of each occurrence of a word that leads phrases, in text order, in
     /// `occ[..n_occ]` (kept longer, so that recording needs no branch).
     occ: Vec<u64>,
-    starts: Vec<u32>,
-    /// Per phrase of one lead word: has its first occurrence been found.
+    /// Per act + 1: the bits of its word's phrases (`WordInfo::phrase_bits`) that some phrase
+    /// not found yet has (0: nothing to look for), and where its phrases' flags start in
+    /// `found`.
+    left: Vec<u64>,
+    base: Vec<u32>,
+    /// Per phrase of each word that leads phrases: has its first occurrence been found.
     found: Vec<bool>,
 }
 
 /// One scan over a text's words, in two phases: `word` looks each word up (one hash probe,
 /// no other data-dependent branch) and records what later checks need; `finish` then checks
-/// the phrases per distinct word, stopping at the first (and last) occurrence that counts.
+/// the phrases at the recorded occurrences of their lead words, each until it is found.
 pub struct Scan<'a, F: FnMut(Target, usize, usize)> {
     index: &'a WordIndex,
     /// The text (`..n`) and `PAD` zero bytes.
@@ -652,13 +654,7 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         }
     }
 
-    /// Does the phrase `p` occur after the word ending at `end`.
-    #[inline]
-    fn phrase_at(&self, p: &Phrase, end: usize) -> bool {
-        self.phrase_after(p, load16(self.buf, end), end)
-    }
-
-    /// `phrase_at`, given the 16 bytes at `end`.
+    /// Does the phrase `p` occur after the word ending at `end` (`after`: the 16 bytes there).
     #[inline(always)]
     fn phrase_after(&self, p: &Phrase, after: u128, end: usize) -> bool {
         p.rest.is_at_loaded(after, self.buf, end, self.n)
@@ -666,91 +662,76 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
     }
 
     /// Ends the scan: reports sequence parts found as words or stems (first and last
-    /// occurrence) and, per word that leads phrases, the first occurrence of each phrase
-    /// that counts (and for sequence parts also the last). Returns the buffers.
+    /// occurrence) and the first occurrence of each phrase that counts (of a sequence part,
+    /// every one: `Parts` keeps the first and the last). Returns the buffers.
     pub fn finish(mut self) -> Tables {
-        // Group the recorded occurrences by act, keeping text order (a counting sort).
         let mut t = std::mem::take(&mut self.t);
-        let n_acts = t.acts.len();
-        let occ = &t.occ[..self.n_occ];
-        let (bounds, fill) = (&mut t.bounds, &mut t.fill);
-        bounds.clear();
-        bounds.resize(n_acts + 2, 0);
-        for &o in occ {
-            bounds[(o >> 32) as usize + 1] += 1;
-        }
-        for a in 0..=n_acts {
-            bounds[a + 1] += bounds[a];
-        }
-        fill.clear();
-        fill.extend_from_slice(bounds);
-        t.starts.clear();
-        t.starts.resize(occ.len(), 0);
-        for &o in occ {
-            let a = (o >> 32) as usize;
-            t.starts[fill[a]] = o as u32;
-            fill[a] += 1;
-        }
         let index = self.index;
+        t.found.clear();
+        t.left.clear();
+        t.left.push(0);
+        t.base.clear();
+        t.base.push(0);
         for (a, act) in t.acts.iter().enumerate() {
-            let (first, last, len) = (
-                act.first as usize,
-                t.lasts[a + 1] as usize,
-                act.len as usize,
-            );
+            let (first, last) = (act.first as usize, t.lasts[a + 1] as usize);
             for &(p, plen) in &t.parts[act.parts.0 as usize..act.parts.1 as usize] {
                 (self.report)(Target::SeqPart(p), first, first + plen as usize);
                 (self.report)(Target::SeqPart(p), last, last + plen as usize);
             }
-            if act.phrases == NO_PHRASES {
+            let phrases = (act.phrases != NO_PHRASES).then(|| index.words.value(act.phrases));
+            t.left.push(phrases.map_or(0, |info| info.phrase_bits));
+            t.base.push(t.found.len() as u32);
+            let n = phrases.map_or(0, |info| info.phrases.len());
+            t.found.resize(t.found.len() + n, false);
+        }
+        // The first occurrence of each phrase, in text order (no sort by word): the text
+        // after each occurrence of a lead word is loaded once, and compared with the phrases
+        // not found yet of its bit (while the bit has any).
+        let occ = &t.occ[..self.n_occ];
+        for &o in occ {
+            let (a, s) = ((o >> 32) as usize, o as u32 as usize);
+            let left = t.left[a];
+            if left == 0 {
                 continue;
             }
-            let at = &t.starts[t.bounds[a + 1]..t.bounds[a + 2]];
-            let info = index.words.value(act.phrases);
-            let phrases = &info.phrases;
-            // The first occurrence of each phrase: the text after each occurrence of the lead
-            // is loaded once, and compared with the phrases not found yet of its bit (while
-            // the bit has any).
-            let found = &mut t.found;
-            found.clear();
-            found.resize(phrases.len(), false);
-            let mut left = info.phrase_bits;
-            for &s in at {
-                let end = s as usize + len;
-                let after = load16(self.buf, end);
-                let bit = phrase_bit(&index.seed, info.phrase_key, after as u32);
-                if left & bit == 0 {
+            let act = &t.acts[a - 1];
+            let (info, len) = (index.words.value(act.phrases), act.len as usize);
+            let end = s + len;
+            let after = load16(self.buf, end);
+            let bit = phrase_bit(&index.seed, info.phrase_key, after as u32);
+            if left & bit == 0 {
+                continue;
+            }
+            let found = &mut t.found[t.base[a] as usize..];
+            let mut all = true;
+            for i in info.of_bit(bit) {
+                let p = &info.phrases[i];
+                if found[i] {
                     continue;
                 }
-                let mut all = true;
-                for i in info.of_bit(bit) {
-                    let p = &phrases[i];
-                    if found[i] {
-                        continue;
-                    }
-                    if !self.phrase_after(p, after, end) {
-                        all = false;
-                        continue;
-                    }
-                    found[i] = true;
-                    let plen = p.hit.len as usize;
-                    (self.report)(p.hit.target, s as usize, s as usize + plen);
-                    if let Target::SeqPart(_) = p.hit.target {
-                        if let Some(&s) = at
-                            .iter()
-                            .rev()
-                            .find(|&&s| self.phrase_at(p, s as usize + len))
-                        {
-                            (self.report)(p.hit.target, s as usize, s as usize + plen);
-                        }
+                if !self.phrase_after(p, after, end) {
+                    all = false;
+                    continue;
+                }
+                found[i] = true;
+                let plen = p.hit.len as usize;
+                (self.report)(p.hit.target, s, s + plen);
+                if let Target::SeqPart(_) = p.hit.target {
+                    // (A sequence part also counts by its last occurrence: the lead word's
+                    // last one, or the last before it where the part follows.)
+                    let lasts = std::iter::once(t.lasts[a] as usize);
+                    let before = occ.iter().rev().filter(|&&o| (o >> 32) as usize == a);
+                    let last = lasts.chain(before.map(|&o| o as u32 as usize));
+                    if let Some(s) = last.take_while(|&l| l >= s).find(|&l| {
+                        let end = l + len;
+                        self.phrase_after(p, load16(self.buf, end), end)
+                    }) {
+                        (self.report)(p.hit.target, s, s + plen);
                     }
                 }
-                if all {
-                    left &= !bit;
-                    if left == 0 {
-                        break;
-                    }
-                }
+            }
+            if all {
+                t.left[a] &= !bit;
             }
         }
         t
