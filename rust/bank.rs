@@ -25,7 +25,7 @@ enum Search {
     /// from there for every pattern starting at it.
     Leftmost {
         find: AhoCorasick,
-        walk: aho_corasick::dfa::DFA,
+        walk: Box<aho_corasick::dfa::DFA>,
     },
     /// Patterns that all start with a multi-byte character: a hash lookup of the first bytes
     /// at each character start.
@@ -63,7 +63,10 @@ impl Bank {
                 .prefilter(false)
                 .build(&cores)
                 .map_err(build_error)?;
-            Search::Leftmost { find, walk }
+            Search::Leftmost {
+                find,
+                walk: Box::new(walk),
+            }
         } else {
             Search::Overlapping(
                 AhoCorasickBuilder::new()
@@ -82,8 +85,15 @@ impl Bank {
     }
 
     /// Calls `f(pattern, start, end)` for every occurrence of every pattern in `buf[..n]`
-    /// (followed by `bytes::PAD` readable bytes).
-    pub fn for_each(&self, buf: &[u8], n: usize, mut f: impl FnMut(usize, usize, usize)) {
+    /// (followed by `bytes::PAD` readable bytes); `f` returns `true` when the pattern needs no
+    /// more occurrences in this scan, which a prefix index then skips (`settled`: its scratch).
+    pub fn for_each(
+        &self,
+        buf: &[u8],
+        n: usize,
+        settled: &mut Vec<u64>,
+        mut f: impl FnMut(usize, usize, usize) -> bool,
+    ) {
         let hay = &buf[..n];
         use aho_corasick::automaton::Automaton;
         use aho_corasick::{Anchored, Input};
@@ -119,7 +129,7 @@ impl Bank {
                     at = start + 1;
                 }
             }
-            Search::Prefix(p) => p.for_each(buf, n, f),
+            Search::Prefix(p) => p.for_each(buf, n, settled, f),
         }
     }
 }

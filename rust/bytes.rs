@@ -63,6 +63,12 @@ impl Literal {
         self.head as u32
     }
 
+    /// The 4 bytes from byte `k < 16` on (zero-padded), little-endian.
+    #[inline(always)]
+    pub fn first4_at(&self, k: usize) -> u32 {
+        (self.head >> (8 * k)) as u32
+    }
+
     /// Does `buf[at..n]` start with this string (`at <= n`, `buf` padded as for `load16`).
     #[inline(always)]
     pub fn is_at(&self, buf: &[u8], at: usize, n: usize) -> bool {

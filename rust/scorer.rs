@@ -47,6 +47,8 @@ pub struct Scorer {
     n_parts: usize,
     n_patterns: usize,
     settings: Settings,
+    /// `ln(b / a)` and `ln(c / b)` of the token scale `[a, b, c]` (`token_raw`).
+    token_logs: [f64; 2],
     structure: Option<Structure>,
 }
 
@@ -97,6 +99,10 @@ impl Scorer {
             structure_set: compiled.structure_set,
             sequences: compiled.sequences,
             n_parts,
+            token_logs: {
+                let [a, b, c] = settings.token_scale;
+                [(b / a).ln(), (c / b).ln()]
+            },
             settings,
             structure,
         };
@@ -177,15 +183,21 @@ impl Scorer {
             &[&self.free_ascii, &self.free_other][..]
         };
         for bank in banks {
-            bank.for_each(buf, n, |pattern, start, end| {
+            // A pattern is settled once all it stands for are keywords, reported (a keyword
+            // counts once; whether it counts in this pass does not change).
+            bank.for_each(buf, n, &mut scratch.settled, |pattern, start, end| {
+                let mut settled = true;
                 for entry in bank.owners(pattern) {
                     if (entry.need_left && is_word_before(start))
                         || (entry.need_right && is_word_at(end))
                     {
+                        settled = false;
                         continue;
                     }
+                    settled &= matches!(entry.target, Target::Keyword(_));
                     report(entry.target, start, end);
                 }
+                settled
             });
         }
         let tables = std::mem::take(&mut scratch.tables);
@@ -416,14 +428,15 @@ impl Scorer {
 
     fn token_raw(&self, t: f64) -> f64 {
         let [a, b, c] = self.settings.token_scale;
+        let [ln_ba, ln_cb] = self.token_logs;
         if t <= a {
             -1.0
         } else if t >= c {
             1.0
         } else if t < b {
-            -1.0 + (t / a).ln() / (b / a).ln()
+            -1.0 + (t / a).ln() / ln_ba
         } else {
-            (t / b).ln() / (c / b).ln()
+            (t / b).ln() / ln_cb
         }
     }
 
@@ -483,6 +496,8 @@ struct Scratch {
     bits: Vec<u64>,
     tables: words::Tables,
     parts: Parts,
+    /// The banks' settled patterns (`Bank::for_each`).
+    settled: Vec<u64>,
     matched: Marks,
     /// Keywords shadowed by a longer one (`subsumes`).
     shadow: Vec<u32>,

@@ -79,7 +79,7 @@ impl Seed {
 }
 
 /// A static open-addressing table from byte strings to values (load <= 1/2). Each slot also
-/// holds a `u32` tag of the caller's, so that a look-up that needs no more than the tag
+/// holds a `u64` tag of the caller's, so that a look-up that needs no more than the tag
 /// reads one cache line.
 #[derive(Debug)]
 pub struct Table<V> {
@@ -95,7 +95,7 @@ struct Slot {
     hi: u64,
     len: u32,
     value: u32,
-    tag: u32,
+    tag: u64,
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -106,7 +106,7 @@ impl<V> Table<V> {
     }
 
     /// `build`, with a tag per item (`get_tagged`).
-    pub fn build_tagged(seed: &Seed, items: Vec<(Vec<u8>, V, u32)>) -> Self {
+    pub fn build_tagged(seed: &Seed, items: Vec<(Vec<u8>, V, u64)>) -> Self {
         let cap = (items.len() * 2).next_power_of_two().max(16);
         let empty = Slot {
             lo: 0,
@@ -146,7 +146,7 @@ impl<V> Table<V> {
 
     /// `get`, with the item's tag.
     #[inline]
-    pub fn get_tagged(&self, h: u64, k: &Key, word: &[u8]) -> Option<(u32, u32)> {
+    pub fn get_tagged(&self, h: u64, k: &Key, word: &[u8]) -> Option<(u32, u64)> {
         let mut i = h as usize & self.mask;
         loop {
             let s = self.slots[i];

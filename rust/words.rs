@@ -40,9 +40,9 @@ struct Phrase {
     bit: u64,
 }
 
+/// The phrases a word leads (its exact keywords are in its tag: `tagged`).
 #[derive(Debug, Default)]
 struct WordInfo {
-    exact: Vec<Hit>,
     phrases: Vec<Phrase>,
     /// The mask of the first bytes of the text after the word that `phrase_bits` is by (1 to
     /// 3 bytes: no more than the shortest rest of its phrases).
@@ -50,10 +50,13 @@ struct WordInfo {
     /// A bit per phrase (by a hash of those bytes of its rest): an occurrence of the word is
     /// checked against its phrases only when the bit of the bytes after it is set.
     phrase_bits: u64,
+    /// `phrases` are sorted by bit; those of the r-th set bit of `phrase_bits` are
+    /// `phrases[bit_starts[r]..bit_starts[r + 1]]`.
+    bit_starts: Vec<u32>,
 }
 
 impl WordInfo {
-    /// Sets `phrase_key`, `phrase_bits` and each phrase's `bit`.
+    /// Sets `phrase_key`, `phrase_bits`, each phrase's `bit` and `bit_starts`.
     fn index_phrases(&mut self, seed: &Seed) {
         let Some(shortest) = self.phrases.iter().map(|p| p.rest.len()).min() else {
             return;
@@ -63,6 +66,20 @@ impl WordInfo {
             p.bit = phrase_bit(seed, self.phrase_key, p.rest.first4());
             self.phrase_bits |= p.bit;
         }
+        self.phrases.sort_by_key(|p| p.bit.trailing_zeros());
+        for (i, p) in self.phrases.iter().enumerate() {
+            if i == 0 || p.bit != self.phrases[i - 1].bit {
+                self.bit_starts.push(i as u32);
+            }
+        }
+        self.bit_starts.push(self.phrases.len() as u32);
+    }
+
+    /// The indices of the phrases whose bit is `bit` (one of `phrase_bits`).
+    #[inline]
+    fn of_bit(&self, bit: u64) -> std::ops::Range<usize> {
+        let r = (self.phrase_bits & (bit - 1)).count_ones() as usize;
+        self.bit_starts[r] as usize..self.bit_starts[r + 1] as usize
     }
 }
 
@@ -132,27 +149,41 @@ impl Filter {
     }
 }
 
-/// A word's tag in `WordIndex::words`: its one exact keyword (`pack`, or `NO_TARGET`) when
-/// that is all it has, else `INFO` (read its `WordInfo`). Most words are one keyword, which
-/// a look-up then finds in the table's slot alone.
-const INFO: u32 = 1 << 31;
-const SEQ_PART: u32 = 1 << 30;
+/// A word's tag in `WordIndex::words`, which its table slot holds, so that a look-up reads
+/// one cache line: the low 32 bits are its one exact keyword (packed), or with `MANY` the start
+/// of its exact keywords in `WordIndex::exact` (their number in bits 32 to 61);
+/// `PHRASE_LEAD` when it leads phrases (read its `WordInfo`).
+const MANY: u64 = 1 << 62;
+const PHRASE_LEAD: u64 = 1 << 63;
+/// A target packed into 32 bits (ids below `NO_TARGET`): a keyword id, a sequence part with
+/// `SEQ_PART`, or `NO_TARGET` for none.
+const SEQ_PART: u32 = 1 << 31;
 const NO_TARGET: u32 = SEQ_PART - 1;
 
-fn tagged((word, info): (Vec<u8>, WordInfo)) -> (Vec<u8>, WordInfo, u32) {
-    let tag = match (&info.exact[..], info.phrases.is_empty()) {
-        ([], true) => NO_TARGET,
-        ([hit], true) => match hit.target {
-            Target::Keyword(id) if id < NO_TARGET => id,
-            Target::SeqPart(p) if p < NO_TARGET => p | SEQ_PART,
-            _ => INFO,
-        },
-        _ => INFO,
+/// The tag of a word with these exact targets and phrases (`exact` collects the targets of
+/// words with `MANY`).
+fn tagged(targets: &[Target], info: &WordInfo, exact: &mut Vec<Target>) -> u64 {
+    let packed = match targets {
+        [] => Some(NO_TARGET),
+        [Target::Keyword(id)] if *id < NO_TARGET => Some(*id),
+        [Target::SeqPart(p)] if *p < NO_TARGET => Some(p | SEQ_PART),
+        _ => None,
     };
-    (word, info, tag)
+    let tag = match packed {
+        Some(t) => t as u64,
+        None => {
+            exact.extend_from_slice(targets);
+            MANY | (targets.len() as u64) << 32 | (exact.len() - targets.len()) as u64
+        }
+    };
+    tag | if info.phrases.is_empty() {
+        0
+    } else {
+        PHRASE_LEAD
+    }
 }
 
-/// The target of a tag without `INFO`.
+/// The target of a packed tag (without `MANY`).
 #[inline]
 fn unpack(tag: u32) -> Option<Target> {
     match tag {
@@ -175,6 +206,8 @@ pub struct WordIndex {
     seed: Seed,
     filter: Filter,
     words: Table<WordInfo>,
+    /// The exact keywords of the words whose tag has `MANY`.
+    exact: Vec<Target>,
     /// Stems grouped by their first `stem_key` bytes.
     stems: Table<Stems>,
     stem_key: usize,
@@ -194,7 +227,8 @@ impl WordIndex {
     /// `items`: (core, shape, need_right, target) of each word-anchored keyword entry.
     pub fn build(items: Vec<(String, Shape, bool, Target)>) -> Self {
         let seed = Seed::new();
-        let mut words: Vec<(Vec<u8>, WordInfo)> = Vec::new();
+        // (word, its exact keywords, the phrases it leads)
+        let mut words: Vec<(Vec<u8>, Vec<Target>, WordInfo)> = Vec::new();
         let mut word_ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut stems: Vec<(Vec<u8>, Hit)> = Vec::new();
         for (core, shape, need_right, target) in items {
@@ -204,14 +238,14 @@ impl WordIndex {
             };
             let mut info = |w: &[u8]| -> usize {
                 *word_ids.entry(w.to_vec()).or_insert_with(|| {
-                    words.push((w.to_vec(), WordInfo::default()));
+                    words.push((w.to_vec(), Vec::new(), WordInfo::default()));
                     words.len() - 1
                 })
             };
             match shape {
                 Shape::Exact => {
                     let id = info(core.as_bytes());
-                    words[id].1.exact.push(hit)
+                    words[id].1.push(target)
                 }
                 Shape::Stem => stems.push((core.into_bytes(), hit)),
                 Shape::Phrase(lead) => {
@@ -222,7 +256,7 @@ impl WordIndex {
                         bit: 0,
                     };
                     let id = info(&core.as_bytes()[..lead]);
-                    words[id].1.phrases.push(phrase)
+                    words[id].2.phrases.push(phrase)
                 }
             }
         }
@@ -238,11 +272,11 @@ impl WordIndex {
                 });
             groups[id].1.push((stem.into_boxed_slice(), hit));
         }
-        for (_, info) in &mut words {
+        for (_, _, info) in &mut words {
             info.index_phrases(&seed);
         }
         let mut filter = Filter::new();
-        for (word, _) in &words {
+        for (word, _, _) in &words {
             let k = seed.key(&padded(word), 0, word.len());
             filter.words.insert(seed.hash(&k));
         }
@@ -251,10 +285,19 @@ impl WordIndex {
                 filter.add_stem(&seed, stem);
             }
         }
+        let mut exact = Vec::new();
+        let words = words
+            .into_iter()
+            .map(|(word, targets, info)| {
+                let tag = tagged(&targets, &info, &mut exact);
+                (word, info, tag)
+            })
+            .collect::<Vec<_>>();
         WordIndex {
             filter,
-            longest: words.iter().map(|(w, _)| w.len()).max().unwrap_or(0),
-            words: Table::build_tagged(&seed, words.into_iter().map(tagged).collect()),
+            longest: words.iter().map(|(w, _, _)| w.len()).max().unwrap_or(0),
+            words: Table::build_tagged(&seed, words),
+            exact,
             stems: Table::build(&seed, literal_groups(groups)),
             stem_key,
             seed,
@@ -345,23 +388,23 @@ pub struct Tables {
     gen: u32,
     acts: Vec<Act>,
     parts: Vec<(u32, u32)>,
-    bounds: Vec<usize>,
-    fill: Vec<usize>,
     /// Per act + 1 (0: a sink for words without one): start of the last occurrence.
     lasts: Vec<u32>,
     /// `act << 32 | start` of each occurrence of a word that leads phrases, in text order, in
     /// `occ[..n_occ]` (kept longer, so that recording needs no branch).
     occ: Vec<u64>,
-    starts: Vec<u32>,
-    /// Per phrase of one lead word: the start of its first occurrence, or `NOT_FOUND`.
-    first_at: Vec<u32>,
+    /// Per act + 1: the bits of its word's phrases (`WordInfo::phrase_bits`) that some phrase
+    /// not found yet has (0: nothing to look for), and where its phrases' flags start in
+    /// `found`.
+    left: Vec<u64>,
+    base: Vec<u32>,
+    /// Per phrase of each word that leads phrases: has its first occurrence been found.
+    found: Vec<bool>,
 }
-
-const NOT_FOUND: u32 = u32::MAX;
 
 /// One scan over a text's words, in two phases: `word` looks each word up (one hash probe,
 /// no other data-dependent branch) and records what later checks need; `finish` then checks
-/// the phrases per distinct word, stopping at the first (and last) occurrence that counts.
+/// the phrases at the recorded occurrences of their lead words, each until it is found.
 pub struct Scan<'a, F: FnMut(Target, usize, usize)> {
     index: &'a WordIndex,
     /// The text (`..n`) and `PAD` zero bytes.
@@ -524,19 +567,20 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         let mut phrases = None;
         let found = key.and_then(|k| index.words.get_tagged(index.seed.hash(k), k, word));
         if let Some((w, tag)) = found {
-            if tag & INFO == 0 {
-                if let Some(target) = unpack(tag) {
-                    hit(&Hit {
-                        target,
-                        len: word.len() as u32,
-                    });
+            let len = word.len() as u32;
+            if tag & MANY == 0 {
+                if let Some(target) = unpack(tag as u32) {
+                    hit(&Hit { target, len });
                 }
             } else {
-                let info = index.words.value(w);
-                info.exact.iter().for_each(&mut hit);
-                if !info.phrases.is_empty() {
-                    phrases = Some(w);
+                let from = tag as u32 as usize;
+                let n = ((tag >> 32) & ((MANY >> 32) - 1)) as usize;
+                for &target in &index.exact[from..from + n] {
+                    hit(&Hit { target, len });
                 }
+            }
+            if tag & PHRASE_LEAD != 0 {
+                phrases = Some(w);
             }
         }
         if word.len() >= index.stem_key
@@ -610,13 +654,7 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         }
     }
 
-    /// Does the phrase `p` occur after the word ending at `end`.
-    #[inline]
-    fn phrase_at(&self, p: &Phrase, end: usize) -> bool {
-        self.phrase_after(p, load16(self.buf, end), end)
-    }
-
-    /// `phrase_at`, given the 16 bytes at `end`.
+    /// Does the phrase `p` occur after the word ending at `end` (`after`: the 16 bytes there).
     #[inline(always)]
     fn phrase_after(&self, p: &Phrase, after: u128, end: usize) -> bool {
         p.rest.is_at_loaded(after, self.buf, end, self.n)
@@ -624,86 +662,76 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
     }
 
     /// Ends the scan: reports sequence parts found as words or stems (first and last
-    /// occurrence) and, per word that leads phrases, the first occurrence of each phrase
-    /// that counts (and for sequence parts also the last). Returns the buffers.
+    /// occurrence) and the first occurrence of each phrase that counts (of a sequence part,
+    /// every one: `Parts` keeps the first and the last). Returns the buffers.
     pub fn finish(mut self) -> Tables {
-        // Group the recorded occurrences by act, keeping text order (a counting sort).
         let mut t = std::mem::take(&mut self.t);
-        let n_acts = t.acts.len();
-        let occ = &t.occ[..self.n_occ];
-        let (bounds, fill) = (&mut t.bounds, &mut t.fill);
-        bounds.clear();
-        bounds.resize(n_acts + 2, 0);
-        for &o in occ {
-            bounds[(o >> 32) as usize + 1] += 1;
-        }
-        for a in 0..=n_acts {
-            bounds[a + 1] += bounds[a];
-        }
-        fill.clear();
-        fill.extend_from_slice(bounds);
-        t.starts.clear();
-        t.starts.resize(occ.len(), 0);
-        for &o in occ {
-            let a = (o >> 32) as usize;
-            t.starts[fill[a]] = o as u32;
-            fill[a] += 1;
-        }
         let index = self.index;
+        t.found.clear();
+        t.left.clear();
+        t.left.push(0);
+        t.base.clear();
+        t.base.push(0);
         for (a, act) in t.acts.iter().enumerate() {
-            let (first, last, len) = (
-                act.first as usize,
-                t.lasts[a + 1] as usize,
-                act.len as usize,
-            );
+            let (first, last) = (act.first as usize, t.lasts[a + 1] as usize);
             for &(p, plen) in &t.parts[act.parts.0 as usize..act.parts.1 as usize] {
                 (self.report)(Target::SeqPart(p), first, first + plen as usize);
                 (self.report)(Target::SeqPart(p), last, last + plen as usize);
             }
-            if act.phrases == NO_PHRASES {
+            let phrases = (act.phrases != NO_PHRASES).then(|| index.words.value(act.phrases));
+            t.left.push(phrases.map_or(0, |info| info.phrase_bits));
+            t.base.push(t.found.len() as u32);
+            let n = phrases.map_or(0, |info| info.phrases.len());
+            t.found.resize(t.found.len() + n, false);
+        }
+        // The first occurrence of each phrase, in text order (no sort by word): the text
+        // after each occurrence of a lead word is loaded once, and compared with the phrases
+        // not found yet of its bit (while the bit has any).
+        let occ = &t.occ[..self.n_occ];
+        for &o in occ {
+            let (a, s) = ((o >> 32) as usize, o as u32 as usize);
+            let left = t.left[a];
+            if left == 0 {
                 continue;
             }
-            let at = &t.starts[t.bounds[a + 1]..t.bounds[a + 2]];
-            let info = index.words.value(act.phrases);
-            let phrases = &info.phrases;
-            // The first occurrence of each phrase: the text after each occurrence of the lead
-            // is loaded once, and compared with the phrases not found yet whose bit it has.
-            let first = &mut t.first_at;
-            first.clear();
-            first.resize(phrases.len(), NOT_FOUND);
-            let mut missing = phrases.len();
-            for &s in at {
-                let end = s as usize + len;
-                let after = load16(self.buf, end);
-                let bit = phrase_bit(&index.seed, info.phrase_key, after as u32);
-                if info.phrase_bits & bit == 0 {
+            let act = &t.acts[a - 1];
+            let (info, len) = (index.words.value(act.phrases), act.len as usize);
+            let end = s + len;
+            let after = load16(self.buf, end);
+            let bit = phrase_bit(&index.seed, info.phrase_key, after as u32);
+            if left & bit == 0 {
+                continue;
+            }
+            let found = &mut t.found[t.base[a] as usize..];
+            let mut all = true;
+            for i in info.of_bit(bit) {
+                let p = &info.phrases[i];
+                if found[i] {
                     continue;
                 }
-                for (p, f) in phrases.iter().zip(first.iter_mut()) {
-                    if p.bit == bit && *f == NOT_FOUND && self.phrase_after(p, after, end) {
-                        *f = s;
-                        missing -= 1;
-                    }
+                if !self.phrase_after(p, after, end) {
+                    all = false;
+                    continue;
                 }
-                if missing == 0 {
-                    break;
+                found[i] = true;
+                let plen = p.hit.len as usize;
+                (self.report)(p.hit.target, s, s + plen);
+                if let Target::SeqPart(_) = p.hit.target {
+                    // (A sequence part also counts by its last occurrence: the lead word's
+                    // last one, or the last before it where the part follows.)
+                    let lasts = std::iter::once(t.lasts[a] as usize);
+                    let before = occ.iter().rev().filter(|&&o| (o >> 32) as usize == a);
+                    let last = lasts.chain(before.map(|&o| o as u32 as usize));
+                    if let Some(s) = last.take_while(|&l| l >= s).find(|&l| {
+                        let end = l + len;
+                        self.phrase_after(p, load16(self.buf, end), end)
+                    }) {
+                        (self.report)(p.hit.target, s, s + plen);
+                    }
                 }
             }
-            for (p, &s) in phrases.iter().zip(first.iter()) {
-                if s == NOT_FOUND {
-                    continue;
-                }
-                let end = p.hit.len as usize;
-                (self.report)(p.hit.target, s as usize, s as usize + end);
-                if let Target::SeqPart(_) = p.hit.target {
-                    if let Some(&s) = at
-                        .iter()
-                        .rev()
-                        .find(|&&s| self.phrase_at(p, s as usize + len))
-                    {
-                        (self.report)(p.hit.target, s as usize, s as usize + end);
-                    }
-                }
+            if all {
+                t.left[a] &= !bit;
             }
         }
         t
