@@ -15,6 +15,7 @@ import anthropic
 import httpx
 import openai
 import pytest
+import redis
 import yaml
 
 from helpers import proxy_client
@@ -220,11 +221,12 @@ def test_claude_code_loop_over_messages_streaming_holds_tier_and_model(stack: St
 
 
 def test_responses_previous_response_id_holds_the_tier(stack: Stack) -> None:
+    responses = len(stored(stack, "*smart-router:response:*"))
     first = stack.a.oai.responses.with_raw_response.create(model="smart/auto", input=HARD)
     h1 = smart(first)
     assert h1["tier"] == "COMPLEX"
     rid = first.parse().id
-    time.sleep(0.2)  # the session write to Redis is in the background
+    wait_until_stored(stack, "*smart-router:response:*", lambda found: len(found) > responses)
     second = stack.b.oai.responses.with_raw_response.create(
         model="smart/auto",
         input="yes, go ahead",
@@ -232,6 +234,21 @@ def test_responses_previous_response_id_holds_the_tier(stack: Stack) -> None:
     )
     h2 = smart(second)
     assert (h2["tier"], h2["model"], h2["session"]) == ("COMPLEX", h1["model"], h1["session"])
+
+
+def stored(stack: Stack, pattern: str) -> dict[bytes, bytes]:
+    """The shared Redis's keys matching ``pattern`` and their values."""
+    client = redis.Redis(port=stack.redis.port)
+    return {k: client.get(k) or b"" for k in client.scan_iter(match=pattern)}
+
+
+def wait_until_stored(stack: Stack, pattern: str, done: Any, timeout: float = 10.0) -> None:
+    """The hook writes to Redis in the background, after the reply: wait (bounded) until the
+    keys matching ``pattern`` satisfy ``done``."""
+    deadline = time.monotonic() + timeout
+    while not done(stored(stack, pattern)):
+        assert time.monotonic() < deadline, f"no such write to Redis within {timeout} s"
+        time.sleep(0.02)
 
 
 def gemini(proxy: Proxy, contents: list[dict[str, Any]], stream: bool = False, **body: Any) -> httpx.Response:
@@ -296,7 +313,8 @@ def test_the_headers_name_the_model_that_served_after_a_fallback(stack: Stack) -
         stack.reset()
     assert (h["first-choice"], h["model"]) == (primary, fallback)
     # The session keeps the model that served: the follow-up stays on it (warm cache).
-    time.sleep(0.2)
+    served = f'"m":"{fallback}"'.encode()
+    wait_until_stored(stack, "*smart-router:session:*", lambda found: any(served in v for v in found.values()))
     h = smart(stack.b.chat([user("continue")], headers=session))
     assert (h["tier"], h["model"]) == ("COMPLEX", fallback)
 
