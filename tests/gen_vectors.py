@@ -108,6 +108,20 @@ PROMPTS: list[tuple[str, str | None]] = [
         "우리 쇼핑몰을 다시 만들려고 해. 회원, 주문, 결제, 배송 추적이 필요하고 하루 주문이 10만 건이야. 어떤 구조가 좋을까?",
         None,
     ),
+    # An open ask in the conditional (Spanish -arías/-irías, Portuguese "você" + -aria/-iria), and
+    # forms that are none (librerías, ¿podrías?, você poderia) or at the text's edges.
+    (
+        "Tenemos una app de reservas hecha en Django y la base de datos ya no aguanta la carga. ¿Cómo la "
+        "reorganizarías para que escale?",
+        None,
+    ),
+    (
+        "Nosso e-commerce roda num monólito Rails que trava nas promoções. Como você estruturaria a migração? "
+        "E vocês dividiriam",
+        None,
+    ),
+    ("Uso varias librerías de Python. ¿Me podrías decir cuál es mejor? Você poderia? você cria", None),
+    ("ías rías. arías? você", None),
 ]
 
 

@@ -244,6 +244,21 @@ def test_names_are_read_in_linear_time(py: PyScorer) -> None:
             "COMPLEX",
             "long_ask",
         ),
+        # An open ask in the conditional, with no open-ask keyword; the polite request is none.
+        (
+            "Tenemos una app de reservas hecha en Django y la base de datos ya no aguanta la carga de las "
+            "mañanas. ¿Cómo la reorganizarías para que escale?",
+            "COMPLEX",
+            "open_ask",
+        ),
+        (
+            "Nosso e-commerce roda num monólito Rails com um banco Postgres que trava nas promoções, e o time "
+            "tem quatro devs. Como você estruturaria a migração?",
+            "COMPLEX",
+            "open_ask",
+        ),
+        ("Mi jefe me pidió un informe de ventas para el lunes. ¿Cómo lo organizarías?", "MEDIUM", "request"),
+        ("Uso varias librerías de Python para el backend. ¿Me podrías decir cuál es la más rápida?", "MEDIUM", None),
     ],
 )
 def test_rules(scorer: Scorer, prompt: str, tier: str | None, rule: str | None) -> None:
