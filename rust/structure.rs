@@ -8,8 +8,8 @@
 //! arguments about a general claim; COMPLEX: rework of a large object, requirement lists, open
 //! asks, long asks; MEDIUM: requests, questions that give numbers, quizzes with options), then
 //! two ceilings that only lower a tier set by the score or the hard-ask floor (a short
-//! definitional question, one asked to be answered briefly or a short "why" about the world is
-//! SIMPLE; short work on a small object is at most MEDIUM).
+//! definitional question, one asked to be answered briefly, a short "why" about the world or a
+//! short plain question is SIMPLE; short work on a small object is at most MEDIUM).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -772,9 +772,26 @@ impl Structure {
             && sig.questions <= 1
             && t.items < 3
             && s[S_CONTRAST] == 0;
+        // A short plain question (one sentence, <= 10 words) that asks for nothing more: no
+        // advice or judgement (worth it, overkill, suitable), approach, contrast, explanation or
+        // how-to (how does it work, how do I), reason or quantity, nothing pointed at, no
+        // negation and no comparison mark ("does the iPhone use machine learning for Face ID?";
+        // not "is Rust faster than Go for web servers?"). The marks are counted only when the
+        // rest holds.
+        let plain = tier == MEDIUM
+            && t.sentences == 1
+            && t.question_end
+            && sig.questions == 1
+            && t.units <= 10.0
+            && s[S_OPEN] + s[S_CONTRAST] + s[S_EXPLAIN] + s[S_BRIEF] + s[S_WHY] + s[S_QUANTITY]
+                == 0
+            && !pointed
+            && per_set[K_NEGATION] == 0
+            && code_words < 2
+            && self.comparisons(text) == 0;
         if tier > SIMPLE
             && !self.off(DEFINITION)
-            && (s[S_DEFINITION] > 0 || briefly || sig.why(per_set))
+            && (s[S_DEFINITION] > 0 || briefly || sig.why(per_set) || plain)
             && s[S_ADVICE] + s[S_OPEN] == 0
             && t.units <= self.definition_max_units
             && (t.sentences <= 1 || (t.sentences == 2 && (t.units <= 8.0 || briefly)))

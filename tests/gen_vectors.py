@@ -122,6 +122,12 @@ PROMPTS: list[tuple[str, str | None]] = [
     ),
     ("Uso varias librerías de Python. ¿Me podrías decir cuál es mejor? Você poderia? você cria", None),
     ("ías rías. arías? você", None),
+    # The short plain question, and its look-alikes: a comparison, a judgement, a how-to.
+    ("Телеграм использует шифрование в обычных чатах?", None),
+    ("Is Rust faster than Go for web servers?", None),
+    ("Is Kubernetes overkill for a small startup?", None),
+    ("Wie funktioniert ein Transformer-Modell?", None),
+    ("SQLite로 웹 서비스 운영해도 돼?", None),
 ]
 
 

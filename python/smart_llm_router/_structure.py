@@ -77,7 +77,11 @@ the score or the hard-ask floor:
     nutshell), in up to two sentences, one question, < 2 code words, no list of parts, no
     contrast of several things (asked briefly, "explain" / "tell me" is no task); or a short
     "why" about the world (one sentence and question, nothing personal or pointed at, no
-    negation, technical or code words); never with an open ask (an approach or a cause)
+    negation, technical or code words); or, from MEDIUM only, a short plain question (one
+    sentence and question mark at its end, <= 10 units, nothing more asked: no advice or
+    judgement, approach, contrast, explanation or how-to, reason, quantity, negation, pointer
+    or comparison mark, < 2 code words: "does my iphone use machine learning for face id?");
+    never with an open ask (an approach or a cause)
   - small_object: pointed work on a small object only, <= 15 units -> at most MEDIUM
 """
 
@@ -936,10 +940,27 @@ class Structure:
             and sig.items < 3
             and s[S_CONTRAST] == 0
         )
+        # A short plain question (one sentence, <= 10 words) that asks for nothing more: no
+        # advice or judgement (worth it, overkill, suitable), approach, contrast, explanation or
+        # how-to (how does it work, how do I), reason or quantity, nothing pointed at, no negation
+        # and no comparison mark ("does the iPhone use machine learning for Face ID?"; not "is
+        # Rust faster than Go for web servers?"). The marks are counted only when the rest holds.
+        plain = (
+            tier == MEDIUM
+            and sig.sentences == 1
+            and sig.question_end
+            and sig.questions == 1
+            and sig.units <= 10
+            and s[S_OPEN] + s[S_CONTRAST] + s[S_EXPLAIN] + s[S_BRIEF] + s[S_WHY] + s[S_QUANTITY] == 0
+            and not pointed
+            and per_set[_K_NEGATION] == 0
+            and code_words < 2
+            and self.comparisons(text) == 0
+        )
         if (
             tier > SIMPLE
             and "definition" not in off
-            and (s[S_DEFINITION] > 0 or briefly or self.why(sig, per_set))
+            and (s[S_DEFINITION] > 0 or briefly or self.why(sig, per_set) or plain)
             and not s[S_ADVICE] + s[S_OPEN]
             and sig.units <= self.definition_max_units
             and (sig.sentences <= 1 or sig.sentences == 2 and (sig.units <= 8 or briefly))
