@@ -128,6 +128,8 @@ PROMPTS: list[tuple[str, str | None]] = [
     ("Is Kubernetes overkill for a small startup?", None),
     ("Wie funktioniert ein Transformer-Modell?", None),
     ("SQLite로 웹 서비스 운영해도 돼?", None),
+    # 计算 / 計算 as an imperative, not inside 计算机 / 計算機 (computer, calculator).
+    ("第一台电子计算机是哪一年发明的？帮我计算一下这个月的电费。計算機と電卓、計算して", None),
 ]
 
 
