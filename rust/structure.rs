@@ -8,8 +8,8 @@
 //! arguments about a general claim; COMPLEX: rework of a large object, requirement lists, open
 //! asks, long asks; MEDIUM: requests, questions that give numbers, quizzes with options), then
 //! two ceilings that only lower a tier set by the score or the hard-ask floor (a short
-//! definitional question, one asked to be answered briefly or a short "why" about the world is
-//! SIMPLE; short work on a small object is at most MEDIUM).
+//! definitional question, one asked to be answered briefly, a short "why" about the world or a
+//! short plain question is SIMPLE; short work on a small object is at most MEDIUM).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -512,6 +512,41 @@ impl Structure {
         marks
     }
 
+    /// An ask in the second person conditional, read from the text: a Spanish word ending in
+    /// -arías or -irías ("¿cómo lo reorganizarías?", "¿qué elegirías?"), or "você"/"vocês" and
+    /// a word ending in -aria, -iria, -ariam or -iriam ("como você estruturaria?"); the word
+    /// ends at the text's end or an ASCII byte other than a letter or a digit. The -er forms
+    /// are left out: they are also nouns (librerías) and the polite request (¿podrías?, você
+    /// poderia).
+    pub fn conditional_ask(text: &str) -> bool {
+        let b = text.as_bytes();
+        let word_end = |i: usize| {
+            b.get(i)
+                .is_none_or(|&c| c < 0x80 && !c.is_ascii_alphanumeric())
+        };
+        let spanish = text.match_indices("ías").any(|(i, m)| {
+            i >= 2 && b[i - 1] == b'r' && matches!(b[i - 2], b'a' | b'i') && word_end(i + m.len())
+        });
+        spanish
+            || text.match_indices("ocê").any(|(i, m)| {
+                let mut j = i + m.len();
+                if b.get(j) == Some(&b's') {
+                    j += 1;
+                }
+                if b.get(j) != Some(&b' ') {
+                    return false;
+                }
+                let mut k = j + 1;
+                while !word_end(k) {
+                    k += 1;
+                }
+                let word = &b[j + 1..k];
+                [&b"aria"[..], b"iria", b"ariam", b"iriam"]
+                    .iter()
+                    .any(|end| word.ends_with(end))
+            })
+    }
+
     /// A classic riddle said in few words: weighing with a balance or ferrying across a river
     /// (one of its frame words with a number, a least or a guarantee, or two and no quantity
     /// asked for), or a question for the least number that guarantees something ("how many
@@ -664,12 +699,19 @@ impl Structure {
         }
         // A small artifact (a query, a regex, an email) with conditions is not a requirement list.
         let small_only = s[S_SMALL] > 0 && !large && s[S_SCOPE] == 0;
+        // An open ask in the conditional with no open-ask keyword ("tenemos ... ¿cómo lo
+        // reorganizarías?"), read only after a situation described with a question.
+        let opened = s[S_OPEN] > 0
+            || (at.floor < COMPLEX
+                && t.sentences >= 2
+                && sig.questions > 0
+                && Self::conditional_ask(text));
         if !payload
             && !small_only
             && options < 3 // answer options (A, B, C) are not requirements
             // A list asked about closes with a question ("which of A, B, C?"); after a situation
             // described, an ask for an approach or advice ("how would you build it?") is a task.
-            && (task || !t.question_end || (t.sentences >= 2 && s[S_OPEN] + s[S_ADVICE] > 0))
+            && (task || !t.question_end || (t.sentences >= 2 && (opened || s[S_ADVICE] > 0)))
             && t.items >= self.requirements_min_items
         {
             // Evidence of size: a large object (in a longer ask), scope, scale, plan terms (one
@@ -685,7 +727,7 @@ impl Structure {
                 at.lift(COMPLEX, REQUIREMENTS);
             }
         }
-        if s[S_OPEN] > 0
+        if opened
             && t.sentences >= 2
             && t.units >= self.open_ask_min_units
             && (technical + code_words > 0 || t.quantities >= 2 || evidence > 0)
@@ -706,7 +748,7 @@ impl Structure {
         }
         // Advice or an approach asked after a situation described ("my dog won't eat since
         // yesterday. should I worry?"); not small talk (thanks, hello) or a change of topic.
-        if s[S_ADVICE] + s[S_OPEN] > 0
+        if (s[S_ADVICE] > 0 || opened)
             && t.sentences >= 2
             && per_set[K_SIMPLE] + per_set[K_TOPIC_SHIFT] == 0
         {
@@ -730,9 +772,26 @@ impl Structure {
             && sig.questions <= 1
             && t.items < 3
             && s[S_CONTRAST] == 0;
+        // A short plain question (one sentence, <= 10 words) that asks for nothing more: no
+        // advice or judgement (worth it, overkill, suitable), approach, contrast, explanation or
+        // how-to (how does it work, how do I), reason or quantity, nothing pointed at, no
+        // negation and no comparison mark ("does the iPhone use machine learning for Face ID?";
+        // not "is Rust faster than Go for web servers?"). The marks are counted only when the
+        // rest holds.
+        let plain = tier == MEDIUM
+            && t.sentences == 1
+            && t.question_end
+            && sig.questions == 1
+            && t.units <= 10.0
+            && s[S_OPEN] + s[S_CONTRAST] + s[S_EXPLAIN] + s[S_BRIEF] + s[S_WHY] + s[S_QUANTITY]
+                == 0
+            && !pointed
+            && per_set[K_NEGATION] == 0
+            && code_words < 2
+            && self.comparisons(text) == 0;
         if tier > SIMPLE
             && !self.off(DEFINITION)
-            && (s[S_DEFINITION] > 0 || briefly || sig.why(per_set))
+            && (s[S_DEFINITION] > 0 || briefly || sig.why(per_set) || plain)
             && s[S_ADVICE] + s[S_OPEN] == 0
             && t.units <= self.definition_max_units
             && (t.sentences <= 1 || (t.sentences == 2 && (t.units <= 8.0 || briefly)))

@@ -108,6 +108,28 @@ PROMPTS: list[tuple[str, str | None]] = [
         "우리 쇼핑몰을 다시 만들려고 해. 회원, 주문, 결제, 배송 추적이 필요하고 하루 주문이 10만 건이야. 어떤 구조가 좋을까?",
         None,
     ),
+    # An open ask in the conditional (Spanish -arías/-irías, Portuguese "você" + -aria/-iria), and
+    # forms that are none (librerías, ¿podrías?, você poderia) or at the text's edges.
+    (
+        "Tenemos una app de reservas hecha en Django y la base de datos ya no aguanta la carga. ¿Cómo la "
+        "reorganizarías para que escale?",
+        None,
+    ),
+    (
+        "Nosso e-commerce roda num monólito Rails que trava nas promoções. Como você estruturaria a migração? "
+        "E vocês dividiriam",
+        None,
+    ),
+    ("Uso varias librerías de Python. ¿Me podrías decir cuál es mejor? Você poderia? você cria", None),
+    ("ías rías. arías? você", None),
+    # The short plain question, and its look-alikes: a comparison, a judgement, a how-to.
+    ("Телеграм использует шифрование в обычных чатах?", None),
+    ("Is Rust faster than Go for web servers?", None),
+    ("Is Kubernetes overkill for a small startup?", None),
+    ("Wie funktioniert ein Transformer-Modell?", None),
+    ("SQLite로 웹 서비스 운영해도 돼?", None),
+    # 计算 / 計算 as an imperative, not inside 计算机 / 計算機 (computer, calculator).
+    ("第一台电子计算机是哪一年发明的？帮我计算一下这个月的电费。計算機と電卓、計算して", None),
 ]
 
 

@@ -244,6 +244,30 @@ def test_names_are_read_in_linear_time(py: PyScorer) -> None:
             "COMPLEX",
             "long_ask",
         ),
+        # An open ask in the conditional, with no open-ask keyword; the polite request is none.
+        (
+            "Tenemos una app de reservas hecha en Django y la base de datos ya no aguanta la carga de las "
+            "mañanas. ¿Cómo la reorganizarías para que escale?",
+            "COMPLEX",
+            "open_ask",
+        ),
+        (
+            "Nosso e-commerce roda num monólito Rails com um banco Postgres que trava nas promoções, e o time "
+            "tem quatro devs. Como você estruturaria a migração?",
+            "COMPLEX",
+            "open_ask",
+        ),
+        ("Mi jefe me pidió un informe de ventas para el lunes. ¿Cómo lo organizarías?", "MEDIUM", "request"),
+        ("Uso varias librerías de Python para el backend. ¿Me podrías decir cuál es la más rápida?", "MEDIUM", None),
+        # A short plain question is SIMPLE; a comparison, a judgement, a how-it-works or how-to not.
+        ("does my iphone use machine learning for face id?", "SIMPLE", "definition"),
+        ("Телеграм использует шифрование в обычных чатах?", "SIMPLE", "definition"),
+        ("iPhoneの顔認証は機械学習を使っていますか？", "SIMPLE", "definition"),
+        ("Is Rust faster than Go for web servers?", "MEDIUM", None),
+        ("Is Kubernetes overkill for a small startup?", "MEDIUM", None),
+        ("Ist ein Mac gut zum Programmieren?", "MEDIUM", None),
+        ("Wie funktioniert ein Transformer-Modell?", "MEDIUM", None),
+        ("how do I set up two monitors on windows 11?", "MEDIUM", None),
     ],
 )
 def test_rules(scorer: Scorer, prompt: str, tier: str | None, rule: str | None) -> None:

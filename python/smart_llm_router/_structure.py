@@ -58,7 +58,11 @@ the score or the hard-ask floor:
     object in >= 20 units, scope, scale, 2 evidence marks, or 1 plan term and >= 4 items), or
     >= 5 items in >= 30 units without a closing question
   - open_ask: an open ask (how would you approach it, what could cause it) in >= 2 sentences
-    and >= 15 units, with technical words, >= 2 quantities or evidence of size
+    and >= 15 units, with technical words, >= 2 quantities or evidence of size; an ask in the
+    second person conditional with a question mark counts as an open ask too (Spanish -arías,
+    -irías: "¿cómo lo reorganizarías?"; "você"/"vocês" and -aria, -iria, -ariam, -iriam: "como
+    você estruturaria?"), read from the text (``conditional_ask``) when no open-ask keyword is
+    there (also for requirements and request below)
   - long_ask: >= 55 units, >= 4 clauses, >= 2 evidence marks, not content handed over
 * MEDIUM
   - request: the prompt points at content, or a task in >= 4 units, or advice or an approach
@@ -73,7 +77,11 @@ the score or the hard-ask floor:
     nutshell), in up to two sentences, one question, < 2 code words, no list of parts, no
     contrast of several things (asked briefly, "explain" / "tell me" is no task); or a short
     "why" about the world (one sentence and question, nothing personal or pointed at, no
-    negation, technical or code words); never with an open ask (an approach or a cause)
+    negation, technical or code words); or, from MEDIUM only, a short plain question (one
+    sentence and question mark at its end, <= 10 units, nothing more asked: no advice or
+    judgement, approach, contrast, explanation or how-to, reason, quantity, negation, pointer
+    or comparison mark, < 2 code words: "does my iphone use machine learning for face id?");
+    never with an open ask (an approach or a cause)
   - small_object: pointed work on a small object only, <= 15 units -> at most MEDIUM
 """
 
@@ -284,6 +292,11 @@ def _near(sk: bytes, i: int, step: int) -> int:
     """The index next to ``i`` in direction ``step``, skipping one blank."""
     j = i + step
     return j + step if 0 <= j < len(sk) and sk[j] == 32 else j
+
+
+def _word_end(text: str, i: int) -> bool:
+    """The text ends at ``i`` or holds an ASCII character there other than a letter or digit."""
+    return i >= len(text) or text[i] < "\x80" and not text[i].isalnum()
 
 
 def _math_marks(sk: bytes, rest: str, enough: int = 3) -> int:
@@ -680,6 +693,32 @@ class Structure:
         return marks
 
     @staticmethod
+    def conditional_ask(text: str) -> bool:
+        """An ask in the second person conditional, read from the text: a Spanish word ending in
+        -arías or -irías ("¿cómo lo reorganizarías?", "¿qué elegirías?"), or "você"/"vocês"
+        and a word ending in -aria, -iria, -ariam or -iriam ("como você estruturaria?"); the
+        word ends at the text's end or an ASCII character other than a letter or a digit. The
+        -er forms are left out: they are also nouns (librerías) and the polite request
+        (¿podrías?, você poderia)."""
+        i = text.find("ías")
+        while i >= 0:
+            if i >= 2 and text[i - 1] == "r" and text[i - 2] in "ai" and _word_end(text, i + 3):
+                return True
+            i = text.find("ías", i + 3)
+        i = text.find("ocê")
+        while i >= 0:
+            j = i + 3 + (text[i + 3 : i + 4] == "s")
+            if j < len(text) and text[j] == " ":
+                k = j + 1
+                while k < len(text) and not _word_end(text, k):
+                    k += 1
+                word = text[j + 1 : k]
+                if word.endswith(("aria", "iria", "ariam", "iriam")):
+                    return True
+            i = text.find("ocê", i + 3)
+        return False
+
+    @staticmethod
     def riddle(sig: Signals, code_words: int, pointed: bool, task: bool, per_set: Sequence[int]) -> bool:
         """A classic riddle said in few words: weighing with a balance or ferrying across a river
         (one of its frame words with a number, a least or a guarantee, or two and no quantity
@@ -842,13 +881,18 @@ class Structure:
             lift(COMPLEX, "rework")
         # A small artifact (a query, a regex, an email) with conditions is not a requirement list.
         small_only = s[S_SMALL] > 0 and not large and s[S_SCOPE] == 0
+        # An open ask in the conditional with no open-ask keyword ("tenemos ... ¿cómo lo
+        # reorganizarías?"), read only after a situation described with a question.
+        opened = s[S_OPEN] > 0 or (
+            floor < COMPLEX and sig.sentences >= 2 and sig.questions > 0 and self.conditional_ask(text)
+        )
         if (
             not payload
             and not small_only
             and options < 3  # answer options (A, B, C) are not requirements
             # A list asked about closes with a question ("which of A, B, C?"); after a situation
             # described, an ask for an approach or advice ("how would you build it?") is a task.
-            and (task or not sig.question_end or sig.sentences >= 2 and s[S_OPEN] + s[S_ADVICE] > 0)
+            and (task or not sig.question_end or sig.sentences >= 2 and (opened or s[S_ADVICE] > 0))
             and sig.items >= self.requirements_min_items
         ):
             # Evidence of size: a large object (in a longer ask), scope, scale, plan terms (one is
@@ -866,7 +910,7 @@ class Structure:
                 lift(COMPLEX, "requirements")
             elif sig.items >= 5 and sig.units >= 30 and not sig.question_end:
                 lift(COMPLEX, "requirements")
-        if s[S_OPEN] and sig.sentences >= 2 and sig.units >= self.open_ask_min_units:
+        if opened and sig.sentences >= 2 and sig.units >= self.open_ask_min_units:
             if per_set[_K_TECHNICAL] + code_words or sig.quantities >= 2 or evidence:
                 lift(COMPLEX, "open_ask")
         if not payload and sig.units >= self.long_ask_min_units and sig.clauses >= 4:
@@ -878,7 +922,7 @@ class Structure:
             lift(MEDIUM, "request")
         # Advice or an approach asked after a situation described ("my dog won't eat since
         # yesterday. should I worry?"); not small talk (thanks, hello) or a change of topic.
-        if s[S_ADVICE] + s[S_OPEN] and sig.sentences >= 2 and per_set[_K_SIMPLE] + per_set[_K_TOPIC_SHIFT] == 0:
+        if (s[S_ADVICE] or opened) and sig.sentences >= 2 and per_set[_K_SIMPLE] + per_set[_K_TOPIC_SHIFT] == 0:
             lift(MEDIUM, "request")
         if sig.question_end and sig.quantities - sig.years >= 2 and sig.units >= 8:
             lift(MEDIUM, "numbers_question")
@@ -896,10 +940,27 @@ class Structure:
             and sig.items < 3
             and s[S_CONTRAST] == 0
         )
+        # A short plain question (one sentence, <= 10 words) that asks for nothing more: no
+        # advice or judgement (worth it, overkill, suitable), approach, contrast, explanation or
+        # how-to (how does it work, how do I), reason or quantity, nothing pointed at, no negation
+        # and no comparison mark ("does the iPhone use machine learning for Face ID?"; not "is
+        # Rust faster than Go for web servers?"). The marks are counted only when the rest holds.
+        plain = (
+            tier == MEDIUM
+            and sig.sentences == 1
+            and sig.question_end
+            and sig.questions == 1
+            and sig.units <= 10
+            and s[S_OPEN] + s[S_CONTRAST] + s[S_EXPLAIN] + s[S_BRIEF] + s[S_WHY] + s[S_QUANTITY] == 0
+            and not pointed
+            and per_set[_K_NEGATION] == 0
+            and code_words < 2
+            and self.comparisons(text) == 0
+        )
         if (
             tier > SIMPLE
             and "definition" not in off
-            and (s[S_DEFINITION] > 0 or briefly or self.why(sig, per_set))
+            and (s[S_DEFINITION] > 0 or briefly or self.why(sig, per_set) or plain)
             and not s[S_ADVICE] + s[S_OPEN]
             and sig.units <= self.definition_max_units
             and (sig.sentences <= 1 or sig.sentences == 2 and (sig.units <= 8 or briefly))
