@@ -139,6 +139,20 @@ def test_tools_are_counted_not_scored(router: Router) -> None:
     assert parse_request(body).input_tokens > parse_request(chat(user("hi"))).input_tokens
 
 
+def test_anthropic_structured_output_floors_at_medium(router: Router) -> None:
+    body = {"model": "smart/auto", "max_tokens": 1024, "messages": [user("hi")]}
+    schema = {"type": "json_schema", "schema": {"type": "object", "properties": {"a": {"type": "string"}}}}
+    assert parse_request(body, api="messages").json_output is False
+    assert parse_request({**body, "output_format": schema}, api="messages").json_output is True
+    assert router.route_request({**body, "output_format": schema}).tier == "MEDIUM"
+    with pytest.raises(RequestError, match=r"output_format\.schema must be an object"):
+        parse_request({**body, "output_format": {"type": "json_schema"}}, api="messages")
+    with pytest.raises(RequestError, match=r"output_format must be an object"):
+        parse_request({**body, "output_format": "json"}, api="messages")
+    # Not a chat-completions field: a chat body is not judged by it.
+    assert parse_request({**body, "output_format": "json"}, api="chat").json_output is False
+
+
 # --- OpenAI specifics ----------------------------------------------------------------------
 
 

@@ -526,6 +526,9 @@ def parse_request(body: Any, *, history: int = HISTORY_ASKS, api: str | None = N
         api = shape or ("messages" if "system" in body or reader.anthropic_parts else "chat")
         max_tokens = _max_tokens(body, "max_completion_tokens", "max_tokens")
         json_output = _response_format(body.get("response_format"), "response_format", "json_schema")
+        if shape != "chat" and body.get("output_format") is not None:
+            # Anthropic's structured outputs: {"type": "json_schema", "schema": {...}}.
+            json_output = _response_format(body["output_format"], "output_format", "schema") or json_output
     elif "input" in body:
         api = "responses"
         reader = _Reader(history, api)
