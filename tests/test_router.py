@@ -311,6 +311,12 @@ def test_no_model_fits_names_the_profile_and_the_constraint(
 
 def test_no_model_fits_names_vision_and_tools(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
+        # One text-only model without function calling in every tier.
+        data["smart_router"]["models"]["google/gemini-2.0-flash-lite-001"] = {
+            "price_key": "vertex_ai/gemini-2.0-flash-lite",
+            "supports_vision": False,
+            "supports_function_calling": False,
+        }
         for tier in data["smart_router"]["profiles"]["eco"]:
             data["smart_router"]["profiles"]["eco"][tier] = ["google/gemini-2.0-flash-lite-001"]
 
