@@ -1,5 +1,6 @@
 //! Byte-class bit masks, 64 bytes at a time: SSE2 on x86_64 (part of its baseline), a plain
-//! loop elsewhere. LLVM does not turn the plain loop into vector code (it runs at ~2 ns/byte,
+//! loop elsewhere; the skeleton pass's masks by AVX2 where the CPU has it (`Avx2`: the word
+//! masks by AVX2, a call per text, measured slower on long English text, so they stay SSE2). LLVM does not turn the plain loop into vector code (it runs at ~2 ns/byte,
 //! the SSE2 form at ~0.1 ns/byte), hence the explicit intrinsics.
 
 /// Which bytes a mask marks.
@@ -151,6 +152,78 @@ mod sse2 {
     }
 }
 
+/// AVX2 forms, for the CPUs that have it (checked at run time: not part of the x86_64 baseline).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn load(c: &[u8; 32]) -> __m256i {
+        // SAFETY: `c` has 32 readable bytes; the load is unaligned.
+        unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
+    }
+
+    /// 0xFF where `lo <= byte < lo + n` (unsigned).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn in_range(v: __m256i, lo: u8, n: u8) -> __m256i {
+        let d = _mm256_sub_epi8(v, _mm256_set1_epi8(lo as i8));
+        _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8((n - 1) as i8)), d)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn eq(v: __m256i, b: u8) -> __m256i {
+        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn bits(m: __m256i) -> u64 {
+        _mm256_movemask_epi8(m) as u32 as u64
+    }
+
+    /// `sse2::skeleton_mask64`, 32 bytes a step.
+    #[target_feature(enable = "avx2")]
+    pub fn skeleton_mask64(c: &[u8; 64]) -> (u64, u64, u64) {
+        let (mut blank, mut anchor, mut tick) = (0u64, 0u64, 0u64);
+        for k in 0..2 {
+            let half: &[u8; 32] = c[32 * k..32 * k + 32].try_into().unwrap_or(&[0; 32]);
+            let v = load(half);
+            let b = _mm256_or_si256(in_range(v, b'\t', 5), eq(v, b' '));
+            let a = _mm256_or_si256(
+                _mm256_or_si256(in_range(v, b'(', 24), in_range(v, 0x80, 10)),
+                _mm256_or_si256(
+                    _mm256_or_si256(eq(v, b'\n'), eq(v, b'!')),
+                    _mm256_or_si256(eq(v, b'^'), eq(v, b'|')),
+                ),
+            );
+            blank |= bits(b) << (32 * k);
+            anchor |= bits(a) << (32 * k);
+            tick |= bits(eq(v, b'`')) << (32 * k);
+        }
+        (blank, anchor, tick)
+    }
+}
+
+/// Proof that the CPU has AVX2 (`Avx2::detect`), which the AVX2 forms take.
+#[derive(Clone, Copy, Debug)]
+pub struct Avx2(());
+
+impl Avx2 {
+    /// `Some` when the CPU has AVX2 (the check is cached by std: call it once per pass,
+    /// not per block).
+    #[inline]
+    pub fn detect() -> Option<Avx2> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Some(Avx2(()));
+        }
+        None
+    }
+}
+
 // The operations, given a mask function (SSE2 or scalar); inlined into each caller.
 
 #[inline(always)]
@@ -249,6 +322,21 @@ pub fn skeleton_masks(bytes: &[u8], base: usize) -> (u64, u64, u64) {
             scalar_mask64(c, Pick::Anchor),
             scalar_mask64(c, Pick::Backtick),
         )
+    })
+}
+
+/// `skeleton_masks` by AVX2 (half the instructions of SSE2: the skeleton pass spent most of
+/// its time outside the anchors on these masks).
+#[inline(always)]
+pub fn skeleton_masks_avx2(_cpu: Avx2, bytes: &[u8], base: usize) -> (u64, u64, u64) {
+    with_block(bytes, base, |c| {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Avx2` is only made by `Avx2::detect`, when the CPU has AVX2.
+        unsafe {
+            avx2::skeleton_mask64(c)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        skeleton_masks(c, 0)
     })
 }
 
@@ -364,10 +452,16 @@ mod tests {
             );
             // SAFETY: SSE2 is part of the x86_64 baseline.
             assert_eq!(unsafe { sse2::skeleton_mask64(c) }, scalar);
+            if let Some(cpu) = Avx2::detect() {
+                assert_eq!(skeleton_masks_avx2(cpu, c, 0), scalar);
+            }
         }
         let all: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
         for base in [0, 64, 128, 192, 256, 320, 384, 448, 500] {
             let (blank, anchor, tick) = skeleton_masks(&all, base);
+            if let Some(cpu) = Avx2::detect() {
+                assert_eq!(skeleton_masks_avx2(cpu, &all, base), (blank, anchor, tick));
+            }
             for i in 0..64 {
                 let b = all.get(base + i).copied();
                 let bit = |m: u64| m >> i & 1 == 1;

@@ -574,6 +574,7 @@ impl<'a> Scan<'a> {
         self.lines.line(self.sk, 0);
         // Blank before the text: a word may start at 0.
         let mut blank_carry = 1u64;
+        let avx2 = simd::Avx2::detect();
         // Content (non-anchor, non-blank) after the last anchor, in earlier blocks.
         let mut pending = false;
         for base in (0..n).step_by(64) {
@@ -582,7 +583,10 @@ impl<'a> Scan<'a> {
             } else {
                 (1u64 << (n - base)) - 1
             };
-            let (blank, anchor, tick) = simd::skeleton_masks(self.sk, base);
+            let (blank, anchor, tick) = match avx2 {
+                Some(cpu) => simd::skeleton_masks_avx2(cpu, self.sk, base),
+                None => simd::skeleton_masks(self.sk, base),
+            };
             let (blank, anchor) = (blank & valid, anchor & valid);
             self.backtick |= tick != 0;
             let solid = !blank & valid;

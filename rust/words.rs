@@ -393,13 +393,25 @@ pub struct Tables {
     /// `act << 32 | start` of each occurrence of a word that leads phrases, in text order, in
     /// `occ[..n_occ]` (kept longer, so that recording needs no branch).
     occ: Vec<u64>,
-    /// Per act + 1: the bits of its word's phrases (`WordInfo::phrase_bits`) that some phrase
-    /// not found yet has (0: nothing to look for), and where its phrases' flags start in
-    /// `found`.
-    left: Vec<u64>,
+    /// Per act + 1: what the phrase checks at an occurrence read first (`Look`), and where its
+    /// phrases' flags start in `found`.
+    looks: Vec<Look>,
     base: Vec<u32>,
     /// Per phrase of each word that leads phrases: has its first occurrence been found.
     found: Vec<bool>,
+}
+
+/// What the phrase checks read at each occurrence of a word that leads phrases, before they
+/// know that one may follow: in one place, so that an occurrence after which none can costs one
+/// load of it (not of the act, then of the word's `WordInfo` in the static table).
+#[derive(Clone, Copy, Default)]
+struct Look {
+    /// The bits of the word's phrases (`WordInfo::phrase_bits`) that some phrase not found yet
+    /// has (0: nothing to look for).
+    left: u64,
+    /// `WordInfo::phrase_key` and the word's byte length.
+    key: u32,
+    len: u32,
 }
 
 /// One scan over a text's words, in two phases: `word` looks each word up (one hash probe,
@@ -668,8 +680,8 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         let mut t = std::mem::take(&mut self.t);
         let index = self.index;
         t.found.clear();
-        t.left.clear();
-        t.left.push(0);
+        t.looks.clear();
+        t.looks.push(Look::default());
         t.base.clear();
         t.base.push(0);
         for (a, act) in t.acts.iter().enumerate() {
@@ -679,7 +691,11 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
                 (self.report)(Target::SeqPart(p), last, last + plen as usize);
             }
             let phrases = (act.phrases != NO_PHRASES).then(|| index.words.value(act.phrases));
-            t.left.push(phrases.map_or(0, |info| info.phrase_bits));
+            t.looks.push(phrases.map_or(Look::default(), |info| Look {
+                left: info.phrase_bits,
+                key: info.phrase_key,
+                len: act.len,
+            }));
             t.base.push(t.found.len() as u32);
             let n = phrases.map_or(0, |info| info.phrases.len());
             t.found.resize(t.found.len() + n, false);
@@ -690,18 +706,18 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
         let occ = &t.occ[..self.n_occ];
         for &o in occ {
             let (a, s) = ((o >> 32) as usize, o as u32 as usize);
-            let left = t.left[a];
-            if left == 0 {
+            let look = t.looks[a];
+            if look.left == 0 {
                 continue;
             }
-            let act = &t.acts[a - 1];
-            let (info, len) = (index.words.value(act.phrases), act.len as usize);
+            let len = look.len as usize;
             let end = s + len;
             let after = load16(self.buf, end);
-            let bit = phrase_bit(&index.seed, info.phrase_key, after as u32);
-            if left & bit == 0 {
+            let bit = phrase_bit(&index.seed, look.key, after as u32);
+            if look.left & bit == 0 {
                 continue;
             }
+            let info = index.words.value(t.acts[a - 1].phrases);
             let found = &mut t.found[t.base[a] as usize..];
             let mut all = true;
             for i in info.of_bit(bit) {
@@ -731,7 +747,7 @@ impl<'a, F: FnMut(Target, usize, usize)> Scan<'a, F> {
                 }
             }
             if all {
-                t.left[a] &= !bit;
+                t.looks[a].left &= !bit;
             }
         }
         t
