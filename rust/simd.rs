@@ -1,7 +1,8 @@
 //! Byte-class bit masks, 64 bytes at a time: SSE2 on x86_64 (part of its baseline), a plain
-//! loop elsewhere; the skeleton pass's masks by AVX2 where the CPU has it (`Avx2`: the word
-//! masks by AVX2, a call per text, measured slower on long English text, so they stay SSE2). LLVM does not turn the plain loop into vector code (it runs at ~2 ns/byte,
-//! the SSE2 form at ~0.1 ns/byte), hence the explicit intrinsics.
+//! loop elsewhere; the skeleton pass's masks by AVX2 where the CPU has it (`Avx2`). The word
+//! masks stay SSE2: by AVX2 (a call per text) they measured slower on long English text. LLVM
+//! does not turn the plain loop into vector code (it runs at ~2 ns/byte, the SSE2 form at
+//! ~0.1 ns/byte), hence the explicit intrinsics.
 
 /// Which bytes a mask marks.
 #[derive(Clone, Copy)]
