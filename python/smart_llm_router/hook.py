@@ -116,7 +116,6 @@ class SmartRouterHook(CustomLogger):
         self._router = router
         self._sessions = sessions
         self._log_lock = threading.Lock()
-        self._headers: tuple[tuple[str, str], ...] | None = None
 
     @property
     def router(self) -> Router:
@@ -314,21 +313,15 @@ class SmartRouterHook(CustomLogger):
             return None
         served = _served_model(data) or info["model"]
         headers = {}
-        for key, name in self._header_names():
+        for key in self.router.config.smart_router.response_headers:
             if key == "model":
-                headers[name] = served
+                headers[HEADER_PREFIX + key] = served
                 if served != info["model"]:
                     headers[HEADER_PREFIX + "first-choice"] = str(info["model"])
             elif info.get(key) is not None:
-                headers[name] = str(info[key])
+                headers[HEADER_PREFIX + key] = str(info[key])
         await self._remember(info, served, response)
         return headers or None
-
-    def _header_names(self) -> tuple[tuple[str, str], ...]:
-        """The (routing info key, header name) of each smart_router.response_headers entry."""
-        if self._headers is None:
-            self._headers = tuple((k, HEADER_PREFIX + k) for k in self.router.config.smart_router.response_headers)
-        return self._headers
 
     async def _remember(self, info: dict[str, Any], served: str, response: Any) -> None:
         """After a reply: keep the model that served it (a fallback, when the first choice

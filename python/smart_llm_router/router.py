@@ -283,6 +283,8 @@ class Router:
         """Normalise ``auto``, ``Smart/Auto``, ... to a defined profile name."""
         if not isinstance(name, str):
             raise TypeError(f"profile must be a str such as 'auto', got {type(name).__name__}")
+        if name in self.tables:
+            return name
         key = name.strip().lower()
         if key.startswith(SMART_PREFIX):
             key = key[len(SMART_PREFIX) :]
@@ -329,8 +331,7 @@ class Router:
             last_reply,
         )
         _check_route_args(*args)
-        name = profile if isinstance(profile, str) and profile in self.tables else self.profile_name(profile)
-        return self._route(name, *args)
+        return self._route(self.profile_name(profile), *args)
 
     def _route(
         self,
@@ -522,7 +523,7 @@ class Router:
             raise TypeError(f"held must be a Held or None, got {type(held).__name__}")
         # An Ask comes from parse_request, whose fields need no second check.
         decision = self._route(
-            profile if isinstance(profile, str) and profile in self.tables else self.profile_name(profile),
+            self.profile_name(profile),
             ask.prompt,
             ask.system,
             ask.has_tools,
